@@ -1,0 +1,133 @@
+# brdctl — build, test and install.  See README.md.
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+DESTDIR    ?=
+
+CC         ?= gcc
+BUILD      ?= build
+SAN        ?= 0
+PKGS       := blkid mount smartcols libkmod fdisk popt
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+CFLAGS     ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(WARN) \
+              $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+ifeq ($(SAN),1)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS    += -fsanitize=address,undefined
+endif
+
+LIB_SRC    := $(sort $(wildcard lib/*.c))
+CMD_SRC    := $(sort $(wildcard cmd/*.c))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test-*.c))
+HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CMD_OBJ    := $(CMD_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN   := $(UNIT_SRC:%.c=$(BUILD)/%)
+HELPER_BIN := $(HELPER_SRC:%.c=$(BUILD)/%)
+FUZZ_BIN   := $(FUZZ_SRC:%.c=$(BUILD)/%)
+
+.PHONY: all tests check check-asan check-vm fuzz install uninstall clean deps vm-shell
+
+all: $(BUILD)/brdctl $(BUILD)/bitmapctl
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libbrd.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/brdctl: $(CMD_OBJ) $(BUILD)/libbrd.a
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) $(BUILD)/libbrd.a $(PKG_LIBS)
+
+$(BUILD)/bitmapctl: $(BUILD)/brdctl
+	ln -sf brdctl $@
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libbrd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libbrd.a $(PKG_LIBS) -lcmocka
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libbrd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libbrd.a $(PKG_LIBS)
+
+# libFuzzer targets are always built with clang, ASan and UBSan, straight
+# from the library sources.
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) $(PKG_CFLAGS) \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+tests: all $(UNIT_BIN) $(HELPER_BIN)
+
+fuzz: $(FUZZ_BIN)
+
+# The whole suite: unit, host, VM (6.1 and 6.12), sanitizers, fuzzing.
+# VM=0 skips the VM layer (reported as skipped); the last line printed is
+# "N passed, N failed, N skipped".
+check: tests
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 tests
+	@$(MAKE) --no-print-directory fuzz
+	@tests/run.sh
+
+check-asan: tests
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 tests
+	@LAYERS="asan" tests/run.sh
+
+check-vm: tests
+	@LAYERS="vm" tests/run.sh
+
+# An interactive shell in a guest with the real brd (KERNEL=6.1|6.12).
+vm-shell: all
+	tests/vm/run-in-vm.sh $(or $(KERNEL),6.12) -- bash -i
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 755 $(BUILD)/brdctl $(DESTDIR)$(SBINDIR)/brdctl
+	ln -sf brdctl $(DESTDIR)$(SBINDIR)/bitmapctl
+	install -m 644 man/brdctl.8 $(DESTDIR)$(MANDIR)/man8/brdctl.8
+	ln -sf brdctl.8 $(DESTDIR)$(MANDIR)/man8/bitmapctl.8
+	install -m 644 completions/brdctl.bash $(DESTDIR)$(BASHCOMPDIR)/brdctl
+	ln -sf brdctl $(DESTDIR)$(BASHCOMPDIR)/bitmapctl
+	install -m 644 completions/_brdctl $(DESTDIR)$(ZSHCOMPDIR)/_brdctl
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/brdctl $(DESTDIR)$(SBINDIR)/bitmapctl \
+	  $(DESTDIR)$(MANDIR)/man8/brdctl.8 $(DESTDIR)$(MANDIR)/man8/bitmapctl.8 \
+	  $(DESTDIR)$(BASHCOMPDIR)/brdctl $(DESTDIR)$(BASHCOMPDIR)/bitmapctl \
+	  $(DESTDIR)$(ZSHCOMPDIR)/_brdctl
+
+# Debian packages needed to build and test (a no-op when all are present).
+DEB_PACKAGES := gcc clang make pkg-config libblkid-dev libmount-dev \
+  libsmartcols-dev libkmod-dev libfdisk-dev libpopt-dev libcmocka-dev \
+  libclang-rt-14-dev bats bats-support bats-assert jq mdadm e2fsprogs \
+  xfsprogs btrfs-progs fdisk util-linux kmod qemu-system-x86 busybox-static \
+  cpio xz-utils zstd bash-completion zsh strace
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "deps: all present"; fi
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cmd/: the command-line face of brdctl.  One file per subcommand; each
+ * defines a `const struct brd_cmd cmd_<name>` with its popt table, and
+ * the dispatcher in brdctl.c finds it by exact name.
+ */
+#ifndef BRDCTL_CMD_H
+#define BRDCTL_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <popt.h>
+
+/* Exit status taxonomy, the same for every subcommand (man/brdctl.8). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* the operation failed (anything not below) */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_NOTFOUND = 3,	/* device, file, module or ramdisk not found */
+	EXIT_BUSY = 4,		/* busy, in use, or exists with another config */
+	EXIT_NOTSUP = 5,	/* not supported by this kernel or filesystem */
+	EXIT_PERM = 6,		/* permission denied */
+	EXIT_CORRUPT = 7,	/* invalid on-disk data (bad magic, field) */
+	EXIT_TRUNCATED = 8,	/* on-disk data shorter than it claims */
+};
+
+/* Map a negative or positive errno to the taxonomy above. */
+int exit_code_from_errno(int err);
+
+/* Command flags, checked centrally before the handler runs. */
+#define CMD_JSON	(1u << 0)	/* accepts --json */
+#define CMD_DRYRUN	(1u << 1)	/* accepts --dry-run */
+#define CMD_TABLE	(1u << 2)	/* accepts the table output options */
+
+/* A column of a listing command; --help prints these. */
+struct cmd_column {
+	const char *name;
+	double whint;		/* libsmartcols width hint */
+	int flags;		/* SCOLS_FL_* */
+	int json_type;		/* SCOLS_JSON_* */
+	const char *help;
+};
+
+struct brd_cmd {
+	const char *name;
+	/* Called with the operands left after option parsing. */
+	int (*fn)(const struct brd_cmd *cmd, int argc, const char **argv);
+	const struct poptOption *options;	/* may be NULL */
+	const char *synopsis;	/* operands/options after "brdctl NAME " */
+	const char *summary;	/* one line */
+	const char *help_tail;	/* extra help text, may be NULL */
+	const struct cmd_column *columns;
+	size_t ncolumns;
+	const struct brd_cmd *const *subcmds;	/* NULL-terminated group */
+	unsigned flags;
+};
+
+/* Options shared by every command (set before or after the command). */
+struct brd_globals {
+	int json;
+	int verbose;
+	int dry_run;
+	int quiet;
+	/* table output (CMD_TABLE) */
+	int raw;
+	int pairs;
+	int shell;
+	int noheadings;
+	int bytes;
+	int output_all;
+	int list_columns;
+	const char *output;
+	/* program identity for messages */
+	const char *prog;	/* "brdctl" or "bitmapctl" */
+	const char *cmdpath;	/* e.g. "brdctl bitmap examine" */
+};
+extern struct brd_globals G;
+
+/* Messages: "<prog>: <object>: <what>: <reason>".  Each returns the exit
+ * code mapped from @err (cmd_err) or EXIT_FAIL (cmd_errx). */
+int cmd_err(int err, const char *object, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void cmd_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cmd_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Usage error: message plus "Try '<cmdpath> --help' ..."; returns 2. */
+int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse a size with util-linux semantics, or report a usage error naming
+ * @opt.  Returns 0 or EXIT_USAGE. */
+int cmd_parse_size(const char *opt, const char *arg, uint64_t *res);
+/* Parse an unsigned integer in [min, max]; 0 or EXIT_USAGE. */
+int cmd_parse_u64(const char *opt, const char *arg, uint64_t min,
+		  uint64_t max, uint64_t *res);
+
+/* Table output through libsmartcols, honouring the globals. */
+struct libscols_table;
+struct libscols_line;
+struct cmd_table {
+	struct libscols_table *tb;
+	const struct cmd_column *cols;
+	size_t ncols;
+	int ids[64];		/* selected columns, indexes into cols */
+	size_t nids;
+};
+/* Select columns from --output/--output-all (default: @defaults, a
+ * NULL-terminated list of names) and create the table.  @name is the JSON
+ * array name.  Returns 0 or an exit code (usage error already printed). */
+int cmd_table_init(struct cmd_table *t, const struct brd_cmd *cmd,
+		   const char *name, const char *const *defaults);
+/* Add a line; then set cells by column index into cmd->columns. */
+struct libscols_line *cmd_table_new_line(struct cmd_table *t,
+					 struct libscols_line *parent);
+int cmd_table_set(struct cmd_table *t, struct libscols_line *ln, int col,
+		  const char *data);
+int cmd_table_set_u64(struct cmd_table *t, struct libscols_line *ln, int col,
+		      uint64_t v);
+/* Sizes: human (e.g. "64M") unless --bytes/--json, then bytes. */
+int cmd_table_set_size(struct cmd_table *t, struct libscols_line *ln, int col,
+		       uint64_t bytes);
+int cmd_table_set_bool(struct cmd_table *t, struct libscols_line *ln, int col,
+		       int v);
+bool cmd_table_wants(const struct cmd_table *t, int col);
+int cmd_table_print(struct cmd_table *t);	/* prints and frees */
+void cmd_table_free(struct cmd_table *t);
+
+/* Human-readable size like lsblk: "4M", "1.5G". Caller frees. */
+char *cmd_size_to_human(uint64_t bytes);
+
+/* The popt tables every listing command includes. */
+extern const struct poptOption cmd_table_options[];
+
+/* Subcommands */
+extern const struct brd_cmd cmd_bitmap;
+extern const struct brd_cmd *const brdctl_commands[];
+
+#endif

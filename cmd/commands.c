@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The command table: exact-name matching, in the order --help lists them. */
+#include <stddef.h>
+#include "cmd.h"
+
+extern const struct brd_cmd cmd_create, cmd_list, cmd_stat, cmd_flush,
+	cmd_remove;
+
+const struct brd_cmd *const brdctl_commands[] = {
+	&cmd_create,
+	&cmd_list,
+	&cmd_stat,
+	&cmd_flush,
+	&cmd_remove,
+	&cmd_bitmap,
+	NULL
+};

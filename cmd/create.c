@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * brdctl create [--size SIZE] [--count N] [--partitions N] [--find] [NAME...]
+ *
+ * brd not loaded: load it through libkmod.  brd loaded: add ramdisks on
+ * demand.  All ramdisks of a kernel share one size: another --size reloads
+ * brd when no ramdisk is in use or holds data, and refuses otherwise.
+ * Idempotent: an existing NAME of the asked size is fine.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ramdisk.h"
+
+static const char *opt_size, *opt_count, *opt_parts, *opt_timeout;
+static int opt_find, opt_force;
+
+static const struct poptOption create_options[] = {
+	{ "size", 's', POPT_ARG_STRING, &opt_size, 0,
+	  "size of every ramdisk (brd has one size for all)", "SIZE" },
+	{ "count", 'c', POPT_ARG_STRING, &opt_count, 0,
+	  "number of ramdisks to create (default 1)", "N" },
+	{ "partitions", 'p', POPT_ARG_STRING, &opt_parts, 0,
+	  "partitions per ramdisk (brd max_part)", "N" },
+	{ "find", 'f', POPT_ARG_NONE, &opt_find, 0,
+	  "use the lowest free ramdisk numbers (the default without NAME)", NULL },
+	{ "force", '\0', POPT_ARG_NONE, &opt_force, 0,
+	  "allow a total size beyond MemAvailable", NULL },
+	{ "timeout", '\0', POPT_ARG_STRING, &opt_timeout, 0,
+	  "seconds to wait for the lock and the device nodes (default 30)", "SECONDS" },
+	POPT_TABLEEND
+};
+
+struct plan {
+	unsigned int *nums;	/* ramdisks to print, in order */
+	size_t n;
+	uint64_t size_kib;	/* 0 = keep / kernel default */
+	uint64_t max_part;	/* 0 = keep / kernel default */
+	unsigned int timeout_ms;
+};
+
+static bool in_list(const unsigned int *v, size_t n, unsigned int x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+static bool exists_in(const struct brd_disk *d, size_t n, unsigned int num)
+{
+	for (size_t i = 0; i < n; i++)
+		if (d[i].num == num)
+			return true;
+	return false;
+}
+
+/* Lowest @count numbers not in @disks. */
+static void pick_free(struct plan *p, const struct brd_disk *disks, size_t n,
+		      uint64_t count)
+{
+	for (unsigned int num = 0; p->n < count; num++)
+		if (!exists_in(disks, n, num) && !in_list(p->nums, p->n, num))
+			p->nums[p->n++] = num;
+}
+
+/* Reason a ramdisk must not be thrown away by a reload, or NULL. */
+static char *keep_reason(struct brd_disk *d)
+{
+	struct rd_info ri = { .d = *d };
+	char *why;
+
+	rd_info_fill(&ri);
+	why = rd_busy_reason(&ri);
+	if (!why) {
+		if (d->pages > 0) {
+			if (asprintf(&why, "holds data (%" PRId64 " pages)", d->pages) < 0)
+				why = NULL;
+		} else if (ri.bi.fstype || ri.bi.pttype) {
+			if (asprintf(&why, "has a %s signature",
+				     ri.bi.fstype ? ri.bi.fstype : ri.bi.pttype) < 0)
+				why = NULL;
+		} else if (d->pages < 0) {
+			why = strdup("may hold data (RAM use unknown: debugfs not readable)");
+		}
+	}
+	rd_info_free(&ri);
+	return why;
+}
+
+static int load(const struct plan *p, const unsigned int *all, size_t nall)
+{
+	uint64_t contiguous = 0;
+	int rc;
+
+	/* 0..k-1: let the module create them; otherwise create on demand */
+	while (in_list(all, nall, (unsigned int)contiguous))
+		contiguous++;
+	if (contiguous != nall)
+		contiguous = 0;
+	if (G.dry_run) {
+		printf("load brd rd_nr=%" PRIu64, contiguous);
+		if (p->size_kib)
+			printf(" rd_size=%" PRIu64, p->size_kib);
+		if (p->max_part)
+			printf(" max_part=%" PRIu64, p->max_part);
+		putchar('\n');
+	} else if ((rc = brd_module_load(contiguous, p->size_kib, p->max_part))) {
+		return cmd_err(rc, "brd", "cannot load the module");
+	}
+	if (contiguous)
+		return 0;
+	for (size_t i = 0; i < nall; i++) {
+		if (G.dry_run) {
+			printf("create /dev/ram%u (mknod b %d %" PRIu64 ", open)\n", all[i],
+			       BRD_MAJOR, (uint64_t)all[i] * (p->max_part ? p->max_part : 1));
+			continue;
+		}
+		struct brd_module m;
+
+		brd_module_get(&m);
+		rc = brd_create_on_demand(all[i], m.max_part);
+		if (rc && rc != -EEXIST) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "ram%u", all[i]);
+			if (rc == -ENXIO)
+				return cmd_err(EOPNOTSUPP, name, "cannot create on demand "
+					"(kernel without BLOCK_LEGACY_AUTOLOAD); use "
+					"'brdctl create --count N' with brd unloaded");
+			return cmd_err(rc, name, "cannot create");
+		}
+	}
+	return 0;
+}
+
+static int check_memory(const struct plan *p, struct brd_disk *disks, size_t n,
+			uint64_t cur_kib, bool reload)
+{
+	uint64_t avail, need = 0, size = (p->size_kib ? p->size_kib : cur_kib) * 1024;
+	size_t total = 0;
+
+	if (!size || opt_force || brd_mem_available(&avail))
+		return 0;
+	/* what every ramdisk may still take when filled */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t used = reload || disks[i].pages < 0 ? 0 : (uint64_t)disks[i].pages * 4096;
+
+		total++;
+		need += size > used ? size - used : 0;
+	}
+	for (size_t i = 0; i < p->n; i++)
+		if (!exists_in(disks, n, p->nums[i])) {
+			total++;
+			need += size;
+		}
+	if (need > avail) {
+		char *h1 = cmd_size_to_human(need), *h2 = cmd_size_to_human(avail);
+
+		cmd_warnx("%zu ramdisks of %" PRIu64 " bytes could take %s but only %s "
+			  "of RAM is available; use --force to create them anyway",
+			  total, size, h1 ? h1 : "?", h2 ? h2 : "?");
+		free(h1);
+		free(h2);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int do_create(const struct brd_cmd *cmd, int argc, const char **argv)
+{
+	struct plan p = { 0 };
+	struct brd_disk *disks = NULL;
+	struct brd_module m;
+	uint64_t v, count = 1;
+	size_t n = 0;
+	int lock = -1, rc, ret = EXIT_OK;
+	bool reload = false;
+
+	(void)cmd;
+	p.timeout_ms = RD_LOCK_TIMEOUT_MS;
+	if (opt_size) {
+		if ((rc = cmd_parse_size("--size", opt_size, &v)))
+			return rc;
+		if (v == 0 || v % 1024)
+			return cmd_usage_error("--size: %s is not a positive multiple of 1 KiB "
+					       "(brd sizes are in KiB)", opt_size);
+		p.size_kib = v / 1024;
+	}
+	if (opt_parts) {
+		if ((rc = cmd_parse_u64("--partitions", opt_parts, 1, 256, &p.max_part)))
+			return rc;
+		/* brd rounds up to a power of two */
+		while (p.max_part & (p.max_part - 1))
+			p.max_part += p.max_part & -p.max_part;
+	}
+	if (opt_count && argc)
+		return cmd_usage_error("--count and NAME are mutually exclusive");
+	if (opt_find && argc)
+		return cmd_usage_error("--find and NAME are mutually exclusive");
+	if (opt_count && (rc = cmd_parse_u64("--count", opt_count, 1, 1024, &count)))
+		return rc;
+	if (opt_timeout) {
+		if ((rc = cmd_parse_u64("--timeout", opt_timeout, 0, 3600, &v)))
+			return rc;
+		p.timeout_ms = (unsigned int)v * 1000;
+	}
+	p.nums = calloc(argc ? (size_t)argc : count, sizeof(*p.nums));
+	if (!p.nums)
+		return cmd_err(ENOMEM, NULL, "create");
+	for (int i = 0; i < argc; i++) {
+		unsigned int num;
+
+		if (brd_parse_name(argv[i], &num)) {
+			free(p.nums);
+			return cmd_usage_error("%s: not a ramdisk name (ramN or /dev/ramN)",
+					       argv[i]);
+		}
+		if (!in_list(p.nums, p.n, num))
+			p.nums[p.n++] = num;
+	}
+
+	if (!G.dry_run) {
+		lock = brd_lock(p.timeout_ms);
+		if (lock < 0) {
+			free(p.nums);
+			return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+		}
+	}
+	if ((rc = brd_module_get(&m))) {
+		ret = cmd_err(rc, "brd", "cannot read the module parameters");
+		goto out;
+	}
+	if (m.state != BRD_MODULE_ABSENT) {
+		if ((rc = brd_list(&disks, &n))) {
+			ret = cmd_err(rc, "/sys/block", "cannot list ramdisks");
+			goto out;
+		}
+		brd_read_pages(disks, n);
+	}
+	if (!argc)
+		pick_free(&p, disks, n, count);
+
+	if (m.state == BRD_MODULE_ABSENT) {
+		if (!G.dry_run && (rc = brd_module_available())) {
+			ret = cmd_err(rc, "brd", "kernel module not available");
+			goto out;
+		}
+		if ((ret = check_memory(&p, NULL, 0, 0, true)))
+			goto out;
+		if ((ret = load(&p, p.nums, p.n)))
+			goto out;
+	} else {
+		bool size_differs = p.size_kib && p.size_kib != m.rd_size;
+		bool parts_differ = p.max_part && p.max_part != m.max_part;
+
+		if (size_differs || parts_differ) {
+			char cur[64];
+			char *h = cmd_size_to_human(m.rd_size * 1024);
+
+			snprintf(cur, sizeof(cur), "%s", h ? h : "?");
+			free(h);
+			/* a named ramdisk that exists has another size: refuse */
+			for (size_t i = 0; i < p.n && argc; i++)
+				if (exists_in(disks, n, p.nums[i])) {
+					char name[32];
+
+					snprintf(name, sizeof(name), "ram%u", p.nums[i]);
+					ret = cmd_err(EEXIST, name, "exists with %s %s",
+						      size_differs ? "size" : "max_part",
+						      size_differs ? cur : "another value");
+					goto out;
+				}
+			if (m.state == BRD_MODULE_BUILTIN) {
+				ret = cmd_err(EOPNOTSUPP, "brd", "built into the kernel: every "
+					      "ramdisk has size %s (set brd.rd_size= at boot)", cur);
+				goto out;
+			}
+			for (size_t i = 0; i < n; i++) {
+				char *why = keep_reason(&disks[i]);
+
+				if (why) {
+					cmd_warnx("%s: %s", disks[i].name, why);
+					free(why);
+					ret = EXIT_BUSY;
+				}
+			}
+			if (ret) {
+				cmd_warnx("brd: all ramdisks have size %s and brd must be reloaded "
+					  "to change it; the ramdisks above prevent that "
+					  "(see 'brdctl resize')", cur);
+				goto out;
+			}
+			reload = true;
+		} else {
+			p.size_kib = 0;		/* same as loaded */
+			p.max_part = 0;
+		}
+		if ((ret = check_memory(&p, disks, n, m.rd_size, reload)))
+			goto out;
+		if (reload) {
+			/* recreate the ramdisks that existed (all empty) too */
+			unsigned int *all = calloc(n + p.n, sizeof(*all));
+			size_t nall = 0;
+
+			if (!all) {
+				ret = cmd_err(ENOMEM, NULL, "create");
+				goto out;
+			}
+			for (size_t i = 0; i < n; i++)
+				all[nall++] = disks[i].num;
+			for (size_t i = 0; i < p.n; i++)
+				if (!in_list(all, nall, p.nums[i]))
+					all[nall++] = p.nums[i];
+			if (!p.max_part)
+				p.max_part = m.max_part;
+			if (!p.size_kib)
+				p.size_kib = m.rd_size;
+			if (G.dry_run)
+				printf("unload brd\n");
+			else if ((rc = brd_module_unload(p.timeout_ms))) {
+				free(all);
+				ret = cmd_err(rc, "brd", "cannot unload the module");
+				goto out;
+			}
+			ret = load(&p, all, nall);
+			free(all);
+			if (ret)
+				goto out;
+		} else {
+			for (size_t i = 0; i < p.n; i++) {
+				if (exists_in(disks, n, p.nums[i]))
+					continue;	/* idempotent */
+				if (G.dry_run) {
+					printf("create /dev/ram%u (mknod b %d %" PRIu64 ", open)\n",
+					       p.nums[i], BRD_MAJOR,
+					       (uint64_t)p.nums[i] * m.max_part);
+					continue;
+				}
+				rc = brd_create_on_demand(p.nums[i], m.max_part);
+				if (rc && rc != -EEXIST) {
+					char name[32];
+
+					snprintf(name, sizeof(name), "ram%u", p.nums[i]);
+					ret = rc == -ENXIO ?
+						cmd_err(EOPNOTSUPP, name, "this kernel cannot create "
+							"ramdisks on demand (no BLOCK_LEGACY_AUTOLOAD); "
+							"reload brd with 'brdctl remove --all' and "
+							"'brdctl create --count N'") :
+						cmd_err(rc, name, "cannot create");
+					goto out;
+				}
+			}
+		}
+	}
+	if (G.dry_run)
+		goto out;
+	for (size_t i = 0; i < p.n; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "ram%u", p.nums[i]);
+		rc = brd_wait_node(name, p.timeout_ms);
+		if (rc) {
+			ret = cmd_err(rc, name, "device node did not appear in /dev");
+			continue;
+		}
+		printf("/dev/%s\n", name);
+	}
+out:
+	brd_unlock(lock);
+	free(disks);
+	free(p.nums);
+	return ret;
+}
+
+const struct brd_cmd cmd_create = {
+	.name = "create",
+	.fn = do_create,
+	.options = create_options,
+	.synopsis = "[options] [NAME...]",
+	.summary = "Create ramdisks and print their device paths",
+	.flags = CMD_DRYRUN,
+};

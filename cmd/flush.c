@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * brdctl flush DEVICE...|--all: give a ramdisk's RAM back.  BLKFLSBUF
+ * (sync and drop the device's page cache), then BLKDISCARD over the whole
+ * device in page-aligned ranges, which frees brd pages on kernels >= 6.10.
+ * The data is gone afterwards: refused on mounted, held or open devices and
+ * on devices with a filesystem signature unless --force.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ramdisk.h"
+
+static int opt_all, opt_force, opt_cache_only;
+
+static const struct poptOption flush_options[] = {
+	{ "all", 'a', POPT_ARG_NONE, &opt_all, 0, "flush every ramdisk", NULL },
+	{ "force", '\0', POPT_ARG_NONE, &opt_force, 0,
+	  "flush even a mounted, open or formatted ramdisk", NULL },
+	{ "cache-only", '\0', POPT_ARG_NONE, &opt_cache_only, 0,
+	  "only sync and drop the page cache (BLKFLSBUF); keeps the data", NULL },
+	POPT_TABLEEND
+};
+
+static int flush_one(struct brd_disk *d)
+{
+	struct rd_info ri = { .d = *d };
+	int64_t before = d->pages;
+	char *why;
+	int fd, rc, ret = EXIT_OK;
+
+	rd_info_fill(&ri);
+	if (!opt_cache_only) {
+		if (!d->discard_max) {
+			ret = cmd_err(EOPNOTSUPP, ri.path, "cannot free RAM on this kernel "
+				      "(brd discards only on Linux >= 6.10); "
+				      "'brdctl remove --all' frees all ramdisk RAM, "
+				      "--cache-only drops just the page cache");
+			goto out;
+		}
+		if (!opt_force && (why = rd_busy_reason(&ri))) {
+			ret = cmd_err(EBUSY, ri.path, "refusing to flush: %s "
+				      "(use --force to destroy its data anyway)", why);
+			free(why);
+			goto out;
+		}
+		if (!opt_force && (ri.bi.fstype || ri.bi.pttype)) {
+			ret = cmd_err(EBUSY, ri.path, "refusing to flush: contains a %s "
+				      "signature (use --force to destroy it)",
+				      ri.bi.fstype ? ri.bi.fstype : ri.bi.pttype);
+			goto out;
+		}
+	}
+	if (G.dry_run) {
+		printf("BLKFLSBUF %s\n", ri.path);
+		if (!opt_cache_only)
+			printf("BLKDISCARD %s 0 %" PRIu64 "\n", ri.path,
+			       d->size & ~(uint64_t)4095);
+		goto out;
+	}
+	fd = open(ri.path, (opt_cache_only ? O_RDONLY : O_RDWR | (opt_force ? 0 : O_EXCL)) |
+		  O_CLOEXEC);
+	if (fd < 0) {
+		ret = cmd_err(errno, ri.path, "cannot open");
+		goto out;
+	}
+	if ((rc = brd_flush_cache(fd))) {
+		ret = cmd_err(rc, ri.path, "BLKFLSBUF failed");
+	} else if (!opt_cache_only && (rc = brd_discard_all(fd, d->size))) {
+		ret = cmd_err(rc, ri.path, "discard failed");
+	}
+	close(fd);
+	if (ret || opt_cache_only)
+		goto out;
+	brd_read_pages(d, 1);
+	if (before >= 0 && d->pages >= 0) {
+		uint64_t freed = before > d->pages ? (uint64_t)(before - d->pages) : 0;
+		char *h = cmd_size_to_human(freed * 4096);
+
+		printf("%s: freed %s (%" PRIu64 " pages), %" PRId64 " pages still allocated\n",
+		       ri.path, h ? h : "?", freed, d->pages);
+		free(h);
+	} else {
+		printf("%s: discarded (RAM freed: unknown, debugfs not readable)\n",
+		       ri.path);
+	}
+out:
+	rd_info_free(&ri);
+	return ret;
+}
+
+static int do_flush(const struct brd_cmd *cmd, int argc, const char **argv)
+{
+	struct brd_disk *disks = NULL;
+	size_t n = 0;
+	int rc, ret = EXIT_OK, lock = -1;
+
+	(void)cmd;
+	if (opt_all && argc)
+		return cmd_usage_error("--all and DEVICE are mutually exclusive");
+	if (!opt_all && !argc)
+		return cmd_usage_error("no ramdisk given (DEVICE... or --all)");
+	if (!G.dry_run && (lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
+		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+	if (opt_all) {
+		if ((rc = brd_list(&disks, &n))) {
+			ret = cmd_err(rc, "/sys/block", "cannot list ramdisks");
+			goto out;
+		}
+	} else {
+		disks = calloc((size_t)argc, sizeof(*disks));
+		if (!disks) {
+			ret = cmd_err(ENOMEM, NULL, "flush");
+			goto out;
+		}
+		for (int i = 0; i < argc; i++) {
+			if ((rc = rd_resolve(argv[i], &disks[n]))) {
+				ret = cmd_err(rc, argv[i], "not a brd ramdisk");
+				continue;
+			}
+			n++;
+		}
+	}
+	brd_read_pages(disks, n);
+	for (size_t i = 0; i < n; i++) {
+		rc = flush_one(&disks[i]);
+		if (rc && !ret)
+			ret = rc;
+	}
+out:
+	free(disks);
+	brd_unlock(lock);
+	return ret;
+}
+
+const struct brd_cmd cmd_flush = {
+	.name = "flush",
+	.fn = do_flush,
+	.options = flush_options,
+	.synopsis = "[options] DEVICE...|--all",
+	.summary = "Give the RAM of ramdisks back (destroys their data)",
+	.flags = CMD_DRYRUN,
+};

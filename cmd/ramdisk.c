@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Helpers shared by the ramdisk subcommands. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <libsmartcols.h>
+
+#include "ramdisk.h"
+
+const struct cmd_column rd_columns[RD_NCOLUMNS] = {
+	[COL_NAME]    = { "NAME", 5, 0, SCOLS_JSON_STRING, "ramdisk name" },
+	[COL_PATH]    = { "PATH", 10, 0, SCOLS_JSON_STRING, "device node path" },
+	[COL_MAJMIN]  = { "MAJ:MIN", 6, 0, SCOLS_JSON_STRING, "major:minor device number" },
+	[COL_SIZE]    = { "SIZE", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "size of the ramdisk" },
+	[COL_ALLOC]   = { "ALLOC", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+			  "RAM in use by the ramdisk (unknown without debugfs)" },
+	[COL_RO]      = { "RO", 1, SCOLS_FL_RIGHT, SCOLS_JSON_BOOLEAN, "read-only device" },
+	[COL_DISCARD] = { "DISCARD", 1, SCOLS_FL_RIGHT, SCOLS_JSON_BOOLEAN,
+			  "flush can give the RAM back (kernel >= 6.10)" },
+	[COL_FSTYPE]  = { "FSTYPE", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "filesystem type" },
+	[COL_LABEL]   = { "LABEL", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "filesystem label" },
+	[COL_UUID]    = { "UUID", 36, 0, SCOLS_JSON_STRING, "filesystem UUID" },
+	[COL_MOUNTPOINTS] = { "MOUNTPOINTS", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_ARRAY_STRING,
+			  "where the ramdisk is mounted" },
+	[COL_HOLDERS] = { "HOLDERS", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_ARRAY_STRING,
+			  "devices stacked on the ramdisk (md, dm, ...)" },
+};
+
+int rd_resolve(const char *arg, struct brd_disk *d)
+{
+	struct brd_module m;
+	unsigned int num;
+	struct stat st;
+
+	if (brd_parse_name(arg, &num) == 0)
+		return brd_get(num, d);
+	if (stat(arg, &st) < 0)
+		return -errno;
+	if (!S_ISBLK(st.st_mode) || major(st.st_rdev) != BRD_MAJOR)
+		return -ENODEV;
+	if (brd_module_get(&m) || m.state == BRD_MODULE_ABSENT)
+		return -ENOENT;
+	return brd_get(minor(st.st_rdev) / (m.max_part ? (unsigned)m.max_part : 1), d);
+}
+
+void rd_info_fill(struct rd_info *ri)
+{
+	int err;
+
+	snprintf(ri->path, sizeof(ri->path), "/dev/%s", ri->d.name);
+	memset(&ri->bi, 0, sizeof(ri->bi));
+	brd_blkinfo_probe(ri->path, &ri->bi);
+	ri->mounts = brd_mountpoints(ri->d.devno, &err);
+	ri->holders = ri->d.nholders ? brd_holders(ri->d.name) : NULL;
+}
+
+void rd_info_free(struct rd_info *ri)
+{
+	brd_blkinfo_free(&ri->bi);
+	free(ri->mounts);
+	free(ri->holders);
+	ri->mounts = ri->holders = NULL;
+}
+
+/* Lists are newline-separated for JSON arrays, comma-joined otherwise. */
+static int set_list(struct cmd_table *t, struct libscols_line *ln, int col,
+		    const char *list, char sep)
+{
+	char *s;
+	int rc;
+
+	if (!list)
+		return 0;
+	s = strdup(list);
+	if (!s)
+		return -ENOMEM;
+	for (char *p = s; *p; p++)
+		if (*p == sep)
+			*p = G.json ? '\n' : ',';
+	rc = cmd_table_set(t, ln, col, s);
+	free(s);
+	return rc;
+}
+
+int rd_table_add(struct cmd_table *t, const struct rd_info *ri)
+{
+	struct libscols_line *ln = cmd_table_new_line(t, NULL);
+	char mm[32];
+
+	if (!ln)
+		return -ENOMEM;
+	snprintf(mm, sizeof(mm), "%u:%u", major(ri->d.devno), minor(ri->d.devno));
+	cmd_table_set(t, ln, COL_NAME, ri->d.name);
+	cmd_table_set(t, ln, COL_PATH, ri->path);
+	cmd_table_set(t, ln, COL_MAJMIN, mm);
+	cmd_table_set_size(t, ln, COL_SIZE, ri->d.size);
+	if (ri->d.pages >= 0)
+		cmd_table_set_size(t, ln, COL_ALLOC, (uint64_t)ri->d.pages * 4096);
+	else if (!G.json)
+		cmd_table_set(t, ln, COL_ALLOC, "unknown");
+	cmd_table_set_bool(t, ln, COL_RO, ri->d.ro);
+	cmd_table_set_bool(t, ln, COL_DISCARD, ri->d.discard_max > 0);
+	cmd_table_set(t, ln, COL_FSTYPE, ri->bi.fstype ? ri->bi.fstype : ri->bi.pttype);
+	cmd_table_set(t, ln, COL_LABEL, ri->bi.label);
+	cmd_table_set(t, ln, COL_UUID, ri->bi.uuid);
+	set_list(t, ln, COL_MOUNTPOINTS, ri->mounts, '\n');
+	set_list(t, ln, COL_HOLDERS, ri->holders, ',');
+	return 0;
+}
+
+char *rd_busy_reason(const struct rd_info *ri)
+{
+	char *s = NULL, *openers;
+
+	if (ri->mounts) {
+		char *m = strdup(ri->mounts);
+
+		if (!m)
+			return NULL;
+		for (char *p = m; *p; p++)
+			if (*p == '\n')
+				*p = ',';
+		if (asprintf(&s, "mounted on %s", m) < 0)
+			s = NULL;
+		free(m);
+		return s;
+	}
+	if (ri->holders)
+		return asprintf(&s, "held by %s", ri->holders) < 0 ? NULL : s;
+	openers = brd_openers(ri->d.devno);
+	if (openers) {
+		if (asprintf(&s, "open by %s", openers) < 0)
+			s = NULL;
+		free(openers);
+	}
+	return s;
+}

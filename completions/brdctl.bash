@@ -1,0 +1,109 @@
+# bash completion for brdctl(8) and bitmapctl(8)            -*- shell-script -*-
+# The option lists below are checked against `brdctl CMD --help` by
+# tests/host/completion.bats, so they cannot drift from the program.
+
+_brdctl_commands="create list stat flush remove bitmap"
+_brdctl_bitmap_commands="examine create"
+# before a command every global option is accepted; after it, the base ones
+# plus --json / --dry-run where the command has them (listed per command)
+_brdctl_global="--help --version --json --verbose --dry-run"
+_brdctl_base="--help --version --verbose"
+_brdctl_table="--output --output-all --list-columns --raw --pairs --shell --noheadings --bytes"
+_brdctl_opts_create="--size --count --partitions --find --force --timeout --dry-run"
+_brdctl_opts_list="$_brdctl_table --json"
+_brdctl_opts_stat="--json"
+_brdctl_opts_flush="--all --force --cache-only --dry-run"
+_brdctl_opts_remove="--all --dry-run"
+_brdctl_opts_bitmap_examine="--brief --dirty --json"
+_brdctl_opts_bitmap_create="--sync-size --chunk --uuid --write-behind --delay --version --force"
+
+_brdctl_ramdisks()
+{
+	local d
+	for d in /sys/block/ram*; do
+		[ -e "$d" ] && printf '%s\n' "${d##*/}"
+	done
+}
+
+_brdctl()
+{
+	local cur prev words cword
+	_init_completion || return
+
+	local i cmd="" sub="" group=""
+	if [[ ${words[0]##*/} == bitmapctl ]]; then
+		group=bitmap
+	fi
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-*) ;;
+		*)
+			if [[ -z $group && -z $cmd ]]; then
+				cmd=${words[i]}
+				[[ $cmd == bitmap ]] && group=bitmap && cmd=""
+			elif [[ -n $group && -z $sub ]]; then
+				sub=${words[i]}
+			fi
+			;;
+		esac
+	done
+
+	case $prev in
+	--output | -o)
+		local cols
+		cols=$("${words[0]}" list --list-columns 2>/dev/null | awk '{print $1}')
+		local IFS=$'\n'
+		COMPREPLY=($(compgen -W "$cols" -- "${cur##*,}"))
+		[[ $cur == *,* ]] && COMPREPLY=("${COMPREPLY[@]/#/${cur%,*},}")
+		return
+		;;
+	--size | -s | --count | -c | --partitions | -p | --timeout | --sync-size | \
+		--chunk | --uuid | --write-behind | --delay)
+		return
+		;;
+	--version)
+		[[ $group == bitmap && $sub == create ]] && COMPREPLY=($(compgen -W "3 4" -- "$cur"))
+		return
+		;;
+	esac
+
+	local opts
+	if [[ -n $group ]]; then
+		if [[ -z $sub ]]; then
+			if [[ $cur == -* ]]; then
+				COMPREPLY=($(compgen -W "$_brdctl_global" -- "$cur"))
+			else
+				COMPREPLY=($(compgen -W "$_brdctl_bitmap_commands" -- "$cur"))
+			fi
+			return
+		fi
+		local var=_brdctl_opts_bitmap_${sub//-/_}
+		opts="${!var} $_brdctl_base"
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		else
+			_filedir
+		fi
+		return
+	fi
+	if [[ -z $cmd ]]; then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "$_brdctl_global" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$_brdctl_commands" -- "$cur"))
+		fi
+		return
+	fi
+	local var=_brdctl_opts_$cmd
+	opts="${!var} $_brdctl_base"
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		return
+	fi
+	case $cmd in
+	list | stat | flush | remove | create)
+		COMPREPLY=($(compgen -W "$(_brdctl_ramdisks)" -- "$cur"))
+		;;
+	esac
+}
+complete -F _brdctl brdctl bitmapctl

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <ctype.h>
+#include <stdbool.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <blkid.h>
+#include <libmount.h>
+
+#include "blkinfo.h"
+#include "log.h"
+#include "sysfs.h"
+
+static char *dup_value(blkid_probe pr, const char *name)
+{
+	const char *v;
+
+	if (blkid_probe_lookup_value(pr, name, &v, NULL) == 0 && v && *v)
+		return strdup(v);
+	return NULL;
+}
+
+int brd_blkinfo_probe(const char *devpath, struct brd_blkinfo *bi)
+{
+	blkid_probe pr;
+	int fd, rc;
+
+	memset(bi, 0, sizeof(*bi));
+	fd = open(devpath, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	pr = blkid_new_probe();
+	if (!pr) {
+		close(fd);
+		return -ENOMEM;
+	}
+	if (blkid_probe_set_device(pr, fd, 0, 0) < 0) {
+		rc = -EIO;
+		goto out;
+	}
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL |
+					  BLKID_SUBLKS_UUID);
+	blkid_probe_enable_partitions(pr, 1);
+	blkid_probe_set_partitions_flags(pr, 0);
+	rc = blkid_do_safeprobe(pr);
+	if (rc == -2) {
+		/* ambiguous: more than one signature; report it as such */
+		bi->fstype = strdup("ambiguous");
+		rc = 0;
+	} else if (rc == 0) {
+		bi->fstype = dup_value(pr, "TYPE");
+		bi->label = dup_value(pr, "LABEL");
+		bi->uuid = dup_value(pr, "UUID");
+		bi->pttype = dup_value(pr, "PTTYPE");
+	} else if (rc == 1) {
+		rc = 0;		/* nothing found */
+	} else {
+		rc = -EIO;
+	}
+out:
+	blkid_free_probe(pr);
+	close(fd);
+	return rc;
+}
+
+void brd_blkinfo_free(struct brd_blkinfo *bi)
+{
+	free(bi->fstype);
+	free(bi->label);
+	free(bi->uuid);
+	free(bi->pttype);
+	memset(bi, 0, sizeof(*bi));
+}
+
+static int append(char **list, size_t *len, const char *s, char sep)
+{
+	size_t l = strlen(s);
+	char *n = realloc(*list, *len + l + 2);
+
+	if (!n)
+		return -ENOMEM;
+	*list = n;
+	if (*len)
+		n[(*len)++] = sep;
+	memcpy(n + *len, s, l + 1);
+	*len += l;
+	return 0;
+}
+
+char *brd_mountpoints(dev_t devno, int *err)
+{
+	struct libmnt_table *tb;
+	struct libmnt_iter *itr;
+	struct libmnt_fs *fs;
+	char path[4096];
+	char *list = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	*err = 0;
+	if (!brd_root_path(path, sizeof(path), "/proc/self/mountinfo")) {
+		*err = -ENAMETOOLONG;
+		return NULL;
+	}
+	tb = mnt_new_table();
+	itr = mnt_new_iter(MNT_ITER_FORWARD);
+	if (!tb || !itr) {
+		*err = -ENOMEM;
+		goto out;
+	}
+	if (mnt_table_parse_file(tb, path) < 0) {
+		*err = -errno ? -errno : -EIO;
+		goto out;
+	}
+	while (mnt_table_next_fs(tb, itr, &fs) == 0)
+		if (mnt_fs_get_devno(fs) == devno && mnt_fs_get_target(fs))
+			append(&list, &len, mnt_fs_get_target(fs), '\n');
+
+	/* swap areas: /proc/swaps names the device by path */
+	if (brd_root_path(path, sizeof(path), "/proc/swaps") && (f = fopen(path, "re"))) {
+		char line[4096], dev[4096];
+		struct stat st;
+
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%4095s", dev) == 1 && dev[0] == '/' &&
+			    stat(dev, &st) == 0 && S_ISBLK(st.st_mode) &&
+			    st.st_rdev == devno)
+				append(&list, &len, "[SWAP]", '\n');
+		fclose(f);
+	}
+out:
+	mnt_free_iter(itr);
+	mnt_unref_table(tb);
+	return list;
+}
+
+char *brd_openers(dev_t devno)
+{
+	char *list = NULL;
+	size_t len = 0;
+	struct dirent *pe, *fe;
+	DIR *proc = brd_path_opendir("/proc");
+
+	if (!proc)
+		return NULL;
+	while ((pe = readdir(proc))) {
+		char fdpath[300], entry[600], comm[64] = "?", item[384];
+		struct stat st;
+		bool found = false;
+		DIR *fds;
+
+		if (!isdigit((unsigned char)pe->d_name[0]))
+			continue;
+		snprintf(fdpath, sizeof(fdpath), "%s/proc/%s/fd",
+			 strcmp(brd_root(), "/") ? brd_root() : "", pe->d_name);
+		fds = opendir(fdpath);
+		if (!fds)
+			continue;
+		while (!found && (fe = readdir(fds))) {
+			if (fe->d_name[0] == '.')
+				continue;
+			snprintf(entry, sizeof(entry), "%s/%s", fdpath, fe->d_name);
+			if (stat(entry, &st) == 0 && S_ISBLK(st.st_mode) &&
+			    st.st_rdev == devno)
+				found = true;
+		}
+		closedir(fds);
+		if (!found || atoi(pe->d_name) == getpid())
+			continue;
+		{
+			char *c = NULL;
+
+			if (brd_path_read_string(&c, "/proc/%s/comm", pe->d_name) == 0) {
+				snprintf(comm, sizeof(comm), "%s", c);
+				free(c);
+			}
+		}
+		snprintf(item, sizeof(item), "%s(%s)", pe->d_name, comm);
+		append(&list, &len, item, ',');
+	}
+	closedir(proc);
+	return list;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What is on and who uses a block device: libblkid probing, libmount
+ * mount points, and processes that hold it open. */
+#ifndef BRD_BLKINFO_H
+#define BRD_BLKINFO_H
+
+#include <sys/types.h>
+
+struct brd_blkinfo {
+	char *fstype;	/* TYPE (filesystem, swap, raid member...) */
+	char *label;
+	char *uuid;
+	char *pttype;	/* partition table type */
+};
+
+/* Probe @devpath with libblkid (safe probe).  Fields stay NULL when not
+ * found.  Returns 0 or -errno (the device cannot be opened). */
+int brd_blkinfo_probe(const char *devpath, struct brd_blkinfo *bi);
+void brd_blkinfo_free(struct brd_blkinfo *bi);
+
+/* Mount points of @devno (and "[SWAP]"), newline-separated; NULL if none.
+ * *err is set to -errno if the mount table cannot be read. */
+char *brd_mountpoints(dev_t devno, int *err);
+
+/* Processes with @devno open ("pid(comm)" comma list), NULL if none.
+ * Needs permission to read /proc/PID/fd of others. */
+char *brd_openers(dev_t devno);
+
+#endif

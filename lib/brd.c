@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/fs.h>
+#include <libkmod.h>
+
+#include "brd.h"
+#include "log.h"
+#include "sysfs.h"
+
+#define BRD_PAGE 4096ULL
+
+static bool real_root(void)
+{
+	return strcmp(brd_root(), "/") == 0;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------ module --- */
+
+int brd_module_get(struct brd_module *m)
+{
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	m->refcnt = -1;
+	if (brd_path_access(F_OK, "/sys/module/brd") < 0)
+		return 0;
+	/* a loadable module has initstate; a built-in one only parameters */
+	m->state = brd_path_access(F_OK, "/sys/module/brd/initstate") == 0 ?
+		   BRD_MODULE_LOADED : BRD_MODULE_BUILTIN;
+	if ((rc = brd_path_read_u64(&m->rd_nr, "/sys/module/brd/parameters/rd_nr")) ||
+	    (rc = brd_path_read_u64(&m->rd_size, "/sys/module/brd/parameters/rd_size")) ||
+	    (rc = brd_path_read_u64(&m->max_part, "/sys/module/brd/parameters/max_part"))) {
+		brd_dbg("/sys/module/brd/parameters: cannot read: %s", strerror(-rc));
+		return rc;
+	}
+	if (m->state == BRD_MODULE_LOADED)
+		brd_path_read_s64(&m->refcnt, "/sys/module/brd/refcnt");
+	return 0;
+}
+
+static void kmod_log(void *data, int prio, const char *file, int line,
+		     const char *fn, const char *fmt, va_list args)
+{
+	char msg[1024];
+
+	(void)data; (void)file; (void)line; (void)fn;
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	msg[strcspn(msg, "\n")] = '\0';
+	brd_log(prio > LOG_WARNING ? prio : LOG_DEBUG, "libkmod: %s", msg);
+}
+
+static int kmod_open(struct kmod_ctx **ctx, struct kmod_module **mod)
+{
+	int rc;
+
+	*ctx = kmod_new(NULL, NULL);
+	if (!*ctx)
+		return -ENOMEM;
+	kmod_set_log_fn(*ctx, kmod_log, NULL);
+	rc = kmod_module_new_from_name(*ctx, "brd", mod);
+	if (rc < 0) {
+		kmod_unref(*ctx);
+		return rc;
+	}
+	return 0;
+}
+
+static void kmod_close(struct kmod_ctx *ctx, struct kmod_module *mod)
+{
+	kmod_module_unref(mod);
+	kmod_unref(ctx);
+}
+
+int brd_module_available(void)
+{
+	struct kmod_ctx *ctx;
+	struct kmod_module *mod;
+	int rc;
+
+	if (!real_root())
+		return brd_path_access(F_OK, "/sys/module/brd") == 0 ? 0 : -ENOENT;
+	if ((rc = kmod_open(&ctx, &mod)))
+		return rc;
+	rc = kmod_module_get_path(mod) ? 0 : -ENOENT;
+	if (rc && kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN)
+		rc = 0;
+	kmod_close(ctx, mod);
+	return rc;
+}
+
+int brd_module_load(uint64_t rd_nr, uint64_t rd_size_kib, uint64_t max_part)
+{
+	struct kmod_ctx *ctx;
+	struct kmod_module *mod;
+	char opts[128];
+	int n, rc;
+
+	n = snprintf(opts, sizeof(opts), "rd_nr=%" PRIu64, rd_nr);
+	if (rd_size_kib)
+		n += snprintf(opts + n, sizeof(opts) - (size_t)n,
+			      " rd_size=%" PRIu64, rd_size_kib);
+	if (max_part)
+		snprintf(opts + n, sizeof(opts) - (size_t)n,
+			 " max_part=%" PRIu64, max_part);
+	if ((rc = kmod_open(&ctx, &mod)))
+		return rc;
+	if (!kmod_module_get_path(mod)) {
+		brd_err("brd: no such kernel module (is CONFIG_BLK_DEV_RAM=m?)");
+		rc = -ENOENT;
+	} else {
+		brd_info("loading brd %s", opts);
+		rc = kmod_module_probe_insert_module(mod, 0, opts, NULL, NULL, NULL);
+		if (rc > 0)	/* blacklisted and friends */
+			rc = -EPERM;
+	}
+	kmod_close(ctx, mod);
+	return rc;
+}
+
+int brd_module_unload(unsigned int timeout_ms)
+{
+	struct kmod_ctx *ctx;
+	struct kmod_module *mod;
+	uint64_t end = now_ms() + timeout_ms;
+	int rc;
+
+	if ((rc = kmod_open(&ctx, &mod)))
+		return rc;
+	for (;;) {
+		rc = kmod_module_remove_module(mod, KMOD_REMOVE_NOWAIT);
+		if (rc != -EAGAIN && rc != -EBUSY)
+			break;
+		if (now_ms() >= end) {
+			rc = -EBUSY;
+			break;
+		}
+		sleep_ms(50);	/* e.g. udev still probing a ramdisk */
+	}
+	kmod_close(ctx, mod);
+	return rc;
+}
+
+/* ------------------------------------------------------------- disks --- */
+
+int brd_parse_name(const char *name, unsigned int *num)
+{
+	const char *p = name;
+	char *end;
+	unsigned long v;
+
+	if (strncmp(p, "/dev/", 5) == 0)
+		p += 5;
+	if (strncmp(p, "ram", 3) != 0 || !isdigit((unsigned char)p[3]))
+		return -EINVAL;
+	if (p[3] == '0' && p[4])
+		return -EINVAL;		/* "ram01" */
+	errno = 0;
+	v = strtoul(p + 3, &end, 10);
+	if (errno || *end || v > (1UL << 20))
+		return -EINVAL;
+	*num = (unsigned int)v;
+	return 0;
+}
+
+int brd_get(unsigned int num, struct brd_disk *d)
+{
+	uint64_t sectors, ro = 0;
+	DIR *dir;
+	struct dirent *de;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "ram%u", num);
+	d->num = num;
+	d->pages = -1;
+	rc = brd_path_read_devno(&d->devno, "/sys/block/%s/dev", d->name);
+	if (rc)
+		return rc == -ENOENT ? -ENOENT : rc;
+	if (major(d->devno) != BRD_MAJOR)
+		return -ENOENT;		/* a ram%u that is not brd's */
+	if ((rc = brd_path_read_u64(&sectors, "/sys/block/%s/size", d->name)))
+		return rc;
+	d->size = sectors * 512;
+	brd_path_read_u64(&ro, "/sys/block/%s/ro", d->name);
+	d->ro = ro != 0;
+	if (brd_path_read_u64(&d->discard_max,
+			      "/sys/block/%s/queue/discard_max_bytes", d->name))
+		d->discard_max = 0;
+	dir = brd_path_opendir("/sys/block/%s/holders", d->name);
+	if (dir) {
+		while ((de = readdir(dir)))
+			if (de->d_name[0] != '.')
+				d->nholders++;
+		closedir(dir);
+	}
+	return 0;
+}
+
+static int cmp_disk(const void *a, const void *b)
+{
+	const struct brd_disk *x = a, *y = b;
+
+	return (x->num > y->num) - (x->num < y->num);
+}
+
+int brd_list(struct brd_disk **disks, size_t *n)
+{
+	struct brd_disk *v = NULL, *nv;
+	size_t cnt = 0, cap = 0;
+	struct dirent *de;
+	unsigned int num;
+	DIR *dir;
+	int rc = 0;
+
+	*disks = NULL;
+	*n = 0;
+	dir = brd_path_opendir("/sys/block");
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dir))) {
+		if (brd_parse_name(de->d_name, &num))
+			continue;
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				rc = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		rc = brd_get(num, &v[cnt]);
+		if (rc == -ENOENT) {	/* vanished, or not brd */
+			rc = 0;
+			continue;
+		}
+		if (rc)
+			break;
+		cnt++;
+	}
+	closedir(dir);
+	if (rc) {
+		free(v);
+		return rc;
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_disk);
+	*disks = v;
+	*n = cnt;
+	return 0;
+}
+
+/* Read ramdisk_pages/<name> for every disk from an already mounted debugfs
+ * at @dir (a path below the root). */
+static int read_pages_at(const char *dir, struct brd_disk *disks, size_t n)
+{
+	int missing = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+
+		if (brd_path_read_u64(&v, "%s/ramdisk_pages/%s", dir, disks[i].name) == 0)
+			disks[i].pages = (int64_t)v;
+		else
+			missing++;
+	}
+	return missing ? -ENOENT : 0;
+}
+
+/* debugfs is not mounted: read the counts from a child in a private mount
+ * namespace, so no mount is left behind. */
+static int read_pages_private_ns(struct brd_disk *disks, size_t n)
+{
+	int pfd[2], status, rc = 0;
+	pid_t pid;
+	FILE *f;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return rc;
+	}
+	if (pid == 0) {
+		FILE *out;
+
+		close(pfd[0]);
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("debugfs", "/sys/kernel/debug", "debugfs",
+			  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			_exit(1);
+		out = fdopen(pfd[1], "w");
+		if (!out)
+			_exit(1);
+		read_pages_at("/sys/kernel/debug", disks, n);
+		for (size_t i = 0; i < n; i++)
+			fprintf(out, "%" PRId64 "\n", disks[i].pages);
+		_exit(fclose(out) == 0 ? 0 : 1);
+	}
+	close(pfd[1]);
+	f = fdopen(pfd[0], "r");
+	if (!f) {
+		rc = -errno;
+		close(pfd[0]);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			int64_t v;
+
+			if (fscanf(f, "%" SCNd64, &v) != 1) {
+				rc = -EIO;
+				break;
+			}
+			disks[i].pages = v;
+		}
+		fclose(f);
+	}
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		rc = rc ? rc : -EPERM;
+	return rc;
+}
+
+int brd_read_pages(struct brd_disk *disks, size_t n)
+{
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		disks[i].pages = -1;
+	if (!n)
+		return 0;
+	if (brd_path_access(F_OK, "/sys/kernel/debug/ramdisk_pages") == 0)
+		return read_pages_at("/sys/kernel/debug", disks, n);
+	if (!real_root() || geteuid() != 0)
+		return -ENOENT;
+	rc = read_pages_private_ns(disks, n);
+	if (rc)
+		brd_dbg("debugfs: cannot read ramdisk_pages: %s", strerror(-rc));
+	for (size_t i = 0; i < n; i++)
+		if (disks[i].pages < 0)
+			return -ENOENT;
+	return rc;
+}
+
+int brd_create_on_demand(unsigned int num, uint64_t max_part)
+{
+	char dir[] = "/tmp/brdctl.XXXXXX", node[64];
+	struct brd_disk d;
+	uint64_t minor;
+	int fd, rc = 0;
+
+	if (brd_get(num, &d) == 0)
+		return -EEXIST;
+	if (!max_part)
+		max_part = 1;
+	minor = (uint64_t)num * max_part;
+	if (minor + max_part > (1ULL << 20))
+		return -ERANGE;
+	if (!real_root())
+		return -EOPNOTSUPP;
+	if (!mkdtemp(dir))	/* mode 0700, private to us */
+		return -errno;
+	snprintf(node, sizeof(node), "%s/ram", dir);
+	brd_info("mknod %s b %d %" PRIu64 " and open it", node, BRD_MAJOR, minor);
+	if (mknod(node, S_IFBLK | 0600, makedev(BRD_MAJOR, (unsigned int)minor)) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	fd = open(node, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		rc = -errno;	/* ENXIO: no BLOCK_LEGACY_AUTOLOAD */
+	else
+		close(fd);
+	unlink(node);
+out:
+	rmdir(dir);
+	if (rc)
+		return rc;
+	return brd_get(num, &d) == 0 ? 0 : -ENXIO;
+}
+
+int brd_wait_node(const char *name, unsigned int timeout_ms)
+{
+	uint64_t end = now_ms() + timeout_ms;
+	struct stat st;
+	char path[4096], rel[64];
+	int fd;
+
+	snprintf(rel, sizeof(rel), "/dev/%s", name);
+	if (!brd_root_path(path, sizeof(path), rel))
+		return -ENAMETOOLONG;
+	for (;;) {
+		if (stat(path, &st) == 0 && S_ISBLK(st.st_mode)) {
+			fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+			if (fd >= 0) {
+				/* udev holds LOCK_SH while it probes */
+				if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+					flock(fd, LOCK_UN);
+					close(fd);
+					return 0;
+				}
+				close(fd);
+			}
+		}
+		if (now_ms() >= end)
+			return -ETIMEDOUT;
+		sleep_ms(10);
+	}
+}
+
+char *brd_holders(const char *name)
+{
+	char *list = NULL;
+	size_t len = 0;
+	struct dirent *de;
+	DIR *dir = brd_path_opendir("/sys/block/%s/holders", name);
+
+	if (!dir)
+		return NULL;
+	while ((de = readdir(dir))) {
+		size_t l = strlen(de->d_name);
+		char *nl;
+
+		if (de->d_name[0] == '.')
+			continue;
+		nl = realloc(list, len + l + 2);
+		if (!nl)
+			break;
+		list = nl;
+		if (len)
+			list[len++] = ',';
+		memcpy(list + len, de->d_name, l + 1);
+		len += l;
+	}
+	closedir(dir);
+	return list;
+}
+
+int brd_flush_cache(int fd)
+{
+	return ioctl(fd, BLKFLSBUF, 0) < 0 ? -errno : 0;
+}
+
+int brd_discard_all(int fd, uint64_t size)
+{
+	const uint64_t step = 1ULL << 30;
+	uint64_t end = size & ~(BRD_PAGE - 1), off;
+
+	/* page-aligned ranges only: unaligned discards corrupt data on
+	 * 6.10-6.15 (kernel-interfaces.md A.4) */
+	for (off = 0; off < end; off += step) {
+		uint64_t range[2] = { off, end - off < step ? end - off : step };
+
+		if (ioctl(fd, BLKDISCARD, range) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* -------------------------------------------------------------- misc --- */
+
+int brd_lock(unsigned int timeout_ms)
+{
+	uint64_t end = now_ms() + timeout_ms;
+	char path[4096];
+	int fd;
+
+	if (!brd_root_path(path, sizeof(path), "/run/brdctl.lock"))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			int rc = -errno;
+			close(fd);
+			return rc;
+		}
+		if (now_ms() >= end) {
+			close(fd);
+			return -EBUSY;
+		}
+		sleep_ms(20);
+	}
+	return fd;
+}
+
+void brd_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+int brd_mem_available(uint64_t *bytes)
+{
+	char *s, *p;
+	int rc = brd_path_read_string(&s, "/proc/meminfo");
+
+	if (rc)
+		return rc;
+	p = strstr(s, "MemAvailable:");
+	if (!p || sscanf(p + 13, "%" SCNu64, bytes) != 1)
+		rc = -ENODATA;
+	else
+		*bytes *= 1024;
+	free(s);
+	return rc;
+}
+
+int brd_kernel_version(unsigned int *maj, unsigned int *min)
+{
+	struct utsname u;
+	char *s = NULL;
+	int rc = 0;
+
+	if (!real_root()) {
+		if ((rc = brd_path_read_string(&s, "/proc/sys/kernel/osrelease")))
+			return rc;
+	} else if (uname(&u) == 0) {
+		s = strdup(u.release);
+	}
+	if (!s)
+		return -ENOMEM;
+	if (sscanf(s, "%u.%u", maj, min) != 2)
+		rc = -EINVAL;
+	free(s);
+	return rc;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * brd control: module state and parameters, loading and unloading through
+ * libkmod, on-demand creation of /dev/ramN, listing, allocated-page counts,
+ * cache flush and discard.  See ../shared/docs/kernel-interfaces.md, A.
+ */
+#ifndef BRD_BRD_H
+#define BRD_BRD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define BRD_MAJOR 1
+
+enum brd_module_state {
+	BRD_MODULE_ABSENT = 0,	/* not loaded (may still be loadable) */
+	BRD_MODULE_LOADED,	/* loadable module, live */
+	BRD_MODULE_BUILTIN,	/* built into the kernel: cannot reload */
+};
+
+struct brd_module {
+	enum brd_module_state state;
+	uint64_t rd_nr;
+	uint64_t rd_size;	/* KiB */
+	uint64_t max_part;
+	int64_t refcnt;		/* -1 unknown */
+};
+
+/* Read /sys/module/brd.  Always fills @m; returns 0 or -errno. */
+int brd_module_get(struct brd_module *m);
+/* Is a brd module available to load (modules.dep knows it)?  0 = yes. */
+int brd_module_available(void);
+/* Load brd with the given parameters (0 = leave out max_part / size). */
+int brd_module_load(uint64_t rd_nr, uint64_t rd_size_kib, uint64_t max_part);
+/* Unload brd; retries while busy up to @timeout_ms.  -EBUSY if in use. */
+int brd_module_unload(unsigned int timeout_ms);
+
+struct brd_disk {
+	char name[32];		/* "ram0" */
+	unsigned int num;	/* 0 */
+	dev_t devno;
+	uint64_t size;		/* bytes */
+	int64_t pages;		/* allocated pages, -1 unknown */
+	bool ro;
+	uint64_t discard_max;	/* bytes; 0 = the kernel cannot discard */
+	unsigned int nholders;
+};
+
+/* Whether @name (e.g. "ram3" or "/dev/ram3") names a brd disk number. */
+int brd_parse_name(const char *name, unsigned int *num);
+/* All brd disks, sorted by number.  *disks is malloc'd. */
+int brd_list(struct brd_disk **disks, size_t *n);
+/* One disk by number; -ENOENT if it does not exist. */
+int brd_get(unsigned int num, struct brd_disk *d);
+/* Fill the pages field of @n disks from debugfs (ramdisk_pages), mounting
+ * debugfs in a private mount namespace when it is not mounted.  Disks whose
+ * count cannot be read keep pages = -1.  Returns 0 if all were read. */
+int brd_read_pages(struct brd_disk *disks, size_t n);
+
+/* Make disk @num appear (brd loaded): mknod b 1 num*max_part in a private
+ * directory and open it.  -EEXIST if it already exists. */
+int brd_create_on_demand(unsigned int num, uint64_t max_part);
+/* Wait until /dev/NAME exists and udev has released it (flock LOCK_EX on
+ * the node), up to @timeout_ms.  -ETIMEDOUT otherwise. */
+int brd_wait_node(const char *name, unsigned int timeout_ms);
+
+/* Holders (/sys/block/NAME/holders) as a malloc'd comma list, or NULL. */
+char *brd_holders(const char *name);
+
+/* BLKFLSBUF on an open device. */
+int brd_flush_cache(int fd);
+/* BLKDISCARD over [0, size) in page-aligned ranges.  -EOPNOTSUPP on
+ * kernels whose brd cannot discard. */
+int brd_discard_all(int fd, uint64_t size);
+
+/* Serialise state-changing brdctl invocations: flock on /run/brdctl.lock,
+ * waiting up to @timeout_ms.  Returns the lock fd or -errno. */
+int brd_lock(unsigned int timeout_ms);
+void brd_unlock(int fd);
+
+/* MemAvailable in bytes from /proc/meminfo. */
+int brd_mem_available(uint64_t *bytes);
+/* Kernel release as numbers (e.g. 6.12 -> 6, 12). */
+int brd_kernel_version(unsigned int *major, unsigned int *minor);
+
+#endif

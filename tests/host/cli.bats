@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# The command framework: help, version, dispatch, usage errors, exit codes.
+
+load ../test_helper
+
+@test "brdctl --help lists every command and the global options, exit 0" {
+	run_brdctl 0 --help
+	assert_line --index 0 "Usage:"
+	assert_line " brdctl [options] <command> [<args>]"
+	assert_line --regexp '^ bitmap +Examine'
+	assert_line --regexp '^ -h, --help +display this help$'
+	assert_line --regexp '^ -V, --version +display the version$'
+	assert_line --regexp '^ -J, --json '
+	assert_line --regexp '^     --dry-run '
+	[ -z "$stderr" ]
+}
+
+@test "brdctl -h is --help" {
+	run_brdctl 0 --help
+	local long=$output
+	run_brdctl 0 -h
+	assert_equal "$output" "$long"
+}
+
+@test "brdctl --version and -V print the version, exit 0" {
+	run_brdctl 0 --version
+	assert_output --regexp '^brdctl [0-9]+\.[0-9]+\.[0-9]+$'
+	run_brdctl 0 -V
+	assert_output --regexp '^brdctl [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "brdctl nosuchcmd: exit 2, names the command, points to --help" {
+	run_brdctl 2 nosuchcmd
+	assert_equal "$output" ""
+	assert_equal "$stderr" "brdctl: 'nosuchcmd' is not a brdctl command
+Try 'brdctl --help' for more information."
+}
+
+@test "command names match exactly, never by prefix" {
+	run_brdctl 2 bit
+	[[ $stderr == *"'bit' is not a brdctl command"* ]]
+	run_brdctl 2 BITMAP
+	[[ $stderr == *"'BITMAP' is not a brdctl command"* ]]
+}
+
+@test "an unknown global option is a usage error (exit 2)" {
+	run_brdctl 2 --bogus
+	assert_equal "$stderr" "brdctl: --bogus: unknown option
+Try 'brdctl --help' for more information."
+}
+
+@test "bitmapctl --help is brdctl bitmap --help under its own name" {
+	run --separate-stderr "$BITMAPCTL" --help
+	assert_success
+	assert_line " bitmapctl [options] <command> [<args>]"
+	local as_bitmapctl=$output
+	run_brdctl 0 bitmap --help
+	assert_line " brdctl bitmap [options] <command> [<args>]"
+	# same commands listed
+	assert_equal "$(grep '^ [a-z]' <<<"$output" | grep -v '^ brdctl')" \
+		"$(grep '^ [a-z]' <<<"$as_bitmapctl" | grep -v '^ bitmapctl')"
+}
+
+@test "bitmapctl with an unknown command: exit 2 with its own prefix" {
+	run --separate-stderr "$BITMAPCTL" nosuch
+	assert_equal "$status" 2
+	assert_equal "$stderr" "bitmapctl: 'nosuch' is not a bitmapctl command
+Try 'bitmapctl --help' for more information."
+}
+
+@test "a group without a command is a usage error" {
+	run_brdctl 2 bitmap
+	assert_equal "$stderr" "brdctl: no command given
+Try 'brdctl bitmap --help' for more information."
+}
+
+@test "every subcommand has --help that exits 0 and shows its synopsis" {
+	local sub
+	run_brdctl 0 bitmap --help
+	for sub in $(awk '/^Commands:/{f=1;next} /^$/{f=0} f{print $1}' <<<"$output"); do
+		run_brdctl 0 bitmap "$sub" --help
+		assert_line --index 1 --regexp "^ brdctl bitmap $sub( |$)"
+	done
+	run_brdctl 0 --help
+	for sub in $(awk '/^Commands:/{f=1;next} /^$/{f=0} f{print $1}' <<<"$output"); do
+		[ "$sub" = bitmap ] && continue
+		run_brdctl 0 "$sub" --help
+		assert_line --index 1 --regexp "^ brdctl $sub( |$)"
+	done
+}
+
+@test "a write error on stdout makes the exit status non-zero" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run bash -c '"$BRDCTL" --help > /dev/full'
+	assert_equal "$status" 1
+	assert_output --partial "write error"
+}
+
+@test "BRDCTL_SYSROOT that does not exist is refused with exit 3" {
+	BRDCTL_SYSROOT=/nonexistent/root run_brdctl 3 --version
+	[[ $stderr == "brdctl: /nonexistent/root: BRDCTL_SYSROOT: No such file or directory" ]]
+}

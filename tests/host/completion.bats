@@ -1,0 +1,79 @@
+#!/usr/bin/env bats
+# Shell completions offer exactly the options each command's --help lists.
+
+load ../test_helper
+
+# long options a command's --help shows, sorted
+help_options() {
+	"$BRDCTL" "$@" --help | grep -oE '^ +(-[A-Za-z], )?--[a-z][a-z-]*' |
+		grep -oE -- '--[a-z][a-z-]*' | sort -u
+}
+
+# what bash completes for "brdctl WORDS... --"
+bash_completes() {
+	bash -c '
+		source /usr/share/bash-completion/bash_completion
+		source "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		_brdctl
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$TOP/completions/brdctl.bash" "$@" | sort -u
+}
+
+commands_of() {  # commands listed by --help
+	"$BRDCTL" "$@" --help | awk '/^Commands:/{f=1;next} /^$/{f=0} f{print $1}'
+}
+
+@test "bash completion loads without errors and completes the command names" {
+	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion not installed"
+	run bash -c 'source /usr/share/bash-completion/bash_completion && source "$1" && complete -p brdctl bitmapctl' _ "$TOP/completions/brdctl.bash"
+	assert_success
+	assert_line "complete -F _brdctl brdctl"
+	assert_equal "$(bash_completes brdctl '')" "$(commands_of | sort)"
+	assert_equal "$(bash_completes brdctl bitmap '')" "$(commands_of bitmap | sort)"
+	assert_equal "$(bash_completes bitmapctl '')" "$(commands_of bitmap | sort)"
+}
+
+@test "bash completion offers exactly the options of every command's --help" {
+	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion not installed"
+	local c s
+	for c in $(commands_of); do
+		[ "$c" = bitmap ] && continue
+		assert_equal "$(bash_completes brdctl "$c" --)" "$(help_options "$c")"
+	done
+	for s in $(commands_of bitmap); do
+		assert_equal "$(bash_completes brdctl bitmap "$s" --)" "$(help_options bitmap "$s")"
+		assert_equal "$(bash_completes bitmapctl "$s" --)" "$(help_options bitmap "$s")"
+	done
+	assert_equal "$(bash_completes brdctl --)" "$(help_options)"
+}
+
+@test "bash completion of --output offers the list columns" {
+	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion not installed"
+	local PATH=$(dirname "$BRDCTL"):$PATH
+	assert_equal "$(bash_completes brdctl list --output '')" \
+		"$("$BRDCTL" list --list-columns | awk '{print $1}' | sort)"
+	assert_equal "$(bash_completes brdctl list -o NAME,SI)" "NAME,SIZE"
+}
+
+@test "zsh completion parses and names every command and option of --help" {
+	require_cmd zsh
+	run zsh -n "$TOP/completions/_brdctl"
+	assert_success
+	local c s o
+	for c in $(commands_of); do
+		grep -q "'$c:" "$TOP/completions/_brdctl" || fail "zsh: command $c missing"
+		[ "$c" = bitmap ] && continue
+		for o in $(help_options "$c"); do
+			grep -qE -- "(^|[{',])$o([]=',}[]|$)" "$TOP/completions/_brdctl" ||
+				fail "zsh: $c $o missing"
+		done
+	done
+	for s in $(commands_of bitmap); do
+		grep -q "'$s:" "$TOP/completions/_brdctl" || fail "zsh: bitmap command $s missing"
+		for o in $(help_options bitmap "$s"); do
+			grep -qE -- "(^|[{',])$o([]=',}[]|$)" "$TOP/completions/_brdctl" ||
+				fail "zsh: bitmap $s $o missing"
+		done
+	done
+}

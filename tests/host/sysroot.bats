@@ -1,0 +1,86 @@
+#!/usr/bin/env bats
+# Listing and decision logic against a fixture sysfs tree (BRDCTL_SYSROOT).
+# These complement the real-kernel tests in tests/vm/, never replace them.
+
+load ../test_helper
+
+setup() {
+	ROOT=$BATS_TEST_TMPDIR/root
+	cp -a "$TOP/tests/fixtures/sysroot-brd" "$ROOT"
+	export BRDCTL_SYSROOT=$ROOT
+}
+
+@test "fixture: list parses sysfs and debugfs; skips non-brd ram names and other disks" {
+	run_brdctl 0 list --raw --noheadings -o NAME,MAJ:MIN,SIZE,ALLOC,RO,DISCARD
+	assert_output "ram0 1:0 16M 1M 0 1
+ram1 1:1 16M 0B 1 0"
+	run_brdctl 0 list --json -o NAME,SIZE,ALLOC,RO
+	assert_equal "$(jq -c '[.ramdisks[] | [.name, .size, .alloc, .ro]]' <<<"$output")" \
+		'[["ram0",16777216,1048576,false],["ram1",16777216,0,true]]'
+}
+
+@test "fixture: ALLOC is unknown (null in JSON) without ramdisk_pages, never 0" {
+	rm -r "$ROOT/sys/kernel/debug/ramdisk_pages"
+	run_brdctl 0 list --raw --noheadings -o NAME,ALLOC
+	assert_output "ram0 unknown
+ram1 unknown"
+	run_brdctl 0 list --json -o NAME,ALLOC
+	assert_equal "$(jq -c '[.ramdisks[].alloc]' <<<"$output")" '[null,null]'
+}
+
+@test "fixture: output options select, add and list columns" {
+	run_brdctl 0 list -o +PATH --noheadings ram1
+	assert_output --regexp '^ram1 +16M +0B +1 +0 +/dev/ram1$'
+	run_brdctl 0 list --output-all --pairs ram0
+	assert_output --partial 'NAME="ram0" PATH="/dev/ram0" MAJ:MIN="1:0" SIZE="16M"'
+	run_brdctl 0 list --list-columns
+	assert_equal "$(awk '{print $1}' <<<"$output" | tr '\n' ' ')" \
+		"NAME PATH MAJ:MIN SIZE ALLOC RO DISCARD FSTYPE LABEL UUID MOUNTPOINTS HOLDERS "
+	run_brdctl 2 list --json --raw
+	[[ $stderr == *"mutually exclusive"* ]]
+	run_brdctl 3 list ram4
+	[[ $stderr == "brdctl: ram4: not a brd ramdisk: No such file or directory" ]]
+	run_brdctl 3 list ram9
+}
+
+@test "fixture: stat --json reports module, capabilities and fill ratio" {
+	run_brdctl 0 stat --json ram0 ram1
+	assert_equal "$(jq -c '[.ramdisks[] | [.name, .pages, .fill, ."free-on-flush", .module, .rd_size, .reads]]' <<<"$output")" \
+		'[["ram0",256,0.0625,true,"loaded",16384,null],["ram1",0,0,false,"loaded",16384,null]]'
+	run_brdctl 0 stat ram1
+	assert_line --regexp '^Flush frees RAM: +no \(this kernel.s brd cannot discard; only .brdctl remove --all. frees RAM\)$'
+	assert_line --regexp '^Reads: +not counted \(brd keeps no I/O statistics\)$'
+	run_brdctl 2 stat
+}
+
+@test "fixture: a built-in brd cannot be reloaded or removed (exit 5), nothing changes" {
+	rm "$ROOT/sys/module/brd/initstate" "$ROOT/sys/module/brd/refcnt"
+	run_brdctl 5 create --size 32M
+	[[ $stderr == *"brd: built into the kernel: every ramdisk has size 16M"* ]]
+	run_brdctl 5 remove --all
+	[[ $stderr == *"built into the kernel"* ]]
+	run_brdctl 0 stat ram0
+	assert_line --regexp '^brd: +built into the kernel'
+	assert_equal "$(cat "$ROOT/sys/module/brd/parameters/rd_size")" 16384
+}
+
+@test "fixture: create checks the size against MemAvailable before doing anything" {
+	rm -r "$ROOT/sys/module/brd" "$ROOT/sys/block/ram0" "$ROOT/sys/block/ram1"
+	run_brdctl 1 --dry-run create --size 1G --count 2
+	[[ $stderr == *"2 ramdisks of 1073741824 bytes could take 2G but only 1.5G of RAM is available; use --force"* ]]
+	run_brdctl 0 --dry-run create --size 1G --count 2 --force
+	assert_output "load brd rd_nr=2 rd_size=1048576"
+	run_brdctl 0 --dry-run create --size 512M ram3 ram1
+	assert_output "load brd rd_nr=0 rd_size=524288
+create /dev/ram3 (mknod b 1 3, open)
+create /dev/ram1 (mknod b 1 1, open)"
+	run_brdctl 0 --dry-run create --partitions 3 --count 2
+	assert_output "load brd rd_nr=2 max_part=4"
+}
+
+@test "fixture: --dry-run is refused by commands that do not change anything" {
+	run_brdctl 2 --dry-run list
+	[[ $stderr == *"--dry-run is not supported by 'brdctl list'"* ]]
+	run_brdctl 2 create --json
+	[[ $stderr == *"--json is not supported by 'brdctl create'"* ]]
+}
