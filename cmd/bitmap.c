@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The bitmap command group; its commands land with the bitmap library. */
+/* "brdctl bitmap" (alias "bitmapctl"): md write-intent bitmap commands. */
 #include <stddef.h>
 #include "cmd.h"
+#include "bitmap-cmds.h"
 
-static const struct brd_cmd *const bitmap_cmds[] = { NULL };
+static const struct brd_cmd *const bitmap_subcmds[] = {
+	&cmd_bitmap_examine,
+	&cmd_bitmap_create,
+	NULL
+};
 
 const struct brd_cmd cmd_bitmap = {
 	.name = "bitmap",
-	.summary = "Examine and write md write-intent bitmaps",
-	.subcmds = bitmap_cmds,
+	.fn = NULL,
+	.summary = "Examine and create md write-intent bitmaps",
+	.subcmds = bitmap_subcmds,
 };

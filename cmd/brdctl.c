@@ -8,6 +8,7 @@
  * the same tables the parser uses, and a checked close of stdout.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,10 +61,28 @@ static void print_option_table(FILE *f, const struct poptOption *o)
 	}
 }
 
+static bool has_long_option(const struct poptOption *o, const char *name)
+{
+	for (; o && (o->longName || o->shortName || o->argInfo); o++) {
+		if ((o->argInfo & POPT_ARG_MASK) == POPT_ARG_INCLUDE_TABLE) {
+			if (has_long_option(o->arg, name))
+				return true;
+		} else if (o->longName && strcmp(o->longName, name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static void print_columns(FILE *f, const struct brd_cmd *cmd)
 {
+	int w = 0;
+
 	for (size_t i = 0; i < cmd->ncolumns; i++)
-		fprintf(f, " %12s  %s\n", cmd->columns[i].name,
+		if ((int)strlen(cmd->columns[i].name) > w)
+			w = (int)strlen(cmd->columns[i].name);
+	for (size_t i = 0; i < cmd->ncolumns; i++)
+		fprintf(f, " %*s  %s\n", w, cmd->columns[i].name,
 			cmd->columns[i].help);
 }
 
@@ -104,6 +123,10 @@ static void print_help(const struct brd_cmd *cmd)
 	for (const struct poptOption *o = global_options; o->longName; o++) {
 		const struct poptOption one[2] = { *o, POPT_TABLEEND };
 
+		/* a command's own option of the same name wins (bitmap create
+		 * --version); don't list the shadowed global one */
+		if (cmd && !cmd->subcmds && has_long_option(cmd->options, o->longName))
+			continue;
 		if (cmd && !cmd->subcmds &&
 		    ((o->arg == &G.json && !(cmd->flags & CMD_JSON)) ||
 		     (o->arg == &G.dry_run && !(cmd->flags & CMD_DRYRUN))))
@@ -113,7 +136,8 @@ static void print_help(const struct brd_cmd *cmd)
 	if (cmd && cmd->help_tail)
 		fprintf(f, "\n%s", cmd->help_tail);
 	if (cmd && cmd->ncolumns) {
-		fprintf(f, "\nAvailable output columns:\n");
+		fprintf(f, (cmd->flags & CMD_TABLE) ? "\nAvailable output columns:\n" :
+			"\nJSON fields:\n");
 		print_columns(f, cmd);
 	}
 	if (!cmd || cmd->subcmds)

@@ -4,13 +4,14 @@
 #include "cmd.h"
 
 extern const struct brd_cmd cmd_create, cmd_list, cmd_stat, cmd_flush,
-	cmd_remove;
+	cmd_resize, cmd_remove;
 
 const struct brd_cmd *const brdctl_commands[] = {
 	&cmd_create,
 	&cmd_list,
 	&cmd_stat,
 	&cmd_flush,
+	&cmd_resize,
 	&cmd_remove,
 	&cmd_bitmap,
 	NULL

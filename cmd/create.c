@@ -5,7 +5,8 @@
  * brd not loaded: load it through libkmod.  brd loaded: add ramdisks on
  * demand.  All ramdisks of a kernel share one size: another --size reloads
  * brd when no ramdisk is in use or holds data, and refuses otherwise.
- * Idempotent: an existing NAME of the asked size is fine.
+ * Idempotent: an existing NAME of the asked size is fine.  Names that are
+ * not ramN make pooled ramdisks (cmd/pool.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -15,12 +16,12 @@
 
 #include "ramdisk.h"
 
-static const char *opt_size, *opt_count, *opt_parts, *opt_timeout;
+static const char *opt_size, *opt_count, *opt_parts, *opt_timeout, *opt_pool_size;
 static int opt_find, opt_force;
 
 static const struct poptOption create_options[] = {
 	{ "size", 's', POPT_ARG_STRING, &opt_size, 0,
-	  "size of every ramdisk (brd has one size for all)", "SIZE" },
+	  "size of the ramdisks (whole disks all share one)", "SIZE" },
 	{ "count", 'c', POPT_ARG_STRING, &opt_count, 0,
 	  "number of ramdisks to create (default 1)", "N" },
 	{ "partitions", 'p', POPT_ARG_STRING, &opt_parts, 0,
@@ -29,6 +30,8 @@ static const struct poptOption create_options[] = {
 	  "use the lowest free ramdisk numbers (the default without NAME)", NULL },
 	{ "force", '\0', POPT_ARG_NONE, &opt_force, 0,
 	  "allow a total size beyond MemAvailable", NULL },
+	{ "pool-size", '\0', POPT_ARG_STRING, &opt_pool_size, 0,
+	  "nominal size of a new pool (default: 128 x RAM, rounded)", "SIZE" },
 	{ "timeout", '\0', POPT_ARG_STRING, &opt_timeout, 0,
 	  "seconds to wait for the lock and the device nodes (default 30)", "SECONDS" },
 	POPT_TABLEEND
@@ -39,7 +42,6 @@ struct plan {
 	size_t n;
 	uint64_t size_kib;	/* 0 = keep / kernel default */
 	uint64_t max_part;	/* 0 = keep / kernel default */
-	unsigned int timeout_ms;
 };
 
 static bool in_list(const unsigned int *v, size_t n, unsigned int x)
@@ -73,7 +75,7 @@ static char *keep_reason(struct brd_disk *d)
 	struct rd_info ri = { .d = *d };
 	char *why;
 
-	rd_info_fill(&ri);
+	rd_info_fill(&ri, RD_ALL);
 	why = rd_busy_reason(&ri);
 	if (!why) {
 		if (d->pages > 0) {
@@ -138,12 +140,12 @@ static int load(const struct plan *p, const unsigned int *all, size_t nall)
 }
 
 static int check_memory(const struct plan *p, struct brd_disk *disks, size_t n,
-			uint64_t cur_kib, bool reload)
+			uint64_t cur_kib, bool reload, bool force)
 {
 	uint64_t avail, need = 0, size = (p->size_kib ? p->size_kib : cur_kib) * 1024;
 	size_t total = 0;
 
-	if (!size || opt_force || brd_mem_available(&avail))
+	if (!size || force || brd_mem_available(&avail))
 		return 0;
 	/* what every ramdisk may still take when filled */
 	for (size_t i = 0; i < n; i++) {
@@ -170,92 +172,54 @@ static int check_memory(const struct plan *p, struct brd_disk *disks, size_t n,
 	return 0;
 }
 
-static int do_create(const struct brd_cmd *cmd, int argc, const char **argv)
+bool rd_is_pool_name(const char *name)
 {
-	struct plan p = { 0 };
+	unsigned int num;
+	size_t len = name ? strlen(name) : 0;
+
+	if (!len || len > 36 || brd_parse_name(name, &num) == 0 || name[0] == '-' ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return false;
+	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789._-") == len;
+}
+
+/* Whole-disk ramdisks: @p->nums named (or picked when !named). */
+static int create_whole(struct plan *p, bool named, uint64_t count,
+			const struct rd_create_opts *o, char **paths)
+{
 	struct brd_disk *disks = NULL;
 	struct brd_module m;
-	uint64_t v, count = 1;
 	size_t n = 0;
-	int lock = -1, rc, ret = EXIT_OK;
+	int rc, ret = EXIT_OK;
 	bool reload = false;
 
-	(void)cmd;
-	p.timeout_ms = RD_LOCK_TIMEOUT_MS;
-	if (opt_size) {
-		if ((rc = cmd_parse_size("--size", opt_size, &v)))
-			return rc;
-		if (v == 0 || v % 1024)
-			return cmd_usage_error("--size: %s is not a positive multiple of 1 KiB "
-					       "(brd sizes are in KiB)", opt_size);
-		p.size_kib = v / 1024;
-	}
-	if (opt_parts) {
-		if ((rc = cmd_parse_u64("--partitions", opt_parts, 1, 256, &p.max_part)))
-			return rc;
-		/* brd rounds up to a power of two */
-		while (p.max_part & (p.max_part - 1))
-			p.max_part += p.max_part & -p.max_part;
-	}
-	if (opt_count && argc)
-		return cmd_usage_error("--count and NAME are mutually exclusive");
-	if (opt_find && argc)
-		return cmd_usage_error("--find and NAME are mutually exclusive");
-	if (opt_count && (rc = cmd_parse_u64("--count", opt_count, 1, 1024, &count)))
-		return rc;
-	if (opt_timeout) {
-		if ((rc = cmd_parse_u64("--timeout", opt_timeout, 0, 3600, &v)))
-			return rc;
-		p.timeout_ms = (unsigned int)v * 1000;
-	}
-	p.nums = calloc(argc ? (size_t)argc : count, sizeof(*p.nums));
-	if (!p.nums)
-		return cmd_err(ENOMEM, NULL, "create");
-	for (int i = 0; i < argc; i++) {
-		unsigned int num;
-
-		if (brd_parse_name(argv[i], &num)) {
-			free(p.nums);
-			return cmd_usage_error("%s: not a ramdisk name (ramN or /dev/ramN)",
-					       argv[i]);
-		}
-		if (!in_list(p.nums, p.n, num))
-			p.nums[p.n++] = num;
-	}
-
-	if (!G.dry_run) {
-		lock = brd_lock(p.timeout_ms);
-		if (lock < 0) {
-			free(p.nums);
-			return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
-		}
-	}
-	if ((rc = brd_module_get(&m))) {
-		ret = cmd_err(rc, "brd", "cannot read the module parameters");
-		goto out;
-	}
+	if ((rc = brd_module_get(&m)))
+		return cmd_err(rc, "brd", "cannot read the module parameters");
 	if (m.state != BRD_MODULE_ABSENT) {
-		if ((rc = brd_list(&disks, &n))) {
-			ret = cmd_err(rc, "/sys/block", "cannot list ramdisks");
-			goto out;
-		}
+		if ((rc = brd_list(&disks, &n)))
+			return cmd_err(rc, "/sys/block", "cannot list ramdisks");
 		brd_read_pages(disks, n);
+		if ((rc = pool_refuse_whole(disks, n))) {
+			free(disks);
+			return rc;
+		}
 	}
-	if (!argc)
-		pick_free(&p, disks, n, count);
+	if (!named)
+		pick_free(p, disks, n, count);
 
 	if (m.state == BRD_MODULE_ABSENT) {
 		if (!G.dry_run && (rc = brd_module_available())) {
 			ret = cmd_err(rc, "brd", "kernel module not available");
 			goto out;
 		}
-		if ((ret = check_memory(&p, NULL, 0, 0, true)))
+		if ((ret = check_memory(p, NULL, 0, 0, true, o->force)))
 			goto out;
-		if ((ret = load(&p, p.nums, p.n)))
+		if ((ret = load(p, p->nums, p->n)))
 			goto out;
 	} else {
-		bool size_differs = p.size_kib && p.size_kib != m.rd_size;
-		bool parts_differ = p.max_part && p.max_part != m.max_part;
+		bool size_differs = p->size_kib && p->size_kib != m.rd_size;
+		bool parts_differ = p->max_part && p->max_part != m.max_part;
 
 		if (size_differs || parts_differ) {
 			char cur[64];
@@ -264,11 +228,11 @@ static int do_create(const struct brd_cmd *cmd, int argc, const char **argv)
 			snprintf(cur, sizeof(cur), "%s", h ? h : "?");
 			free(h);
 			/* a named ramdisk that exists has another size: refuse */
-			for (size_t i = 0; i < p.n && argc; i++)
-				if (exists_in(disks, n, p.nums[i])) {
+			for (size_t i = 0; i < p->n && named; i++)
+				if (exists_in(disks, n, p->nums[i])) {
 					char name[32];
 
-					snprintf(name, sizeof(name), "ram%u", p.nums[i]);
+					snprintf(name, sizeof(name), "ram%u", p->nums[i]);
 					ret = cmd_err(EEXIST, name, "exists with %s %s",
 						      size_differs ? "size" : "max_part",
 						      size_differs ? cur : "another value");
@@ -296,14 +260,14 @@ static int do_create(const struct brd_cmd *cmd, int argc, const char **argv)
 			}
 			reload = true;
 		} else {
-			p.size_kib = 0;		/* same as loaded */
-			p.max_part = 0;
+			p->size_kib = 0;		/* same as loaded */
+			p->max_part = 0;
 		}
-		if ((ret = check_memory(&p, disks, n, m.rd_size, reload)))
+		if ((ret = check_memory(p, disks, n, m.rd_size, reload, o->force)))
 			goto out;
 		if (reload) {
 			/* recreate the ramdisks that existed (all empty) too */
-			unsigned int *all = calloc(n + p.n, sizeof(*all));
+			unsigned int *all = calloc(n + p->n, sizeof(*all));
 			size_t nall = 0;
 
 			if (!all) {
@@ -312,39 +276,39 @@ static int do_create(const struct brd_cmd *cmd, int argc, const char **argv)
 			}
 			for (size_t i = 0; i < n; i++)
 				all[nall++] = disks[i].num;
-			for (size_t i = 0; i < p.n; i++)
-				if (!in_list(all, nall, p.nums[i]))
-					all[nall++] = p.nums[i];
-			if (!p.max_part)
-				p.max_part = m.max_part;
-			if (!p.size_kib)
-				p.size_kib = m.rd_size;
+			for (size_t i = 0; i < p->n; i++)
+				if (!in_list(all, nall, p->nums[i]))
+					all[nall++] = p->nums[i];
+			if (!p->max_part)
+				p->max_part = m.max_part;
+			if (!p->size_kib)
+				p->size_kib = m.rd_size;
 			if (G.dry_run)
 				printf("unload brd\n");
-			else if ((rc = brd_module_unload(p.timeout_ms))) {
+			else if ((rc = brd_module_unload(o->timeout_ms))) {
 				free(all);
 				ret = cmd_err(rc, "brd", "cannot unload the module");
 				goto out;
 			}
-			ret = load(&p, all, nall);
+			ret = load(p, all, nall);
 			free(all);
 			if (ret)
 				goto out;
 		} else {
-			for (size_t i = 0; i < p.n; i++) {
-				if (exists_in(disks, n, p.nums[i]))
+			for (size_t i = 0; i < p->n; i++) {
+				if (exists_in(disks, n, p->nums[i]))
 					continue;	/* idempotent */
 				if (G.dry_run) {
 					printf("create /dev/ram%u (mknod b %d %" PRIu64 ", open)\n",
-					       p.nums[i], BRD_MAJOR,
-					       (uint64_t)p.nums[i] * m.max_part);
+					       p->nums[i], BRD_MAJOR,
+					       (uint64_t)p->nums[i] * m.max_part);
 					continue;
 				}
-				rc = brd_create_on_demand(p.nums[i], m.max_part);
+				rc = brd_create_on_demand(p->nums[i], m.max_part);
 				if (rc && rc != -EEXIST) {
 					char name[32];
 
-					snprintf(name, sizeof(name), "ram%u", p.nums[i]);
+					snprintf(name, sizeof(name), "ram%u", p->nums[i]);
 					ret = rc == -ENXIO ?
 						cmd_err(EOPNOTSUPP, name, "this kernel cannot create "
 							"ramdisks on demand (no BLOCK_LEGACY_AUTOLOAD); "
@@ -358,21 +322,155 @@ static int do_create(const struct brd_cmd *cmd, int argc, const char **argv)
 	}
 	if (G.dry_run)
 		goto out;
-	for (size_t i = 0; i < p.n; i++) {
+	for (size_t i = 0; i < p->n; i++) {
 		char name[32];
 
-		snprintf(name, sizeof(name), "ram%u", p.nums[i]);
-		rc = brd_wait_node(name, p.timeout_ms);
+		snprintf(name, sizeof(name), "ram%u", p->nums[i]);
+		rc = brd_wait_node(name, o->timeout_ms);
 		if (rc) {
 			ret = cmd_err(rc, name, "device node did not appear in /dev");
 			continue;
 		}
-		printf("/dev/%s\n", name);
+		if (asprintf(&paths[i], "/dev/%s", name) < 0)
+			paths[i] = NULL;
 	}
 out:
-	brd_unlock(lock);
 	free(disks);
+	return ret;
+}
+
+int rd_create(const struct rd_request *req, size_t n,
+	      const struct rd_create_opts *o, char **paths)
+{
+	struct plan p = { 0 };
+	size_t npool = 0, nnamed = 0;
+	int lock = -1, ret;
+
+	for (size_t i = 0; i < n; i++) {
+		paths[i] = NULL;
+		if (req[i].name && rd_is_pool_name(req[i].name))
+			npool++;
+		else if (req[i].name)
+			nnamed++;
+	}
+	if (npool && npool != n)
+		return cmd_err(EINVAL, NULL, "pooled and whole-disk ramdisks cannot be "
+			       "created together: brd is one module, with either a pool "
+			       "or whole-disk ramdisks");
+	if (nnamed && nnamed != n)
+		return cmd_err(EINVAL, NULL, "name every whole-disk ramdisk or none");
+	if (!G.dry_run && (lock = brd_lock(o->timeout_ms)) < 0)
+		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+	if (npool) {
+		ret = pool_create(req, n, o, paths);
+		goto out;
+	}
+	for (size_t i = 1; i < n; i++)
+		if (req[i].size != req[0].size) {
+			ret = cmd_err(EINVAL, NULL, "whole-disk ramdisks all have one size "
+				      "(brd rd_size); use pooled ramdisks for different sizes");
+			goto out;
+		}
+	p.size_kib = req[0].size / 1024;
+	p.max_part = o->max_part;
+	p.nums = calloc(n, sizeof(*p.nums));
+	if (!p.nums) {
+		ret = cmd_err(ENOMEM, NULL, "create");
+		goto out;
+	}
+	for (size_t i = 0; nnamed && i < n; i++) {
+		unsigned int num;
+
+		brd_parse_name(req[i].name, &num);
+		p.nums[p.n++] = num;	/* duplicates resolve to the same disk */
+	}
+	ret = create_whole(&p, nnamed > 0, n, o, paths);
+	/* a name given twice: both requests get the path */
+	for (size_t i = 0; nnamed && i < n; i++)
+		if (!paths[i] && ret == EXIT_OK && !G.dry_run &&
+		    asprintf(&paths[i], "/dev/%s", req[i].name +
+			     (strncmp(req[i].name, "/dev/", 5) ? 0 : 5)) < 0)
+			paths[i] = NULL;
 	free(p.nums);
+out:
+	brd_unlock(lock);
+	return ret;
+}
+
+static int do_create(const struct brd_cmd *cmd, int argc, const char **argv)
+{
+	struct rd_create_opts o = { .timeout_ms = RD_LOCK_TIMEOUT_MS };
+	struct rd_request *req;
+	uint64_t v, size = 0, count = 1;
+	size_t n;
+	char **paths;
+	int rc, ret;
+
+	(void)cmd;
+	if (opt_size) {
+		if ((rc = cmd_parse_size("--size", opt_size, &v)))
+			return rc;
+		if (v == 0 || v % 1024)
+			return cmd_usage_error("--size: %s is not a positive multiple of 1 KiB "
+					       "(brd sizes are in KiB)", opt_size);
+		size = v;
+	}
+	if (opt_parts) {
+		if ((rc = cmd_parse_u64("--partitions", opt_parts, 1, 256, &o.max_part)))
+			return rc;
+		/* brd rounds up to a power of two */
+		while (o.max_part & (o.max_part - 1))
+			o.max_part += o.max_part & -o.max_part;
+	}
+	if (opt_pool_size) {
+		if ((rc = cmd_parse_size("--pool-size", opt_pool_size, &o.pool_size)))
+			return rc;
+		if (o.pool_size < (1ULL << 30) || o.pool_size % (1ULL << 20))
+			return cmd_usage_error("--pool-size: %s is not a multiple of 1 MiB "
+					       "of at least 1 GiB", opt_pool_size);
+	}
+	if (opt_count && argc)
+		return cmd_usage_error("--count and NAME are mutually exclusive");
+	if (opt_find && argc)
+		return cmd_usage_error("--find and NAME are mutually exclusive");
+	if (opt_count && (rc = cmd_parse_u64("--count", opt_count, 1, 1024, &count)))
+		return rc;
+	if (opt_timeout) {
+		if ((rc = cmd_parse_u64("--timeout", opt_timeout, 0, 3600, &v)))
+			return rc;
+		o.timeout_ms = (unsigned int)v * 1000;
+	}
+	o.force = opt_force;
+	for (int i = 0; i < argc; i++) {
+		unsigned int num;
+
+		if (brd_parse_name(argv[i], &num) && !rd_is_pool_name(argv[i]))
+			return cmd_usage_error("%s: not a ramdisk name (ramN, /dev/ramN, or a "
+					       "pooled ramdisk name of 1-36 characters "
+					       "A-Z a-z 0-9 . _ -)", argv[i]);
+		if (rd_is_pool_name(argv[i]) && !size)
+			return cmd_usage_error("%s: a pooled ramdisk needs --size", argv[i]);
+	}
+	n = argc ? (size_t)argc : count;
+	req = calloc(n, sizeof(*req));
+	paths = calloc(n, sizeof(*paths));
+	if (!req || !paths) {
+		free(req);
+		free(paths);
+		return cmd_err(ENOMEM, NULL, "create");
+	}
+	for (size_t i = 0; i < n; i++) {
+		req[i].name = argc ? argv[i] : NULL;
+		req[i].size = size;
+	}
+	ret = rd_create(req, n, &o, paths);
+	for (size_t i = 0; i < n; i++) {
+		if (paths[i])
+			printf("%s\n", paths[i]);
+		free(paths[i]);
+	}
+	free(paths);
+	free(req);
 	return ret;
 }
 
@@ -380,7 +478,7 @@ const struct brd_cmd cmd_create = {
 	.name = "create",
 	.fn = do_create,
 	.options = create_options,
-	.synopsis = "[options] [NAME...]",
+	.synopsis = "[options] [ramN...|POOLED-NAME...]",
 	.summary = "Create ramdisks and print their device paths",
 	.flags = CMD_DRYRUN,
 };

@@ -30,12 +30,16 @@ static const struct poptOption flush_options[] = {
 static int flush_one(struct brd_disk *d)
 {
 	struct rd_info ri = { .d = *d };
-	int64_t before = d->pages;
 	char *why;
 	int fd, rc, ret = EXIT_OK;
 
-	rd_info_fill(&ri);
+	rd_info_fill(&ri, RD_ALL);
 	if (!opt_cache_only) {
+		if (rd_is_pool_disk(d)) {
+			ret = cmd_err(EBUSY, ri.path, "refusing to flush the whole disk of a "
+				      "pool; flush its pooled ramdisks by name");
+			goto out;
+		}
 		if (!d->discard_max) {
 			ret = cmd_err(EOPNOTSUPP, ri.path, "cannot free RAM on this kernel "
 				      "(brd discards only on Linux >= 6.10); "
@@ -63,32 +67,18 @@ static int flush_one(struct brd_disk *d)
 			       d->size & ~(uint64_t)4095);
 		goto out;
 	}
-	fd = open(ri.path, (opt_cache_only ? O_RDONLY : O_RDWR | (opt_force ? 0 : O_EXCL)) |
-		  O_CLOEXEC);
+	if (!opt_cache_only) {
+		ret = rd_discard_report(d, opt_force);
+		goto out;
+	}
+	fd = open(ri.path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = cmd_err(errno, ri.path, "cannot open");
 		goto out;
 	}
-	if ((rc = brd_flush_cache(fd))) {
+	if ((rc = brd_flush_cache(fd)))
 		ret = cmd_err(rc, ri.path, "BLKFLSBUF failed");
-	} else if (!opt_cache_only && (rc = brd_discard_all(fd, d->size))) {
-		ret = cmd_err(rc, ri.path, "discard failed");
-	}
 	close(fd);
-	if (ret || opt_cache_only)
-		goto out;
-	brd_read_pages(d, 1);
-	if (before >= 0 && d->pages >= 0) {
-		uint64_t freed = before > d->pages ? (uint64_t)(before - d->pages) : 0;
-		char *h = cmd_size_to_human(freed * 4096);
-
-		printf("%s: freed %s (%" PRIu64 " pages), %" PRId64 " pages still allocated\n",
-		       ri.path, h ? h : "?", freed, d->pages);
-		free(h);
-	} else {
-		printf("%s: discarded (RAM freed: unknown, debugfs not readable)\n",
-		       ri.path);
-	}
 out:
 	rd_info_free(&ri);
 	return ret;
@@ -126,7 +116,6 @@ static int do_flush(const struct brd_cmd *cmd, int argc, const char **argv)
 			n++;
 		}
 	}
-	brd_read_pages(disks, n);
 	for (size_t i = 0; i < n; i++) {
 		rc = flush_one(&disks[i]);
 		if (rc && !ret)

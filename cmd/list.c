@@ -5,8 +5,9 @@
 
 #include "ramdisk.h"
 
+/* like lsblk's defaults, no filesystem probing unless asked (-o +FSTYPE) */
 static const char *const default_columns[] = {
-	"NAME", "SIZE", "ALLOC", "RO", "DISCARD", "FSTYPE", "MOUNTPOINTS", NULL
+	"NAME", "TYPE", "SIZE", "ALLOC", "RO", "DISCARD", "MOUNTPOINTS", NULL
 };
 
 static int do_list(const struct brd_cmd *cmd, int argc, const char **argv)
@@ -14,6 +15,7 @@ static int do_list(const struct brd_cmd *cmd, int argc, const char **argv)
 	struct brd_disk *disks = NULL;
 	struct cmd_table t;
 	size_t n = 0;
+	unsigned int what = 0;
 	int rc, ret = EXIT_OK;
 
 	if ((rc = cmd_table_init(&t, cmd, "ramdisks", default_columns)))
@@ -38,12 +40,34 @@ static int do_list(const struct brd_cmd *cmd, int argc, const char **argv)
 	}
 	if (cmd_table_wants(&t, COL_ALLOC))
 		brd_read_pages(disks, n);	/* unknown stays unknown */
+	if (cmd_table_wants(&t, COL_FSTYPE) || cmd_table_wants(&t, COL_LABEL) ||
+	    cmd_table_wants(&t, COL_UUID))
+		what |= RD_PROBE;
+	if (cmd_table_wants(&t, COL_MOUNTPOINTS))
+		what |= RD_MOUNTS;
+	if (cmd_table_wants(&t, COL_HOLDERS))
+		what |= RD_HOLDERS;
 	for (size_t i = 0; i < n; i++) {
 		struct rd_info ri = { .d = disks[i] };
+		struct brd_disk *parts = NULL;
+		size_t np = 0;
 
-		rd_info_fill(&ri);
+		ri.pool = rd_is_pool_disk(&disks[i]);
+		rd_info_fill(&ri, what);
 		rd_table_add(&t, &ri);
 		rd_info_free(&ri);
+		/* a pool's ramdisks follow it, unless devices were named */
+		if (!ri.pool || argc || brd_list_parts(disks[i].num, &parts, &np))
+			continue;
+		brd_label_parts(disks[i].num, parts, np);
+		for (size_t j = 0; j < np; j++) {
+			struct rd_info pi = { .d = parts[j] };
+
+			rd_info_fill(&pi, what);
+			rd_table_add(&t, &pi);
+			rd_info_free(&pi);
+		}
+		free(parts);
 	}
 	free(disks);
 	rc = cmd_table_print(&t);

@@ -12,7 +12,10 @@
 #include "ramdisk.h"
 
 const struct cmd_column rd_columns[RD_NCOLUMNS] = {
-	[COL_NAME]    = { "NAME", 5, 0, SCOLS_JSON_STRING, "ramdisk name" },
+	[COL_NAME]    = { "NAME", 5, 0, SCOLS_JSON_STRING,
+			  "ramdisk name (pooled ramdisks: their name)" },
+	[COL_TYPE]    = { "TYPE", 4, 0, SCOLS_JSON_STRING,
+			  "disk, pool (a pool's whole disk) or pooled" },
 	[COL_PATH]    = { "PATH", 10, 0, SCOLS_JSON_STRING, "device node path" },
 	[COL_MAJMIN]  = { "MAJ:MIN", 6, 0, SCOLS_JSON_STRING, "major:minor device number" },
 	[COL_SIZE]    = { "SIZE", 5, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, "size of the ramdisk" },
@@ -30,32 +33,70 @@ const struct cmd_column rd_columns[RD_NCOLUMNS] = {
 			  "devices stacked on the ramdisk (md, dm, ...)" },
 };
 
+/* A partition of a brd disk with device number @devno. */
+static int find_part_devno(dev_t devno, struct brd_disk *d)
+{
+	struct brd_disk *disks, *parts;
+	size_t n, np;
+	int rc = brd_list(&disks, &n);
+
+	if (rc)
+		return rc;
+	rc = -ENODEV;
+	for (size_t i = 0; i < n && rc; i++) {
+		if (brd_list_parts(disks[i].num, &parts, &np))
+			continue;
+		for (size_t j = 0; j < np; j++)
+			if (parts[j].devno == devno) {
+				*d = parts[j];
+				rc = 0;
+				break;
+			}
+		free(parts);
+	}
+	free(disks);
+	return rc;
+}
+
 int rd_resolve(const char *arg, struct brd_disk *d)
 {
 	struct brd_module m;
 	unsigned int num;
 	struct stat st;
+	int rc;
 
 	if (brd_parse_name(arg, &num) == 0)
 		return brd_get(num, d);
+	if (strchr(arg, '/') == NULL || strncmp(arg, "/dev/ram", 8) == 0) {
+		/* a pooled ramdisk's name, or ramNpM */
+		rc = brd_find_part(arg, d);
+		if (rc != -ENOENT || strchr(arg, '/') == NULL)
+			return rc;
+	}
 	if (stat(arg, &st) < 0)
 		return -errno;
-	if (!S_ISBLK(st.st_mode) || major(st.st_rdev) != BRD_MAJOR)
+	if (!S_ISBLK(st.st_mode))
 		return -ENODEV;
+	if (major(st.st_rdev) != BRD_MAJOR)
+		return find_part_devno(st.st_rdev, d);
 	if (brd_module_get(&m) || m.state == BRD_MODULE_ABSENT)
 		return -ENOENT;
 	return brd_get(minor(st.st_rdev) / (m.max_part ? (unsigned)m.max_part : 1), d);
 }
 
-void rd_info_fill(struct rd_info *ri)
+void rd_info_fill(struct rd_info *ri, unsigned int what)
 {
 	int err;
 
 	snprintf(ri->path, sizeof(ri->path), "/dev/%s", ri->d.name);
 	memset(&ri->bi, 0, sizeof(ri->bi));
-	brd_blkinfo_probe(ri->path, &ri->bi);
-	ri->mounts = brd_mountpoints(ri->d.devno, &err);
-	ri->holders = ri->d.nholders ? brd_holders(ri->d.name) : NULL;
+	ri->mounts = ri->holders = NULL;
+	if (what & RD_PROBE)
+		brd_blkinfo_probe(ri->path, &ri->bi);
+	if (what & RD_MOUNTS)
+		ri->mounts = brd_mountpoints(ri->d.devno, &err);
+	if ((what & RD_HOLDERS) && ri->d.nholders)
+		ri->holders = brd_holders(ri->d.name);
 }
 
 void rd_info_free(struct rd_info *ri)
@@ -94,14 +135,15 @@ int rd_table_add(struct cmd_table *t, const struct rd_info *ri)
 	if (!ln)
 		return -ENOMEM;
 	snprintf(mm, sizeof(mm), "%u:%u", major(ri->d.devno), minor(ri->d.devno));
-	cmd_table_set(t, ln, COL_NAME, ri->d.name);
+	cmd_table_set(t, ln, COL_NAME, ri->d.label[0] ? ri->d.label : ri->d.name);
+	cmd_table_set(t, ln, COL_TYPE, ri->d.partno ? "pooled" : ri->pool ? "pool" : "disk");
 	cmd_table_set(t, ln, COL_PATH, ri->path);
 	cmd_table_set(t, ln, COL_MAJMIN, mm);
 	cmd_table_set_size(t, ln, COL_SIZE, ri->d.size);
 	if (ri->d.pages >= 0)
 		cmd_table_set_size(t, ln, COL_ALLOC, (uint64_t)ri->d.pages * 4096);
-	else if (!G.json)
-		cmd_table_set(t, ln, COL_ALLOC, "unknown");
+	else if (!G.json)	/* brd counts pages per disk, not per partition */
+		cmd_table_set(t, ln, COL_ALLOC, ri->d.partno ? "-" : "unknown");
 	cmd_table_set_bool(t, ln, COL_RO, ri->d.ro);
 	cmd_table_set_bool(t, ln, COL_DISCARD, ri->d.discard_max > 0);
 	cmd_table_set(t, ln, COL_FSTYPE, ri->bi.fstype ? ri->bi.fstype : ri->bi.pttype);

@@ -9,7 +9,7 @@
 
 /* Columns of `list` (and the fields of `stat --json`). */
 enum {
-	COL_NAME, COL_PATH, COL_MAJMIN, COL_SIZE, COL_ALLOC, COL_RO,
+	COL_NAME, COL_TYPE, COL_PATH, COL_MAJMIN, COL_SIZE, COL_ALLOC, COL_RO,
 	COL_DISCARD, COL_FSTYPE, COL_LABEL, COL_UUID, COL_MOUNTPOINTS,
 	COL_HOLDERS,
 	RD_NCOLUMNS
@@ -22,12 +22,18 @@ struct rd_info {
 	struct brd_blkinfo bi;
 	char *mounts;			/* newline-separated, or NULL */
 	char *holders;			/* comma-separated, or NULL */
+	bool pool;			/* a pool's whole disk */
 };
 
 /* Resolve "ram3", "/dev/ram3" or any block node of a brd disk. */
 int rd_resolve(const char *arg, struct brd_disk *d);
-/* Probe filesystem, mounts and holders of an already filled rd->d. */
-void rd_info_fill(struct rd_info *ri);
+/* Probe filesystem (RD_PROBE), mounts (RD_MOUNTS) and holders (RD_HOLDERS)
+ * of an already filled rd->d. */
+#define RD_PROBE	(1u << 0)
+#define RD_MOUNTS	(1u << 1)
+#define RD_HOLDERS	(1u << 2)
+#define RD_ALL		(RD_PROBE | RD_MOUNTS | RD_HOLDERS)
+void rd_info_fill(struct rd_info *ri, unsigned int what);
 void rd_info_free(struct rd_info *ri);
 /* Add one ramdisk as a table line. */
 int rd_table_add(struct cmd_table *t, const struct rd_info *ri);
@@ -41,3 +47,40 @@ char *rd_busy_reason(const struct rd_info *ri);
 #define RD_NODE_TIMEOUT_MS 10000
 
 #endif
+
+/*
+ * Creating ramdisks from other commands (create, apply): one request per
+ * ramdisk.  @name is "ramN" (a whole brd disk), NULL (the lowest free whole
+ * disk), or any other name of 1-36 characters [A-Za-z0-9._-] (a pooled
+ * ramdisk: a GPT partition of the pool disk, see `brdctl create`).
+ * Idempotent: an existing ramdisk of the same name and size is fine and is
+ * returned.  On success paths[i] is the malloc'd device path of request i.
+ * Errors are printed; the return value is an exit status (EXIT_OK...).
+ */
+struct rd_request {
+	const char *name;
+	uint64_t size;		/* bytes; 0 = keep / default (whole disks) */
+};
+struct rd_create_opts {
+	bool force;		/* allow sizes beyond MemAvailable */
+	unsigned int timeout_ms;
+	uint64_t max_part;	/* whole disks: 0 = keep / default */
+	uint64_t pool_size;	/* pool nominal size; 0 = default */
+};
+int rd_create(const struct rd_request *req, size_t n,
+	      const struct rd_create_opts *o, char **paths);
+
+/* Is @name a valid pooled ramdisk name (not ramN, 1-36 of [A-Za-z0-9._-])? */
+bool rd_is_pool_name(const char *name);
+
+/* Pooled ramdisks (cmd/pool.c) */
+int pool_create(const struct rd_request *req, size_t n,
+		const struct rd_create_opts *o, char **paths);
+/* Whole-disk creation while brd is a pool: print why not, return 4. */
+int pool_refuse_whole(const struct brd_disk *disks, size_t n);
+/* Is whole disk @d the disk of a pool? */
+bool rd_is_pool_disk(const struct brd_disk *d);
+/* Remove pooled ramdisk @d (discard its range, delete its partition). */
+int pool_remove(const struct brd_disk *d);
+/* Discard all pages of @d (whole disk or partition); prints the report. */
+int rd_discard_report(const struct brd_disk *d, bool force);

@@ -13,7 +13,7 @@ static int opt_all;
 
 static const struct poptOption remove_options[] = {
 	{ "all", 'a', POPT_ARG_NONE, &opt_all, 0,
-	  "remove every ramdisk (unload brd)", NULL },
+	  "remove every ramdisk, pooled or not (unload brd)", NULL },
 	POPT_TABLEEND
 };
 
@@ -32,17 +32,37 @@ static int do_remove(const struct brd_cmd *cmd, int argc, const char **argv)
 	if (argc) {
 		struct brd_disk d;
 
+		if (!G.dry_run && (lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
+			return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
 		for (int i = 0; i < argc; i++) {
 			rc = rd_resolve(argv[i], &d);
-			if (rc)
-				ret = cmd_err(rc, argv[i], "not a brd ramdisk");
-			else
-				ret = cmd_err(EOPNOTSUPP, argv[i], "cannot remove a single "
-					      "ramdisk: brd only removes all of them at once; "
-					      "'brdctl flush %s' frees its RAM, "
-					      "'brdctl remove --all' removes every ramdisk",
-					      d.name);
+			if (rc) {
+				rc = cmd_err(rc, argv[i], "not a brd ramdisk");
+			} else if (d.partno) {
+				struct rd_info ri = { .d = d };
+				char *why;
+
+				rd_info_fill(&ri, RD_ALL);
+				why = rd_busy_reason(&ri);
+				rc = why ? cmd_err(EBUSY, argv[i], "in use: %s", why) :
+					   pool_remove(&d);
+				free(why);
+				rd_info_free(&ri);
+			} else if (rd_is_pool_disk(&d)) {
+				rc = cmd_err(EBUSY, argv[i], "is the whole disk of a pool; "
+					     "remove its pooled ramdisks by name, or all with "
+					     "'brdctl remove --all'");
+			} else {
+				rc = cmd_err(EOPNOTSUPP, argv[i], "cannot remove a single "
+					     "ramdisk: brd only removes all of them at once; "
+					     "'brdctl flush %s' frees its RAM, "
+					     "'brdctl remove --all' removes every ramdisk",
+					     d.name);
+			}
+			if (rc && !ret)
+				ret = rc;
 		}
+		brd_unlock(lock);
 		return ret;
 	}
 	if (!G.dry_run && (lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
@@ -63,16 +83,26 @@ static int do_remove(const struct brd_cmd *cmd, int argc, const char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct rd_info ri = { .d = disks[i] };
-		char *why;
+		struct brd_disk *parts = NULL;
+		size_t np = 0;
 
-		rd_info_fill(&ri);
-		why = rd_busy_reason(&ri);
-		if (why) {
-			ret = cmd_err(EBUSY, ri.path, "in use: %s", why);
-			free(why);
+		/* a pool's ramdisks are its partitions: check each */
+		brd_list_parts(disks[i].num, &parts, &np);
+		for (size_t j = 0; j <= np; j++) {
+			struct rd_info ri = { .d = j < np ? parts[j] : disks[i] };
+			char *why;
+
+			rd_info_fill(&ri, RD_ALL);
+			why = rd_busy_reason(&ri);
+			if (why) {
+				rc = cmd_err(EBUSY, ri.path, "in use: %s", why);
+				if (!ret)
+					ret = rc;
+				free(why);
+			}
+			rd_info_free(&ri);
 		}
-		rd_info_free(&ri);
+		free(parts);
 	}
 	if (ret)
 		goto out;
@@ -93,7 +123,7 @@ const struct brd_cmd cmd_remove = {
 	.name = "remove",
 	.fn = do_remove,
 	.options = remove_options,
-	.synopsis = "[options] --all",
-	.summary = "Remove all ramdisks and free their RAM (unload brd)",
+	.synopsis = "[options] POOLED-NAME...|--all",
+	.summary = "Remove pooled ramdisks, or all ramdisks (unload brd)",
 	.flags = CMD_DRYRUN,
 };

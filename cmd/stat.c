@@ -15,7 +15,7 @@
 #include "../lib/sysfs.h"
 
 enum {
-	F_NAME, F_PATH, F_MAJMIN, F_SIZE, F_ALLOC, F_PAGES, F_FILL, F_RO,
+	F_NAME, F_TYPE, F_PATH, F_MAJMIN, F_SIZE, F_ALLOC, F_PAGES, F_FILL, F_RO,
 	F_READS, F_READ_SECTORS, F_WRITES, F_WRITE_SECTORS, F_DISCARDS,
 	F_DISCARD_SECTORS, F_IN_FLIGHT,
 	F_LBS, F_PBS, F_DISCARD_GRAN, F_DISCARD_MAX,
@@ -28,6 +28,7 @@ enum {
 /* name doubles as the JSON key (lower-cased by us) and the text label */
 static const struct cmd_column fields[NFIELDS] = {
 	[F_NAME] = { "name", 0, 0, SCOLS_JSON_STRING, "Name" },
+	[F_TYPE] = { "type", 0, 0, SCOLS_JSON_STRING, "Type" },
 	[F_PATH] = { "path", 0, 0, SCOLS_JSON_STRING, "Path" },
 	[F_MAJMIN] = { "maj:min", 0, 0, SCOLS_JSON_STRING, "Device number" },
 	[F_SIZE] = { "size", 0, 0, SCOLS_JSON_NUMBER, "Size" },
@@ -124,7 +125,8 @@ static void gather(struct values *vals, struct rd_info *ri,
 	char *s, *openers;
 	int n = 0;
 
-	setf(vals, F_NAME, "%s", d->name);
+	setf(vals, F_NAME, "%s", d->label[0] ? d->label : d->name);
+	setf(vals, F_TYPE, "%s", d->partno ? "pooled" : ri->pool ? "pool" : "disk");
 	setf(vals, F_PATH, "%s", ri->path);
 	setf(vals, F_MAJMIN, "%u:%u", major(d->devno), minor(d->devno));
 	set_size(vals, F_SIZE, d->size);
@@ -135,6 +137,8 @@ static void gather(struct values *vals, struct rd_info *ri,
 		setf(vals, F_PAGES, "%" PRId64, d->pages);
 		setf(vals, F_FILL, "%.4f", d->size ? (double)bytes / (double)d->size : 0.0);
 		sett(vals, F_FILL, "%.1f%%", d->size ? 100.0 * (double)bytes / (double)d->size : 0.0);
+	} else if (d->partno) {
+		sett(vals, F_ALLOC, "counted per disk only (see ram%u)", d->num);
 	} else {
 		sett(vals, F_ALLOC, "unknown (debugfs ramdisk_pages not readable)");
 	}
@@ -142,7 +146,14 @@ static void gather(struct values *vals, struct rd_info *ri,
 	setf(vals, F_RO, "%d", d->ro);
 	sett(vals, F_RO, "%s", d->ro ? "yes" : "no");
 
-	if (brd_path_read_string(&s, "/sys/block/%s/stat", d->name) == 0) {
+	char dir[96], disk[32];
+
+	snprintf(disk, sizeof(disk), "ram%u", d->num);	/* queue/: the disk's */
+	if (d->partno)
+		snprintf(dir, sizeof(dir), "/sys/block/%s/%s", disk, d->name);
+	else
+		snprintf(dir, sizeof(dir), "/sys/block/%s", disk);
+	if (brd_path_read_string(&s, "%s/stat", dir) == 0) {
 		char *p = s, *end;
 
 		while (n < 17) {
@@ -157,7 +168,7 @@ static void gather(struct values *vals, struct rd_info *ri,
 	/* brd is bio-based and keeps no I/O statistics (queue/iostats is 0
 	 * and the counters stay 0 on 6.1 and 6.12): report them as unknown
 	 * rather than as zero */
-	if (brd_path_read_u64(&v, "/sys/block/%s/queue/iostats", d->name) == 0 && !v) {
+	if (brd_path_read_u64(&v, "/sys/block/%s/queue/iostats", disk) == 0 && !v) {
 		for (int f = F_READS; f <= F_IN_FLIGHT; f++)
 			sett(vals, f, "not counted (brd keeps no I/O statistics)");
 		n = 0;
@@ -173,11 +184,11 @@ static void gather(struct values *vals, struct rd_info *ri,
 		setf(vals, F_DISCARDS, "%" PRIu64, st[11]);
 		setf(vals, F_DISCARD_SECTORS, "%" PRIu64, st[13]);
 	}
-	if (!brd_path_read_u64(&v, "/sys/block/%s/queue/logical_block_size", d->name))
+	if (!brd_path_read_u64(&v, "/sys/block/%s/queue/logical_block_size", disk))
 		setf(vals, F_LBS, "%" PRIu64, v);
-	if (!brd_path_read_u64(&v, "/sys/block/%s/queue/physical_block_size", d->name))
+	if (!brd_path_read_u64(&v, "/sys/block/%s/queue/physical_block_size", disk))
 		setf(vals, F_PBS, "%" PRIu64, v);
-	if (!brd_path_read_u64(&v, "/sys/block/%s/queue/discard_granularity", d->name))
+	if (!brd_path_read_u64(&v, "/sys/block/%s/queue/discard_granularity", disk))
 		setf(vals, F_DISCARD_GRAN, "%" PRIu64, v);
 	setf(vals, F_DISCARD_MAX, "%" PRIu64, d->discard_max);
 
@@ -270,8 +281,10 @@ static int do_stat(const struct brd_cmd *cmd, int argc, const char **argv)
 			ret = cmd_err(rc, argv[i], "not a brd ramdisk");
 			continue;
 		}
-		brd_read_pages(&ri.d, 1);
-		rd_info_fill(&ri);
+		if (!ri.d.partno)
+			brd_read_pages(&ri.d, 1);
+		ri.pool = rd_is_pool_disk(&ri.d);
+		rd_info_fill(&ri, RD_ALL);
 		gather(&vals, &ri, &m, kmaj, kmin);
 		if (tb) {
 			struct libscols_line *ln = scols_table_new_line(tb, NULL);

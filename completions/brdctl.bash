@@ -2,14 +2,15 @@
 # The option lists below are checked against `brdctl CMD --help` by
 # tests/host/completion.bats, so they cannot drift from the program.
 
-_brdctl_commands="create list stat flush remove bitmap"
+_brdctl_commands="create list stat flush resize remove bitmap"
 _brdctl_bitmap_commands="examine create"
 # before a command every global option is accepted; after it, the base ones
 # plus --json / --dry-run where the command has them (listed per command)
 _brdctl_global="--help --version --json --verbose --dry-run"
 _brdctl_base="--help --version --verbose"
 _brdctl_table="--output --output-all --list-columns --raw --pairs --shell --noheadings --bytes"
-_brdctl_opts_create="--size --count --partitions --find --force --timeout --dry-run"
+_brdctl_opts_create="--size --count --partitions --find --force --pool-size --timeout --dry-run"
+_brdctl_opts_resize="--size --grow-fs --force --dry-run"
 _brdctl_opts_list="$_brdctl_table --json"
 _brdctl_opts_stat="--json"
 _brdctl_opts_flush="--all --force --cache-only --dry-run"
@@ -23,6 +24,8 @@ _brdctl_ramdisks()
 	for d in /sys/block/ram*; do
 		[ -e "$d" ] && printf '%s\n' "${d##*/}"
 	done
+	# pooled ramdisks by name (from the GPT, as brdctl lists them)
+	brdctl list --noheadings --raw -o NAME,TYPE 2>/dev/null | awk '$2 == "pooled" {print $1}'
 }
 
 _brdctl()
@@ -57,7 +60,7 @@ _brdctl()
 		[[ $cur == *,* ]] && COMPREPLY=("${COMPREPLY[@]/#/${cur%,*},}")
 		return
 		;;
-	--size | -s | --count | -c | --partitions | -p | --timeout | --sync-size | \
+	--size | -s | --count | -c | --partitions | -p | --timeout | --pool-size | --sync-size | \
 		--chunk | --uuid | --write-behind | --delay)
 		return
 		;;
@@ -101,7 +104,7 @@ _brdctl()
 		return
 	fi
 	case $cmd in
-	list | stat | flush | remove | create)
+	list | stat | flush | resize | remove | create)
 		COMPREPLY=($(compgen -W "$(_brdctl_ramdisks)" -- "$cur"))
 		;;
 	esac

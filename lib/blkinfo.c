@@ -93,6 +93,45 @@ static int append(char **list, size_t *len, const char *s, char sep)
 	return 0;
 }
 
+/* The mount table, parsed once per process (listing many ramdisks must
+ * not parse mountinfo again for each); brd_mounts_invalidate() drops it. */
+static struct libmnt_table *mount_table;
+static int mount_table_err;
+
+void brd_mounts_invalidate(void)
+{
+	mnt_unref_table(mount_table);
+	mount_table = NULL;
+	mount_table_err = 0;
+}
+
+static struct libmnt_table *mounts(int *err)
+{
+	char path[4096];
+
+	if (mount_table || mount_table_err) {
+		*err = mount_table_err;
+		return mount_table;
+	}
+	if (!brd_root_path(path, sizeof(path), "/proc/self/mountinfo")) {
+		*err = mount_table_err = -ENAMETOOLONG;
+		return NULL;
+	}
+	mount_table = mnt_new_table();
+	if (!mount_table) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if (mnt_table_parse_file(mount_table, path) < 0) {
+		mount_table_err = errno ? -errno : -EIO;
+		brd_mounts_invalidate();
+		mount_table_err = *err = mount_table_err;
+		return NULL;
+	}
+	*err = 0;
+	return mount_table;
+}
+
 char *brd_mountpoints(dev_t devno, int *err)
 {
 	struct libmnt_table *tb;
@@ -103,21 +142,10 @@ char *brd_mountpoints(dev_t devno, int *err)
 	size_t len = 0;
 	FILE *f;
 
-	*err = 0;
-	if (!brd_root_path(path, sizeof(path), "/proc/self/mountinfo")) {
-		*err = -ENAMETOOLONG;
-		return NULL;
-	}
-	tb = mnt_new_table();
+	tb = mounts(err);
 	itr = mnt_new_iter(MNT_ITER_FORWARD);
-	if (!tb || !itr) {
-		*err = -ENOMEM;
+	if (!tb || !itr)
 		goto out;
-	}
-	if (mnt_table_parse_file(tb, path) < 0) {
-		*err = -errno ? -errno : -EIO;
-		goto out;
-	}
 	while (mnt_table_next_fs(tb, itr, &fs) == 0)
 		if (mnt_fs_get_devno(fs) == devno && mnt_fs_get_target(fs))
 			append(&list, &len, mnt_fs_get_target(fs), '\n');
@@ -136,7 +164,6 @@ char *brd_mountpoints(dev_t devno, int *err)
 	}
 out:
 	mnt_free_iter(itr);
-	mnt_unref_table(tb);
 	return list;
 }
 

@@ -21,6 +21,8 @@ void brd_blkinfo_free(struct brd_blkinfo *bi);
 /* Mount points of @devno (and "[SWAP]"), newline-separated; NULL if none.
  * *err is set to -errno if the mount table cannot be read. */
 char *brd_mountpoints(dev_t devno, int *err);
+/* Forget the cached mount table (after mounting or unmounting). */
+void brd_mounts_invalidate(void);
 
 /* Processes with @devno open ("pid(comm)" comma list), NULL if none.
  * Needs permission to read /proc/PID/fd of others. */

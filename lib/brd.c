@@ -234,7 +234,99 @@ static int cmp_disk(const void *a, const void *b)
 {
 	const struct brd_disk *x = a, *y = b;
 
-	return (x->num > y->num) - (x->num < y->num);
+	if (x->num != y->num)
+		return (x->num > y->num) - (x->num < y->num);
+	return (x->partno > y->partno) - (x->partno < y->partno);
+}
+
+/* Fill @d from /sys/block/DISK/PART; -ENOENT if it is not a partition. */
+static int get_part(const struct brd_disk *disk, const char *part, struct brd_disk *d)
+{
+	uint64_t v = 0;
+	char *uevent = NULL, *p;
+	struct dirent *de;
+	DIR *dir;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->num = disk->num;
+	d->pages = -1;
+	d->ro = disk->ro;
+	d->discard_max = disk->discard_max;
+	if (strlen(part) >= sizeof(d->name))
+		return -ENAMETOOLONG;
+	memcpy(d->name, part, strlen(part) + 1);
+	if ((rc = brd_path_read_u64(&v, "/sys/block/%s/%s/partition", disk->name, part)))
+		return rc == -ENOENT ? -ENOENT : rc;
+	d->partno = (unsigned int)v;
+	if ((rc = brd_path_read_devno(&d->devno, "/sys/block/%s/%s/dev", disk->name, part)) ||
+	    (rc = brd_path_read_u64(&v, "/sys/block/%s/%s/size", disk->name, part)))
+		return rc;
+	d->size = v * 512;
+	if (brd_path_read_u64(&v, "/sys/block/%s/%s/start", disk->name, part) == 0)
+		d->start = v * 512;
+	if (brd_path_read_u64(&v, "/sys/block/%s/%s/ro", disk->name, part) == 0)
+		d->ro = d->ro || v;
+	if (brd_path_read_string(&uevent, "/sys/block/%s/%s/uevent", disk->name, part) == 0) {
+		p = strstr(uevent, "PARTNAME=");
+		if (p && (p == uevent || p[-1] == '\n')) {
+			p += 9;
+			snprintf(d->label, sizeof(d->label), "%.*s", (int)strcspn(p, "\n"), p);
+		}
+		free(uevent);
+	}
+	dir = brd_path_opendir("/sys/block/%s/%s/holders", disk->name, part);
+	if (dir) {
+		while ((de = readdir(dir)))
+			if (de->d_name[0] != '.')
+				d->nholders++;
+		closedir(dir);
+	}
+	return 0;
+}
+
+int brd_list_parts(unsigned int num, struct brd_disk **parts, size_t *n)
+{
+	struct brd_disk disk, *v = NULL, *nv;
+	size_t cnt = 0, cap = 0, plen;
+	struct dirent *de;
+	DIR *dir;
+	int rc;
+
+	*parts = NULL;
+	*n = 0;
+	if ((rc = brd_get(num, &disk)))
+		return rc;
+	dir = brd_path_opendir("/sys/block/%s", disk.name);
+	if (!dir)
+		return -errno;
+	plen = strlen(disk.name);
+	rc = 0;
+	while ((de = readdir(dir))) {
+		if (strncmp(de->d_name, disk.name, plen) != 0 || de->d_name[plen] != 'p')
+			continue;
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 8;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				rc = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		if (get_part(&disk, de->d_name, &v[cnt]) == 0)
+			cnt++;
+	}
+	closedir(dir);
+	if (rc) {
+		free(v);
+		return rc;
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_disk);
+	*parts = v;
+	*n = cnt;
+	return 0;
 }
 
 int brd_list(struct brd_disk **disks, size_t *n)
@@ -496,12 +588,20 @@ int brd_discard_all(int fd, uint64_t size)
 
 /* -------------------------------------------------------------- misc --- */
 
+/* Reentrant within a process: nested callers share the one flock. */
+static int lock_fd = -1;
+static unsigned int lock_depth;
+
 int brd_lock(unsigned int timeout_ms)
 {
 	uint64_t end = now_ms() + timeout_ms;
 	char path[4096];
 	int fd;
 
+	if (lock_depth) {
+		lock_depth++;
+		return lock_fd;
+	}
 	if (!brd_root_path(path, sizeof(path), "/run/brdctl.lock"))
 		return -ENAMETOOLONG;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -519,13 +619,19 @@ int brd_lock(unsigned int timeout_ms)
 		}
 		sleep_ms(20);
 	}
+	lock_fd = fd;
+	lock_depth = 1;
 	return fd;
 }
 
 void brd_unlock(int fd)
 {
-	if (fd >= 0)
-		close(fd);
+	if (fd < 0 || fd != lock_fd || !lock_depth)
+		return;
+	if (--lock_depth == 0) {
+		close(lock_fd);
+		lock_fd = -1;
+	}
 }
 
 int brd_mem_available(uint64_t *bytes)

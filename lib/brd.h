@@ -37,8 +37,11 @@ int brd_module_load(uint64_t rd_nr, uint64_t rd_size_kib, uint64_t max_part);
 int brd_module_unload(unsigned int timeout_ms);
 
 struct brd_disk {
-	char name[32];		/* "ram0" */
-	unsigned int num;	/* 0 */
+	char name[32];		/* "ram0", or "ram0p1" for a partition */
+	unsigned int num;	/* 0 (the whole disk's number) */
+	unsigned int partno;	/* 0 for a whole disk */
+	char label[40];		/* GPT partition name (PARTNAME), or "" */
+	uint64_t start;		/* partitions: bytes from the disk start */
 	dev_t devno;
 	uint64_t size;		/* bytes */
 	int64_t pages;		/* allocated pages, -1 unknown */
@@ -53,6 +56,14 @@ int brd_parse_name(const char *name, unsigned int *num);
 int brd_list(struct brd_disk **disks, size_t *n);
 /* One disk by number; -ENOENT if it does not exist. */
 int brd_get(unsigned int num, struct brd_disk *d);
+/* The partitions of disk @num (sorted by partno); *parts malloc'd. */
+int brd_list_parts(unsigned int num, struct brd_disk **parts, size_t *n);
+/* A partition of any brd disk by its GPT name, or by "ramNpM"
+ * (lib/pool.c).  -ENOENT if there is none. */
+int brd_find_part(const char *name, struct brd_disk *d);
+/* Set the label of @n partitions of disk @num from its GPT (partitions
+ * added with BLKPG have no PARTNAME in sysfs until a re-read). */
+int brd_label_parts(unsigned int num, struct brd_disk *parts, size_t n);
 /* Fill the pages field of @n disks from debugfs (ramdisk_pages), mounting
  * debugfs in a private mount namespace when it is not mounted.  Disks whose
  * count cannot be read keep pages = -1.  Returns 0 if all were read. */

@@ -30,12 +30,12 @@ ram1 unknown"
 
 @test "fixture: output options select, add and list columns" {
 	run_brdctl 0 list -o +PATH --noheadings ram1
-	assert_output --regexp '^ram1 +16M +0B +1 +0 +/dev/ram1$'
+	assert_output --regexp '^ram1 +disk +16M +0B +1 +0 +/dev/ram1$'
 	run_brdctl 0 list --output-all --pairs ram0
-	assert_output --partial 'NAME="ram0" PATH="/dev/ram0" MAJ:MIN="1:0" SIZE="16M"'
+	assert_output --partial 'NAME="ram0" TYPE="disk" PATH="/dev/ram0" MAJ:MIN="1:0" SIZE="16M"'
 	run_brdctl 0 list --list-columns
 	assert_equal "$(awk '{print $1}' <<<"$output" | tr '\n' ' ')" \
-		"NAME PATH MAJ:MIN SIZE ALLOC RO DISCARD FSTYPE LABEL UUID MOUNTPOINTS HOLDERS "
+		"NAME TYPE PATH MAJ:MIN SIZE ALLOC RO DISCARD FSTYPE LABEL UUID MOUNTPOINTS HOLDERS "
 	run_brdctl 2 list --json --raw
 	[[ $stderr == *"mutually exclusive"* ]]
 	run_brdctl 3 list ram4

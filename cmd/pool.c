@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Pooled ramdisks: brd loaded with one nominally huge, sparse disk (the
+ * pool, ram0) and a GPT written with libfdisk whose partitions are the
+ * ramdisks, named by their GPT partition names.  A partition gets the start
+ * of a free slot (pool size / 128), so it has room to grow in place.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ramdisk.h"
+#include "../lib/pool.h"
+#include "../lib/sysfs.h"
+
+static uint64_t mem_total(void)
+{
+	char *s, *p;
+	uint64_t v = 0;
+
+	if (brd_path_read_string(&s, "/proc/meminfo"))
+		return 0;
+	p = strstr(s, "MemTotal:");
+	if (p)
+		sscanf(p + 9, "%" SCNu64, &v);
+	free(s);
+	return v * 1024;
+}
+
+/* 128 slots of the RAM size rounded up to a power of two: every pooled
+ * ramdisk can grow in place to the machine's RAM. */
+static uint64_t default_pool_size(void)
+{
+	uint64_t ram = mem_total(), slot = 1ULL << 30;
+
+	while (slot < ram)
+		slot <<= 1;
+	return slot * BRD_POOL_SLOTS;
+}
+
+bool rd_is_pool_disk(const struct brd_disk *d)
+{
+	char path[64];
+
+	if (d->partno || d->size < (1ULL << 30))
+		return false;
+	snprintf(path, sizeof(path), "/dev/%s", d->name);
+	return brd_pool_probe(path) == 1;
+}
+
+int pool_refuse_whole(const struct brd_disk *disks, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rd_is_pool_disk(&disks[i]))
+			return cmd_err(EBUSY, disks[i].name, "brd is loaded as a pool of "
+				       "pooled ramdisks: whole-disk ramdisks cannot be added "
+				       "(create pooled ramdisks by name, or 'brdctl remove --all')");
+	return EXIT_OK;
+}
+
+/* The pool disk of a loaded brd, or -ENOENT (whole disks) / other -errno. */
+static int find_pool(struct brd_disk *pool_disk, struct brd_disk **disks, size_t *n)
+{
+	int rc = brd_list(disks, n);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < *n; i++)
+		if (rd_is_pool_disk(&(*disks)[i])) {
+			*pool_disk = (*disks)[i];
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int check_pool_memory(const struct brd_pool *pool, int64_t pages,
+			     uint64_t more, bool force)
+{
+	uint64_t total = more, avail, used = pages > 0 ? (uint64_t)pages * 4096 : 0;
+
+	if (force || brd_mem_available(&avail))
+		return 0;
+	for (size_t i = 0; i < pool->nparts; i++)
+		total += pool->parts[i].size;
+	if (total > used && total - used > avail) {
+		char *h1 = cmd_size_to_human(total), *h2 = cmd_size_to_human(avail);
+
+		cmd_warnx("pooled ramdisks would total %s but only %s of RAM is available "
+			  "beyond what they use; use --force to go ahead anyway",
+			  h1 ? h1 : "?", h2 ? h2 : "?");
+		free(h1);
+		free(h2);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+static const struct brd_pool_part *part_named(const struct brd_pool *pool,
+					      const char *name)
+{
+	for (size_t i = 0; i < pool->nparts; i++)
+		if (strcmp(pool->parts[i].name, name) == 0)
+			return &pool->parts[i];
+	return NULL;
+}
+
+int pool_create(const struct rd_request *req, size_t n,
+		const struct rd_create_opts *o, char **paths)
+{
+	struct brd_disk pd, *disks = NULL;
+	struct brd_module m;
+	struct brd_pool pool = { 0 };
+	char dev[64];
+	size_t nd = 0;
+	uint64_t slot;
+	int rc, ret = EXIT_OK;
+
+	for (size_t i = 0; i < n; i++)
+		if (!req[i].size || req[i].size % 4096)
+			return cmd_err(EINVAL, req[i].name, "a pooled ramdisk needs a size "
+				       "that is a multiple of 4 KiB");
+	if ((rc = brd_module_get(&m)))
+		return cmd_err(rc, "brd", "cannot read the module parameters");
+	if (m.state == BRD_MODULE_ABSENT) {
+		uint64_t size = o->pool_size ? o->pool_size : default_pool_size();
+
+		if (G.dry_run) {
+			printf("load brd rd_nr=1 rd_size=%" PRIu64 " max_part=1\n", size / 1024);
+			printf("write a GPT (pool) on /dev/ram0\n");
+			for (size_t i = 0; i < n; i++)
+				printf("add partition '%s' of %" PRIu64 " bytes to /dev/ram0\n",
+				       req[i].name, req[i].size);
+			return EXIT_OK;
+		}
+		if ((rc = brd_module_available()))
+			return cmd_err(rc, "brd", "kernel module not available");
+		if ((rc = brd_module_load(1, size / 1024, 1)))
+			return cmd_err(rc, "brd", "cannot load the module");
+		if ((rc = brd_wait_node("ram0", o->timeout_ms)))
+			return cmd_err(rc, "ram0", "device node did not appear in /dev");
+		if ((rc = brd_pool_init("/dev/ram0")))
+			return cmd_err(rc, "/dev/ram0", "cannot write the pool's partition table");
+	}
+	rc = find_pool(&pd, &disks, &nd);
+	if (rc == -ENOENT) {
+		ret = cmd_err(EBUSY, "brd", "loaded with whole-disk ramdisks%s%s: pooled "
+			      "ramdisks need brd loaded as a pool ('brdctl remove --all' first)",
+			      nd ? ", e.g. " : "", nd ? disks[0].name : "");
+		goto out;
+	} else if (rc) {
+		ret = cmd_err(rc, "brd", "cannot find the pool");
+		goto out;
+	}
+	snprintf(dev, sizeof(dev), "/dev/%s", pd.name);
+	if ((rc = brd_pool_read(dev, &pool))) {
+		ret = cmd_err(rc, dev, "cannot read the pool's partition table");
+		goto out;
+	}
+	brd_read_pages(&pd, 1);
+	slot = (pool.size / BRD_POOL_SLOTS) & ~(BRD_POOL_ALIGN - 1);
+	for (size_t i = 0; i < n; i++) {
+		const struct brd_pool_part *pp = part_named(&pool, req[i].name);
+		uint64_t start;
+		unsigned int partno;
+		char name[48];
+
+		if (pp) {
+			if (pp->size != req[i].size) {
+				char *h = cmd_size_to_human(pp->size);
+
+				ret = cmd_err(EEXIST, req[i].name, "exists with size %s "
+					      "(see 'brdctl resize')", h ? h : "?");
+				free(h);
+				goto out;
+			}
+			partno = pp->partno;
+		} else {
+			if ((ret = check_pool_memory(&pool, pd.pages, req[i].size, o->force)))
+				goto out;
+			rc = brd_pool_place(&pool, slot, req[i].size, &start);
+			if (rc) {
+				ret = cmd_err(rc, req[i].name, "no room in the pool for %" PRIu64
+					      " bytes", req[i].size);
+				goto out;
+			}
+			if (G.dry_run) {
+				printf("add partition '%s' of %" PRIu64 " bytes at %" PRIu64
+				       " to %s\n", req[i].name, req[i].size, start, dev);
+				continue;
+			}
+			if ((rc = brd_pool_add(dev, req[i].name, start, req[i].size, &partno))) {
+				ret = cmd_err(rc, req[i].name, "cannot add to the pool");
+				goto out;
+			}
+			brd_pool_free(&pool);
+			if ((rc = brd_pool_read(dev, &pool))) {
+				ret = cmd_err(rc, dev, "cannot read the pool's partition table");
+				goto out;
+			}
+		}
+		if (G.dry_run)
+			continue;
+		snprintf(name, sizeof(name), "%sp%u", pd.name, partno);
+		if ((rc = brd_wait_node(name, o->timeout_ms))) {
+			ret = cmd_err(rc, name, "device node did not appear in /dev");
+			goto out;
+		}
+		if (asprintf(&paths[i], "/dev/%s", name) < 0)
+			paths[i] = NULL;
+	}
+out:
+	brd_pool_free(&pool);
+	free(disks);
+	return ret;
+}
+
+int rd_discard_report(const struct brd_disk *d, bool force)
+{
+	struct brd_disk parent;
+	char path[64];
+	int64_t before = -1, after = -1;
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "/dev/%s", d->name);
+	if (brd_get(d->num, &parent) == 0) {
+		brd_read_pages(&parent, 1);
+		before = parent.pages;
+	}
+	fd = open(path, O_RDWR | O_CLOEXEC | (force ? 0 : O_EXCL));
+	if (fd < 0)
+		return cmd_err(errno, path, "cannot open");
+	rc = brd_flush_cache(fd);
+	if (rc) {
+		close(fd);
+		return cmd_err(rc, path, "BLKFLSBUF failed");
+	}
+	rc = brd_discard_all(fd, d->size);
+	close(fd);
+	if (rc)
+		return cmd_err(rc, path, "discard failed");
+	if (before >= 0) {
+		brd_read_pages(&parent, 1);
+		after = parent.pages;
+	}
+	if (before >= 0 && after >= 0) {
+		uint64_t freed = before > after ? (uint64_t)(before - after) : 0;
+		char *h = cmd_size_to_human(freed * 4096);
+
+		printf("%s: freed %s (%" PRIu64 " pages), %" PRId64 " pages still allocated%s\n",
+		       path, h ? h : "?", freed, after, d->partno ? " in the pool" : "");
+		free(h);
+	} else {
+		printf("%s: discarded (RAM freed: unknown, debugfs not readable)\n", path);
+	}
+	return EXIT_OK;
+}
+
+int pool_remove(const struct brd_disk *d)
+{
+	char dev[64];
+	int rc, ret = EXIT_OK;
+
+	snprintf(dev, sizeof(dev), "/dev/ram%u", d->num);
+	if (G.dry_run) {
+		if (d->discard_max)
+			printf("BLKDISCARD /dev/%s 0 %" PRIu64 "\n", d->name,
+			       d->size & ~(uint64_t)4095);
+		printf("delete partition %u ('%s') of %s\n", d->partno, d->label, dev);
+		return EXIT_OK;
+	}
+	if (d->discard_max) {
+		if ((ret = rd_discard_report(d, false)))
+			return ret;
+	} else {
+		printf("/dev/%s: RAM not freed: this kernel's brd cannot discard "
+		       "(Linux < 6.10); 'brdctl remove --all' frees the pool\n", d->name);
+	}
+	if ((rc = brd_pool_delete(dev, d->partno)))
+		return cmd_err(rc, d->label[0] ? d->label : d->name,
+			       "cannot delete the partition");
+	return ret;
+}

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * brdctl resize NAME --size SIZE [--grow-fs] [--force]
+ *
+ * Pooled ramdisks grow in place, online, also while mounted (the GPT and
+ * the kernel's partition are changed together; a failure in between puts
+ * the old table back), and shrink only when no filesystem or partition
+ * table would be cut.  A whole brd disk cannot be resized by itself: brd
+ * has one size for all its disks, fixed at load.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "ramdisk.h"
+#include "../lib/pool.h"
+
+extern char **environ;
+
+static const char *opt_size;
+static int opt_grow_fs, opt_force;
+
+static const struct poptOption resize_options[] = {
+	{ "size", 's', POPT_ARG_STRING, &opt_size, 0, "the new size", "SIZE" },
+	{ "grow-fs", '\0', POPT_ARG_NONE, &opt_grow_fs, 0,
+	  "grow the ext4 or xfs filesystem on it too (resize2fs, xfs_growfs)", NULL },
+	{ "force", '\0', POPT_ARG_NONE, &opt_force, 0,
+	  "shrink even over a filesystem signature; grow beyond MemAvailable", NULL },
+	POPT_TABLEEND
+};
+
+/* Run the filesystem's own tool; returns its exit status or -errno. */
+static int run_tool(char *const argv[])
+{
+	pid_t pid;
+	int status, rc;
+
+	if (G.verbose || G.dry_run) {
+		fprintf(G.dry_run ? stdout : stderr, "%s", G.dry_run ? "" : "brdctl: running");
+		for (int i = 0; argv[i]; i++)
+			fprintf(G.dry_run ? stdout : stderr, "%s%s", i || !G.dry_run ? " " : "",
+				argv[i]);
+		fputc('\n', G.dry_run ? stdout : stderr);
+	}
+	if (G.dry_run)
+		return 0;
+	fflush(stdout);
+	rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+	if (rc)
+		return -rc;
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static int grow_fs(struct rd_info *ri)
+{
+	char *mnt = ri->mounts ? strdup(ri->mounts) : NULL;
+	int rc;
+
+	if (mnt)
+		mnt[strcspn(mnt, "\n")] = '\0';
+	if (!ri->bi.fstype) {
+		free(mnt);
+		return cmd_err(EINVAL, ri->path, "--grow-fs: no filesystem found");
+	}
+	if (strcmp(ri->bi.fstype, "ext4") == 0 || strcmp(ri->bi.fstype, "ext3") == 0 ||
+	    strcmp(ri->bi.fstype, "ext2") == 0) {
+		char *argv[] = { "resize2fs", ri->path, NULL };
+		rc = run_tool(argv);
+	} else if (strcmp(ri->bi.fstype, "xfs") == 0) {
+		if (!mnt) {
+			return cmd_err(EOPNOTSUPP, ri->path, "--grow-fs: xfs grows only "
+				       "while mounted (xfs_growfs)");
+		}
+		char *argv[] = { "xfs_growfs", mnt, NULL };
+		rc = run_tool(argv);
+	} else {
+		free(mnt);
+		return cmd_err(EOPNOTSUPP, ri->path, "--grow-fs: cannot grow %s "
+			       "(ext2/3/4 and xfs only)", ri->bi.fstype);
+	}
+	free(mnt);
+	if (rc < 0)
+		return cmd_err(rc, ri->path, "--grow-fs: cannot run the filesystem's tool");
+	if (rc)
+		return cmd_err(0, ri->path, "--grow-fs: the filesystem's tool failed "
+			       "(exit %d); the ramdisk was resized", rc);
+	return EXIT_OK;
+}
+
+static int resize_pooled(struct brd_disk *d, uint64_t size)
+{
+	struct rd_info ri = { .d = *d };
+	struct brd_pool pool = { 0 };
+	struct brd_disk parent;
+	const char *name = d->label[0] ? d->label : d->name;
+	char dev[64];
+	int rc, ret = EXIT_OK;
+
+	snprintf(dev, sizeof(dev), "/dev/ram%u", d->num);
+	rd_info_fill(&ri, RD_ALL);
+	if (size == d->size) {
+		if (opt_grow_fs && !G.dry_run)
+			ret = grow_fs(&ri);
+		goto out;
+	}
+	if ((rc = brd_pool_read(dev, &pool))) {
+		ret = cmd_err(rc, dev, "cannot read the pool's partition table");
+		goto out;
+	}
+	if (size < d->size) {
+		char *why = rd_busy_reason(&ri);
+
+		if (why && ri.mounts) {
+			ret = cmd_err(EBUSY, name, "cannot shrink: %s", why);
+			free(why);
+			goto out;
+		}
+		free(why);
+		/* libblkid (2.38) does not tell a filesystem's size: any
+		 * signature may be cut */
+		if (!opt_force && (ri.bi.fstype || ri.bi.pttype)) {
+			ret = cmd_err(EBUSY, name, "refusing to shrink over a %s signature "
+				      "(it would be cut; use --force)",
+				      ri.bi.fstype ? ri.bi.fstype : ri.bi.pttype);
+			goto out;
+		}
+	} else {
+		uint64_t room = brd_pool_room(&pool, d->partno), total = size, avail;
+
+		if (size > room) {
+			char *h = cmd_size_to_human(room);
+
+			ret = cmd_err(ENOSPC, name, "can grow in place to at most %s",
+				      h ? h : "?");
+			free(h);
+			goto out;
+		}
+		for (size_t i = 0; i < pool.nparts; i++)
+			if (pool.parts[i].partno != d->partno)
+				total += pool.parts[i].size;
+		if (brd_get(d->num, &parent) == 0)
+			brd_read_pages(&parent, 1);
+		else
+			parent.pages = -1;
+		if (!opt_force && brd_mem_available(&avail) == 0) {
+			uint64_t used = parent.pages > 0 ? (uint64_t)parent.pages * 4096 : 0;
+
+			if (total > used && total - used > avail) {
+				char *h1 = cmd_size_to_human(total), *h2 = cmd_size_to_human(avail);
+
+				ret = cmd_err(0, name, "pooled ramdisks would total %s but only %s "
+					      "of RAM is available; use --force to grow anyway",
+					      h1 ? h1 : "?", h2 ? h2 : "?");
+				free(h1);
+				free(h2);
+				goto out;
+			}
+		}
+	}
+	if (G.dry_run) {
+		printf("resize partition %u ('%s') of %s to %" PRIu64 " bytes (BLKPG)\n",
+		       d->partno, name, dev, size);
+	} else if ((rc = brd_pool_resize(dev, d->partno, size))) {
+		ret = cmd_err(rc, name, "cannot resize");
+		goto out;
+	}
+	if (opt_grow_fs && size > d->size)
+		ret = grow_fs(&ri);
+out:
+	brd_pool_free(&pool);
+	rd_info_free(&ri);
+	return ret;
+}
+
+static int do_resize(const struct brd_cmd *cmd, int argc, const char **argv)
+{
+	struct brd_disk d;
+	uint64_t size;
+	int rc, lock = -1, ret;
+
+	(void)cmd;
+	if (argc != 1)
+		return cmd_usage_error(argc ? "one ramdisk at a time" : "no ramdisk given");
+	if (!opt_size)
+		return cmd_usage_error("--size is required");
+	if ((rc = cmd_parse_size("--size", opt_size, &size)))
+		return rc;
+	if (!size || size % 4096)
+		return cmd_usage_error("--size: %s is not a positive multiple of 4 KiB",
+				       opt_size);
+	if (!G.dry_run && (lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
+		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+	if ((rc = rd_resolve(argv[0], &d))) {
+		ret = cmd_err(rc, argv[0], "not a brd ramdisk");
+	} else if (d.partno) {
+		ret = resize_pooled(&d, size);
+	} else if (rd_is_pool_disk(&d)) {
+		ret = cmd_err(EBUSY, d.name, "is the whole disk of a pool; resize its "
+			      "pooled ramdisks by name");
+	} else {
+		ret = cmd_err(EOPNOTSUPP, d.name, "brd has one size for all its disks, "
+			      "fixed at load: a whole-disk ramdisk cannot be resized by "
+			      "itself (pooled ramdisks can: 'brdctl create --size S NAME')");
+	}
+	brd_unlock(lock);
+	return ret;
+}
+
+const struct brd_cmd cmd_resize = {
+	.name = "resize",
+	.fn = do_resize,
+	.options = resize_options,
+	.synopsis = "[options] --size SIZE NAME",
+	.summary = "Resize a pooled ramdisk in place, also while mounted",
+	.flags = CMD_DRYRUN,
+};

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Writing new bitmap files (mdadm CreateBitmap layout).  See bitmap.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+
+#include "bitmap.h"
+#include "log.h"
+
+#define WRITE_BUFSZ	(1u << 20)
+#define NEXTENTS	32
+
+/* Extent flags the kernel's bmap()-based bitmap I/O can live with. */
+#define OK_FLAGS	(FIEMAP_EXTENT_LAST | FIEMAP_EXTENT_MERGED)
+
+static int check_extents(int fd, const char *name, uint64_t size, char *why,
+			 size_t whylen)
+{
+	size_t sz = sizeof(struct fiemap) + NEXTENTS * sizeof(struct fiemap_extent);
+	struct fiemap *fm = calloc(1, sz);
+	uint64_t next = 0;
+	int rc = 0;
+
+	if (!fm)
+		return -ENOMEM;
+	while (next < size) {
+		uint32_t i;
+
+		memset(fm, 0, sz);
+		fm->fm_start = next;
+		fm->fm_length = size - next;
+		fm->fm_flags = FIEMAP_FLAG_SYNC;
+		fm->fm_extent_count = NEXTENTS;
+		if (ioctl(fd, FS_IOC_FIEMAP, fm) < 0) {
+			int err = errno;
+
+			if (err == EOPNOTSUPP || err == ENOTTY) {
+				brd_dbg("%s: the filesystem has no FIEMAP; extents "
+					"not checked (md cannot use such a file: "
+					"it needs bmap)", name);
+				rc = 0;
+				goto out;
+			}
+			snprintf(why, whylen, "FIEMAP failed: %s", strerror(err));
+			rc = -err;
+			goto out;
+		}
+		if (fm->fm_mapped_extents == 0) {
+			snprintf(why, whylen, "hole at byte %llu after writing",
+				 (unsigned long long)next);
+			rc = -EIO;
+			goto out;
+		}
+		for (i = 0; i < fm->fm_mapped_extents; i++) {
+			const struct fiemap_extent *e = &fm->fm_extents[i];
+
+			if (e->fe_logical > next) {
+				snprintf(why, whylen, "hole at byte %llu after "
+					 "writing", (unsigned long long)next);
+				rc = -EIO;
+				goto out;
+			}
+			if (e->fe_flags & ~OK_FLAGS) {
+				snprintf(why, whylen, "extent at byte %llu has "
+					 "flags 0x%x (unwritten, delayed, "
+					 "inline or shared) after fsync",
+					 (unsigned long long)e->fe_logical,
+					 e->fe_flags);
+				rc = -EIO;
+				goto out;
+			}
+			next = e->fe_logical + e->fe_length;
+			if (e->fe_flags & FIEMAP_EXTENT_LAST)
+				break;
+		}
+		if (i < fm->fm_mapped_extents && next < size) {
+			snprintf(why, whylen, "extents end at byte %llu of %llu",
+				 (unsigned long long)next,
+				 (unsigned long long)size);
+			rc = -EIO;
+			goto out;
+		}
+	}
+	brd_dbg("%s: %llu bytes in plain written extents", name,
+		(unsigned long long)size);
+out:
+	free(fm);
+	return rc;
+}
+
+static int write_all(int fd, const unsigned char *buf, size_t len,
+		     uint64_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, buf, len, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+int brd_bitmap_write_file(const char *path, const struct brd_bitmap_sb *sb,
+			  bool force, uint64_t *bytes, char *why,
+			  size_t whylen)
+{
+	struct brd_bitmap_geom g;
+	unsigned char *buf = NULL;
+	char *target = NULL, *dircopy = NULL, *tmp = NULL;
+	const char *dir;
+	struct stat st;
+	uint64_t size, off;
+	int fd = -1, dfd = -1, rc;
+
+	why[0] = '\0';
+	rc = brd_bitmap_geom(sb, &g, why, whylen);
+	if (rc)
+		return rc;
+	if (g.per_byte) {
+		snprintf(why, whylen, "version %u bitmaps are internal only",
+			 sb->version);
+		return -EOPNOTSUPP;
+	}
+	size = g.area_bytes;
+	if (bytes)
+		*bytes = size;
+
+	/* Never write through a symlink's name: replace its target. */
+	if (stat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(why, whylen, "exists and is not a regular file");
+			return -EINVAL;
+		}
+		if (!force)
+			return -EEXIST;
+		target = realpath(path, NULL);
+		if (!target)
+			return -errno;
+	} else if (errno != ENOENT) {
+		return -errno;
+	} else {
+		target = strdup(path);
+		if (!target)
+			return -ENOMEM;
+	}
+
+	dircopy = strdup(target);
+	if (!dircopy) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	dir = dirname(dircopy);
+	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, basename(target)) < 0) {
+		tmp = NULL;
+		rc = -ENOMEM;
+		goto out;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	/* mkostemp creates 0600; give the usual 0666 & ~umask */
+	{
+		mode_t um = umask(0);
+
+		umask(um);
+		if (fchmod(fd, 0666 & ~um) < 0) {
+			rc = -errno;
+			goto out;
+		}
+	}
+
+	buf = malloc(WRITE_BUFSZ);
+	if (!buf) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	brd_bitmap_sb_encode(sb, buf);
+	rc = write_all(fd, buf, BRD_BITMAP_SB_SIZE, 0);
+	if (rc)
+		goto out;
+	memset(buf, 0xff, WRITE_BUFSZ);
+	for (off = BRD_BITMAP_SB_SIZE; off < size;) {
+		size_t n = size - off < WRITE_BUFSZ ? (size_t)(size - off)
+						    : WRITE_BUFSZ;
+
+		rc = write_all(fd, buf, n, off);
+		if (rc)
+			goto out;
+		off += n;
+	}
+	if (fsync(fd) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = check_extents(fd, target, size, why, whylen);
+	if (rc)
+		goto out;
+	if (close(fd) < 0) {
+		fd = -1;
+		rc = -errno;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, target) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0)
+		brd_dbg("%s: cannot fsync the directory: %s", dir,
+			strerror(errno));
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	free(buf);
+	free(dircopy);
+	free(target);
+	return rc;
+}

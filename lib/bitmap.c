@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * md write-intent bitmap format.  See bitmap.h and kernel-interfaces.md B.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bitmap.h"
+
+static uint32_t get_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_le64(const unsigned char *p)
+{
+	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+	put_le32(p, (uint32_t)v);
+	put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+void brd_bitmap_sb_decode(struct brd_bitmap_sb *sb, const void *buf)
+{
+	const unsigned char *p = buf;
+
+	memset(sb, 0, sizeof(*sb));
+	sb->magic = get_le32(p + 0);
+	sb->version = get_le32(p + 4);
+	memcpy(sb->uuid, p + 8, 16);
+	sb->events = get_le64(p + 24);
+	sb->events_cleared = get_le64(p + 32);
+	sb->sync_size = get_le64(p + 40);
+	sb->state = get_le32(p + 48);
+	sb->chunksize = get_le32(p + 52);
+	sb->daemon_sleep = get_le32(p + 56);
+	sb->write_behind = get_le32(p + 60);
+	sb->sectors_reserved = get_le32(p + 64);
+	sb->nodes = get_le32(p + 68);
+	memcpy(sb->cluster_name, p + 72, 64);
+	sb->cluster_name[64] = '\0';
+}
+
+void brd_bitmap_sb_encode(const struct brd_bitmap_sb *sb, void *buf)
+{
+	unsigned char *p = buf;
+
+	memset(p, 0, BRD_BITMAP_SB_SIZE);
+	put_le32(p + 0, sb->magic);
+	put_le32(p + 4, sb->version);
+	memcpy(p + 8, sb->uuid, 16);
+	put_le64(p + 24, sb->events);
+	put_le64(p + 32, sb->events_cleared);
+	put_le64(p + 40, sb->sync_size);
+	put_le32(p + 48, sb->state);
+	put_le32(p + 52, sb->chunksize);
+	put_le32(p + 56, sb->daemon_sleep);
+	put_le32(p + 60, sb->write_behind);
+	put_le32(p + 64, sb->sectors_reserved);
+	put_le32(p + 68, sb->nodes);
+	memcpy(p + 72, sb->cluster_name, strnlen(sb->cluster_name, 64));
+}
+
+const char *brd_llbit_state_name(unsigned state)
+{
+	static const char *const names[] = {
+		"unwritten", "clean", "dirty", "need-sync", "syncing"
+	};
+	return state < BRD_LLBIT_NSTATES ? names[state] : "invalid";
+}
+
+uint64_t brd_bitmap_bits(uint64_t sync_size, uint64_t chunk_bytes)
+{
+	uint64_t bytes;
+
+	if (!sync_size || !chunk_bytes)
+		return 0;
+	if (sync_size > UINT64_MAX >> 9)
+		return UINT64_MAX;
+	bytes = sync_size << 9;
+	/* ceil without the overflow of bytes + chunk - 1 */
+	return bytes / chunk_bytes + (bytes % chunk_bytes != 0);
+}
+
+uint64_t brd_bitmap_default_chunk(uint64_t sync_size)
+{
+	uint64_t chunk = BRD_BITMAP_DEFAULT_CHUNK;
+
+	while (chunk < (1ull << 52) && sync_size > chunk << (20 - 9))
+		chunk <<= 1;
+	return chunk;
+}
+
+uint64_t brd_bitmap_slot_bytes(const struct brd_bitmap_geom *g)
+{
+	uint64_t b = BRD_BITMAP_SB_SIZE + (g->chunks + 7) / 8;
+
+	return (b + 4095) & ~(uint64_t)4095;
+}
+
+static bool is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+int brd_bitmap_geom(const struct brd_bitmap_sb *sb, struct brd_bitmap_geom *g,
+		    char *why, size_t whylen)
+{
+	memset(g, 0, sizeof(*g));
+	if (sb->magic != BRD_BITMAP_MAGIC) {
+		snprintf(why, whylen, "bad magic 0x%08x (expected 0x%08x)",
+			 sb->magic, BRD_BITMAP_MAGIC);
+		return -EBADMSG;
+	}
+	if (sb->version < BRD_BITMAP_V_HOSTENDIAN ||
+	    sb->version > BRD_BITMAP_V_LOCKLESS) {
+		snprintf(why, whylen, "unknown version %u (known: 3 to 6)",
+			 sb->version);
+		return -EBADMSG;
+	}
+	if (sb->chunksize == 0) {
+		snprintf(why, whylen, "chunksize is 0");
+		return -EBADMSG;
+	}
+	if (!is_pow2(sb->chunksize)) {
+		snprintf(why, whylen, "chunksize %u is not a power of two",
+			 sb->chunksize);
+		return -EBADMSG;
+	}
+	if (sb->sync_size > BRD_BITMAP_MAX_SYNC_SIZE) {
+		snprintf(why, whylen, "sync_size %llu sectors overflows "
+			 "(more than %llu)", (unsigned long long)sb->sync_size,
+			 (unsigned long long)BRD_BITMAP_MAX_SYNC_SIZE);
+		return -EBADMSG;
+	}
+	if (sb->nodes > BRD_BITMAP_MAX_NODES) {
+		snprintf(why, whylen, "nodes %u out of range (0 to %u)",
+			 sb->nodes, BRD_BITMAP_MAX_NODES);
+		return -EBADMSG;
+	}
+	if (sb->version == BRD_BITMAP_V_LOCKLESS) {
+		g->per_byte = true;
+		g->chunk_bytes = (uint64_t)sb->chunksize << 9;
+		g->data_offset = BRD_LLBITMAP_DATA_OFFSET;
+	} else {
+		g->chunk_bytes = sb->chunksize;
+		g->data_offset = BRD_BITMAP_SB_SIZE;
+	}
+	g->chunk_sectors = g->chunk_bytes >> 9;
+	g->chunks = brd_bitmap_bits(sb->sync_size, g->chunk_bytes);
+	g->data_bytes = g->per_byte ? g->chunks : (g->chunks + 7) / 8;
+	g->area_bytes = g->data_offset + g->data_bytes;
+	return 0;
+}
+
+/* --- streaming scan --- */
+
+void brd_bitmap_scan_init(struct brd_bitmap_scan *s,
+			  const struct brd_bitmap_geom *g,
+			  brd_bitmap_range_fn fn, void *arg)
+{
+	memset(s, 0, sizeof(*s));
+	s->g = *g;
+	s->range_fn = fn;
+	s->range_arg = arg;
+}
+
+static int run_flush(struct brd_bitmap_scan *s)
+{
+	int rc = 0;
+
+	if (s->run_len) {
+		rc = s->range_fn(s->range_arg, s->run_start, s->run_len);
+		s->ranges++;
+		s->run_len = 0;
+	}
+	return rc;
+}
+
+static int run_add(struct brd_bitmap_scan *s, uint64_t first, uint64_t count)
+{
+	int rc = 0;
+
+	if (s->run_len && s->run_start + s->run_len == first) {
+		s->run_len += count;
+		return 0;
+	}
+	rc = run_flush(s);
+	s->run_start = first;
+	s->run_len = count;
+	return rc;
+}
+
+static uint64_t load64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t count_bits_generic(const unsigned char *p, size_t n)
+{
+	uint64_t d = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		d += (uint64_t)__builtin_popcountll(load64(p + i));
+	for (; i < n; i++)
+		d += (uint64_t)__builtin_popcount(p[i]);
+	return d;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+/* The same loop compiled for the POPCNT instruction (the generic build
+ * targets CPUs without it and gets a much slower bit-twiddling routine). */
+__attribute__((target("popcnt")))
+static uint64_t count_bits_popcnt(const unsigned char *p, size_t n)
+{
+	uint64_t d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+	size_t i = 0;
+
+	for (; i + 32 <= n; i += 32) {
+		d0 += (uint64_t)__builtin_popcountll(load64(p + i));
+		d1 += (uint64_t)__builtin_popcountll(load64(p + i + 8));
+		d2 += (uint64_t)__builtin_popcountll(load64(p + i + 16));
+		d3 += (uint64_t)__builtin_popcountll(load64(p + i + 24));
+	}
+	for (; i < n; i++)
+		d0 += (uint64_t)__builtin_popcount(p[i]);
+	return d0 + d1 + d2 + d3;
+}
+
+static uint64_t count_bits(const unsigned char *p, size_t n)
+{
+	static int has_popcnt = -1;
+
+	if (has_popcnt < 0) {
+		__builtin_cpu_init();
+		has_popcnt = __builtin_cpu_supports("popcnt") ? 1 : 0;
+	}
+	return has_popcnt ? count_bits_popcnt(p, n) : count_bits_generic(p, n);
+}
+#else
+#define count_bits count_bits_generic
+#endif
+
+/* Ranges of set bits in the first @nbits bits of byte @b (LSB first). */
+static int byte_runs(struct brd_bitmap_scan *s, unsigned b, unsigned nbits,
+		     uint64_t base)
+{
+	unsigned i = 0;
+	int rc;
+
+	while (i < nbits) {
+		unsigned j;
+
+		if (!(b & (1u << i))) {
+			i++;
+			continue;
+		}
+		for (j = i; j < nbits && (b & (1u << j)); j++)
+			;
+		rc = run_add(s, base + i, j - i);
+		if (rc)
+			return rc;
+		i = j;
+	}
+	return 0;
+}
+
+static int feed_bits(struct brd_bitmap_scan *s, const unsigned char *p,
+		     size_t n, unsigned lastbits)
+{
+	uint64_t base = s->seen;
+	size_t i = 0;
+	int rc;
+
+	/* n full bytes, except that the last one has only @lastbits bits */
+	size_t full = lastbits ? n - 1 : n;
+
+	if (!s->range_fn) {
+		s->dirty += count_bits(p, full);
+		i = full;
+	} else {
+		for (; i < full; i++) {
+			unsigned b;
+
+			if (i + 8 <= full && (i & 7) == 0) {
+				uint64_t w = load64(p + i);
+
+				if (w == 0) {
+					i += 7;
+					continue;
+				}
+				if (w == UINT64_MAX) {
+					rc = run_add(s, base + i * 8, 64);
+					if (rc)
+						return rc;
+					s->dirty += 64;
+					i += 7;
+					continue;
+				}
+			}
+			b = p[i];
+			if (!b)
+				continue;
+			s->dirty += (uint64_t)__builtin_popcount(b);
+			if (b == 0xff)
+				rc = run_add(s, base + i * 8, 8);
+			else
+				rc = byte_runs(s, b, 8, base + i * 8);
+			if (rc)
+				return rc;
+		}
+	}
+	s->seen += (uint64_t)full * 8;
+	if (lastbits) {
+		unsigned b = p[full] & ((1u << lastbits) - 1);
+
+		s->dirty += (uint64_t)__builtin_popcount(b);
+		if (s->range_fn && b) {
+			rc = byte_runs(s, b, lastbits, s->seen);
+			if (rc)
+				return rc;
+		}
+		s->seen += lastbits;
+	}
+	return 0;
+}
+
+static int feed_bytes(struct brd_bitmap_scan *s, const unsigned char *p,
+		      size_t n)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		unsigned v = p[i];
+		uint64_t c = s->seen + i;
+
+		if (v >= BRD_LLBIT_NSTATES) {
+			if (!s->invalid) {
+				s->first_invalid = c;
+				s->first_invalid_val = v;
+			}
+			s->invalid++;
+			continue;
+		}
+		s->states[v]++;
+		if (v == BRD_LLBIT_DIRTY || v == BRD_LLBIT_NEEDSYNC ||
+		    v == BRD_LLBIT_SYNCING) {
+			s->dirty++;
+			if (s->range_fn) {
+				rc = run_add(s, c, 1);
+				if (rc) {
+					s->seen += i + 1;
+					return rc;
+				}
+			}
+		}
+	}
+	s->seen += n;
+	return 0;
+}
+
+int brd_bitmap_scan_feed(struct brd_bitmap_scan *s, const unsigned char *data,
+			 size_t len)
+{
+	uint64_t left;
+
+	if (s->seen >= s->g.chunks || !len)
+		return 0;
+	left = s->g.chunks - s->seen;
+	if (s->g.per_byte) {
+		if ((uint64_t)len > left)
+			len = (size_t)left;
+		return feed_bytes(s, data, len);
+	}
+	/* seen is a multiple of 8 until the final partial byte */
+	if ((uint64_t)len >= (left + 7) / 8) {
+		size_t n = (size_t)((left + 7) / 8);
+
+		return feed_bits(s, data, n, (unsigned)(left % 8));
+	}
+	return feed_bits(s, data, len, 0);
+}
+
+int brd_bitmap_scan_finish(struct brd_bitmap_scan *s)
+{
+	return s->range_fn ? run_flush(s) : 0;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Pooled ramdisks: one nominally huge, sparse brd disk (the pool) carved
+ * into GPT partitions, written with libfdisk and announced to the kernel
+ * with BLKPG (libfdisk's re-read of changes).  A pool is recognised by its
+ * GPT disk GUID, whose first group is BRD_POOL_GUID_PREFIX.
+ */
+#ifndef BRD_POOL_H
+#define BRD_POOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define BRD_POOL_GUID_PREFIX	"b7dc7100"
+/* partition type of pooled ramdisks */
+#define BRD_POOL_PART_TYPE	"6a1e5d2c-8f43-4b7a-9c0e-3d5f7b21a4e8"
+#define BRD_POOL_SLOTS		128
+#define BRD_POOL_ALIGN		(1ULL << 20)
+
+struct brd_pool_part {
+	unsigned int partno;	/* 1-based, as the kernel's ram0pN */
+	char name[37];
+	uint64_t start;		/* bytes from the start of the pool disk */
+	uint64_t size;		/* bytes */
+};
+
+struct brd_pool {
+	uint64_t size;		/* nominal size of the pool disk, bytes */
+	uint64_t first, last;	/* usable byte range [first, last) */
+	struct brd_pool_part *parts;
+	size_t nparts;
+};
+
+/* Is the disk at @devpath a pool (libblkid: GPT with our disk GUID)?
+ * 1 yes, 0 no, -errno if it cannot be read. */
+int brd_pool_probe(const char *devpath);
+/* Read the pool's GPT.  -EMEDIUMTYPE if @devpath is not a pool. */
+int brd_pool_read(const char *devpath, struct brd_pool *pool);
+void brd_pool_free(struct brd_pool *pool);
+/* Write an empty GPT with the pool marker. */
+int brd_pool_init(const char *devpath);
+/* Where a new partition of @size would go: the start of the first free
+ * slot with room for it.  -ENOSPC if none. */
+int brd_pool_place(const struct brd_pool *pool, uint64_t slot, uint64_t size,
+		   uint64_t *start);
+/* Bytes partition @partno could grow to (up to the next partition). */
+uint64_t brd_pool_room(const struct brd_pool *pool, unsigned int partno);
+/* Add, resize or delete a partition in the GPT and tell the kernel; on a
+ * failure after the GPT was written the old table is written back. */
+int brd_pool_add(const char *devpath, const char *name, uint64_t start,
+		 uint64_t size, unsigned int *partno);
+int brd_pool_resize(const char *devpath, unsigned int partno, uint64_t size);
+int brd_pool_delete(const char *devpath, unsigned int partno);
+
+#endif

@@ -1,0 +1,208 @@
+#!/usr/bin/env bats
+# Pooled ramdisks: partitions of one sparse brd disk (runs inside the guest).
+# bats file_tags=vm,brd
+
+load ../test_helper
+
+setup() {
+	require_vm
+	cleanup_brd
+}
+
+teardown() {
+	[ "${IN_VM:-0}" = 1 ] || return 0
+	cleanup_brd
+}
+
+cleanup_brd() {
+	local m
+	for m in $(awk '$1 ~ /^\/dev\/ram/ {print $2}' /proc/mounts); do umount "$m"; done
+	rmmod brd 2>/dev/null || true
+	[ ! -d /sys/module/brd ]
+}
+
+kernel_discards() {
+	local maj min
+	IFS=. read -r maj min _ <<<"$(uname -r)"
+	[ "$maj" -gt 6 ] || { [ "$maj" -eq 6 ] && [ "$min" -ge 10 ]; }
+}
+
+pages() { cat /sys/kernel/debug/ramdisk_pages/ram0; }
+sum() { head -c "$2" "$1" | md5sum; }
+
+@test "pooled ramdisks of three sizes; idempotent by name; the pool is one sparse disk" {
+	run_brdctl 0 create --size 16M small
+	assert_output /dev/ram0p1
+	run_brdctl 0 create --size 32M mid big
+	assert_output "/dev/ram0p2
+/dev/ram0p3"
+	run_brdctl 0 resize big --size 64M
+	assert_equal "$(cat /sys/block/ram0/ram0p1/size)" 32768
+	assert_equal "$(cat /sys/block/ram0/ram0p2/size)" 65536
+	assert_equal "$(cat /sys/block/ram0/ram0p3/size)" 131072
+	# a GPT costs a handful of pages, not the nominal size
+	[ "$(pages)" -lt 64 ]
+	[ "$(cat /sys/module/brd/parameters/rd_nr)" = 1 ]
+	run_brdctl 0 create --size 32M mid
+	assert_output /dev/ram0p2
+	run_brdctl 4 create --size 48M mid
+	[[ $stderr == *"mid: exists with size 32M"* ]]
+	run_brdctl 0 list -o NAME,TYPE,PATH,SIZE --raw --noheadings --bytes
+	assert_output "ram0 pool /dev/ram0 $(( $(cat /sys/block/ram0/size) * 512 ))
+small pooled /dev/ram0p1 16777216
+mid pooled /dev/ram0p2 33554432
+big pooled /dev/ram0p3 67108864"
+	run_brdctl 0 list --json -o NAME,ALLOC
+	assert_equal "$(jq -c '[.ramdisks[1:][].alloc]' <<<"$output")" '[null,null,null]'
+	run_brdctl 0 stat --json big
+	assert_equal "$(jq -r '.ramdisks[0].type' <<<"$output")" pooled
+	assert_equal "$(jq -r '.ramdisks[0].pages' <<<"$output")" null
+}
+
+@test "grow a pooled ramdisk while its ext4 is mounted, growing the filesystem online" {
+	run_brdctl 0 create --size 32M a b
+	mkfs.ext4 -q -F /dev/ram0p1 && mkdir -p /tmp/a && mount /dev/ram0p1 /tmp/a
+	dd if=/dev/urandom of=/tmp/a/file bs=1M count=8 status=none
+	local s; s=$(md5sum < /tmp/a/file)
+	dd if=/dev/urandom of=/dev/ram0p2 bs=1M count=4 oflag=direct status=none
+	local sb; sb=$(sum /dev/ram0p2 4M)
+	local before; before=$(df -k --output=size /tmp/a | tail -1)
+	run_brdctl 0 resize a --size 96M --grow-fs
+	assert_equal "$(cat /sys/block/ram0/ram0p1/size)" 196608
+	local after; after=$(df -k --output=size /tmp/a | tail -1)
+	[ "$after" -gt $((before * 2)) ]
+	assert_equal "$(md5sum < /tmp/a/file)" "$s"
+	umount /tmp/a
+	run e2fsck -fn /dev/ram0p1
+	assert_success
+	assert_equal "$(sum /dev/ram0p2 4M)" "$sb"
+}
+
+@test "shrink is refused when it would cut a filesystem, and allowed on an empty ramdisk" {
+	run_brdctl 0 create --size 64M fs raw
+	mkfs.ext4 -q -F /dev/ram0p1
+	run_brdctl 4 resize fs --size 16M
+	[[ $stderr == *"fs: refusing to shrink over a ext4 signature"* ]]
+	assert_equal "$(cat /sys/block/ram0/ram0p1/size)" 131072
+	mkdir -p /tmp/fs && mount /dev/ram0p1 /tmp/fs
+	run_brdctl 4 resize fs --size 16M --force
+	[[ $stderr == *"cannot shrink: mounted on /tmp/fs"* ]]
+	umount /tmp/fs
+	run_brdctl 0 resize raw --size 16M
+	assert_equal "$(cat /sys/block/ram0/ram0p2/size)" 32768
+	run_brdctl 2 resize raw --size 1000
+	run_brdctl 1 resize raw --size 100T
+	[[ $stderr == *"can grow in place to at most"* ]]
+	assert_equal "$(cat /sys/block/ram0/ram0p2/size)" 32768
+}
+
+@test "remove one pooled ramdisk: its RAM is freed (or 'not freed' on old kernels), the others keep their data" {
+	run_brdctl 0 create --size 16M keep1 gone keep2
+	local d
+	for d in 1 2 3; do dd if=/dev/urandom of=/dev/ram0p$d bs=1M count=8 oflag=direct status=none; done
+	local s1 s3; s1=$(sum /dev/ram0p1 8M); s3=$(sum /dev/ram0p3 8M)
+	local before; before=$(pages)
+	run_brdctl 0 remove gone
+	if kernel_discards; then
+		assert_output --regexp '^/dev/ram0p2: freed 8M \(2048 pages\)'
+		assert_equal "$(pages)" $((before - 2048))
+	else
+		assert_output --partial "RAM not freed"
+		assert_equal "$(pages)" "$before"
+	fi
+	[ ! -e /sys/block/ram0/ram0p2 ]
+	run_brdctl 3 stat gone
+	assert_equal "$(sum /dev/ram0p1 8M)" "$s1"
+	assert_equal "$(sum /dev/ram0p3 8M)" "$s3"
+	# the freed slot is reused
+	run_brdctl 0 create --size 8M again
+	assert_output /dev/ram0p2
+}
+
+@test "remove refuses a mounted or open pooled ramdisk, naming it, and changes nothing" {
+	run_brdctl 0 create --size 16M m o
+	mkfs.ext4 -q -F /dev/ram0p1 && mkdir -p /tmp/m && mount /dev/ram0p1 /tmp/m
+	run_brdctl 4 remove m
+	[[ $stderr == *"m: in use: mounted on /tmp/m"* ]]
+	exec 4</dev/ram0p2
+	run_brdctl 4 remove o
+	exec 4<&-
+	[[ $stderr == *"o: in use: open by"* ]]
+	[ -e /sys/block/ram0/ram0p1 ] && [ -e /sys/block/ram0/ram0p2 ]
+	run_brdctl 4 remove --all
+	[[ $stderr == *"/dev/ram0p1: in use: mounted on /tmp/m"* ]]
+	[ -d /sys/module/brd ]
+}
+
+@test "a partition re-read (BLKRRPART) rebuilds exactly the same ramdisks from the GPT" {
+	run_brdctl 0 create --size 16M one two three
+	run_brdctl 0 resize two --size 40M
+	run_brdctl 0 remove one
+	run_brdctl 0 list -o NAME,PATH,SIZE --raw --noheadings
+	local before=$output
+	blockdev --rereadpt /dev/ram0
+	run_brdctl 0 list -o NAME,PATH,SIZE --raw --noheadings
+	assert_equal "$output" "$before"
+	# the kernel now has the GPT names too
+	grep -q '^PARTNAME=two$' /sys/block/ram0/ram0p2/uevent
+}
+
+@test "the pool's whole disk is refused as a ramdisk; whole disks cannot join a pool" {
+	run_brdctl 0 create --size 16M p
+	run_brdctl 4 flush --force ram0
+	[[ $stderr == *"refusing to flush the whole disk of a pool"* ]]
+	run_brdctl 4 resize ram0 --size 1G
+	run_brdctl 4 remove ram0
+	run_brdctl 4 create --size 16M ram1
+	[[ $stderr == *"brd is loaded as a pool"* ]]
+	[ ! -e /sys/block/ram1 ]
+	run_brdctl 0 list -o NAME,TYPE --raw --noheadings ram0
+	assert_output "ram0 pool"
+}
+
+@test "pooled ramdisks need brd loaded as a pool: whole disks loaded means a clear conflict" {
+	run_brdctl 0 create --size 16M ram0
+	run_brdctl 4 create --size 16M named
+	[[ $stderr == *"loaded with whole-disk ramdisks"*"brdctl remove --all"* ]]
+	[ ! -e /sys/block/ram0/ram0p1 ]
+	run_brdctl 2 create named
+	[[ $stderr == *"a pooled ramdisk needs --size"* ]]
+}
+
+@test "the total of pooled sizes is checked against MemAvailable at create and grow" {
+	run_brdctl 0 create --size 16M x
+	run_brdctl 1 create --size 100G huge
+	[[ $stderr == *"pooled ramdisks would total"*"use --force"* ]]
+	[ ! -e /sys/block/ram0/ram0p2 ]
+	run_brdctl 1 resize x --size 1900M
+	[[ $stderr == *"would total"* ]]
+	assert_equal "$(cat /sys/block/ram0/ram0p1/size)" 32768
+	run_brdctl 0 create --size 1G --force huge
+	assert_output /dev/ram0p2
+}
+
+@test "flush of a pooled ramdisk gives its RAM back (kernels >= 6.10)" {
+	kernel_discards || skip "no discard in brd on $(uname -r)"
+	run_brdctl 0 create --size 16M f g
+	dd if=/dev/urandom of=/dev/ram0p1 bs=1M count=8 oflag=direct status=none
+	dd if=/dev/urandom of=/dev/ram0p2 bs=1M count=4 oflag=direct status=none
+	local sg; sg=$(sum /dev/ram0p2 4M)
+	local before; before=$(pages)
+	run_brdctl 0 flush f
+	assert_output --regexp '^/dev/ram0p1: freed 8M \(2048 pages\)'
+	assert_equal "$(pages)" $((before - 2048))
+	assert_equal "$(sum /dev/ram0p2 4M)" "$sg"
+}
+
+@test "--dry-run of pooled create, resize and remove changes nothing" {
+	run_brdctl 0 --dry-run create --size 16M a
+	assert_line --index 0 --regexp '^load brd rd_nr=1 rd_size=[0-9]+ max_part=1$'
+	[ ! -d /sys/module/brd ]
+	run_brdctl 0 create --size 16M a
+	run_brdctl 0 resize --dry-run a --size 32M
+	assert_output --partial "resize partition 1 ('a')"
+	assert_equal "$(cat /sys/block/ram0/ram0p1/size)" 32768
+	run_brdctl 0 remove --dry-run a
+	assert_output --partial "delete partition 1 ('a')"
+	[ -e /sys/block/ram0/ram0p1 ]
+}
