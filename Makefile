@@ -93,22 +93,37 @@ check-vm: tests
 vm-shell: all
 	tests/vm/run-in-vm.sh $(or $(KERNEL),6.12) -- bash -i
 
+# systemd unit and documentation directories follow PREFIX (systemd also
+# reads /usr/local/lib/systemd/system); the unit's ExecStart= gets SBINDIR.
+install uninstall: SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+install uninstall: DOCDIR ?= $(PREFIX)/share/doc/brdctl
+
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(DOCDIR)/examples
 	install -m 755 $(BUILD)/brdctl $(DESTDIR)$(SBINDIR)/brdctl
 	ln -sf brdctl $(DESTDIR)$(SBINDIR)/bitmapctl
 	install -m 644 man/brdctl.8 $(DESTDIR)$(MANDIR)/man8/brdctl.8
 	ln -sf brdctl.8 $(DESTDIR)$(MANDIR)/man8/bitmapctl.8
+	install -m 644 man/brdtab.5 $(DESTDIR)$(MANDIR)/man5/brdtab.5
 	install -m 644 completions/brdctl.bash $(DESTDIR)$(BASHCOMPDIR)/brdctl
 	ln -sf brdctl $(DESTDIR)$(BASHCOMPDIR)/bitmapctl
 	install -m 644 completions/_brdctl $(DESTDIR)$(ZSHCOMPDIR)/_brdctl
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/brdctl.service > $(DESTDIR)$(SYSTEMDUNITDIR)/brdctl.service.tmp
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/brdctl.service.tmp
+	mv -f $(DESTDIR)$(SYSTEMDUNITDIR)/brdctl.service.tmp $(DESTDIR)$(SYSTEMDUNITDIR)/brdctl.service
+	install -m 644 examples/brdtab $(DESTDIR)$(DOCDIR)/examples/brdtab
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/brdctl $(DESTDIR)$(SBINDIR)/bitmapctl \
 	  $(DESTDIR)$(MANDIR)/man8/brdctl.8 $(DESTDIR)$(MANDIR)/man8/bitmapctl.8 \
+	  $(DESTDIR)$(MANDIR)/man5/brdtab.5 \
 	  $(DESTDIR)$(BASHCOMPDIR)/brdctl $(DESTDIR)$(BASHCOMPDIR)/bitmapctl \
-	  $(DESTDIR)$(ZSHCOMPDIR)/_brdctl
+	  $(DESTDIR)$(ZSHCOMPDIR)/_brdctl \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/brdctl.service \
+	  $(DESTDIR)$(DOCDIR)/examples/brdtab
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 # Debian packages needed to build and test (a no-op when all are present).
 DEB_PACKAGES := gcc clang make pkg-config libblkid-dev libmount-dev \

@@ -172,6 +172,29 @@ static int check_memory(const struct plan *p, struct brd_disk *disks, size_t n,
 	return 0;
 }
 
+int rd_reload(const unsigned int *nums, size_t n, uint64_t size_kib,
+	      uint64_t max_part, unsigned int timeout_ms)
+{
+	struct plan p = { .nums = (unsigned int *)nums, .n = n, .size_kib = size_kib,
+			  .max_part = max_part };
+	int rc, ret;
+
+	if (G.dry_run)
+		printf("unload brd\n");
+	else if ((rc = brd_module_unload(timeout_ms)))
+		return cmd_err(rc, "brd", "cannot unload the module");
+	if ((ret = load(&p, nums, n)) || G.dry_run)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "ram%u", nums[i]);
+		if ((rc = brd_wait_node(name, timeout_ms)))
+			return cmd_err(rc, name, "device node did not appear in /dev");
+	}
+	return EXIT_OK;
+}
+
 bool rd_is_pool_name(const char *name)
 {
 	unsigned int num;

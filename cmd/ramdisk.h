@@ -84,3 +84,8 @@ bool rd_is_pool_disk(const struct brd_disk *d);
 int pool_remove(const struct brd_disk *d);
 /* Discard all pages of @d (whole disk or partition); prints the report. */
 int rd_discard_report(const struct brd_disk *d, bool force);
+
+/* Unload brd and load it again with @size_kib and @max_part, with whole
+ * disks @nums (brd must be idle).  Returns an exit status. */
+int rd_reload(const unsigned int *nums, size_t n, uint64_t size_kib,
+	      uint64_t max_part, unsigned int timeout_ms);

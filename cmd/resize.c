@@ -5,8 +5,9 @@
  * Pooled ramdisks grow in place, online, also while mounted (the GPT and
  * the kernel's partition are changed together; a failure in between puts
  * the old table back), and shrink only when no filesystem or partition
- * table would be cut.  A whole brd disk cannot be resized by itself: brd
- * has one size for all its disks, fixed at load.
+ * table would be cut.  brd has one size for all its whole disks, fixed at
+ * load: resizing one reloads brd and resizes all, keeping their data in a
+ * sparse copy (non-zero pages only) that is written back and verified.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,10 +19,11 @@
 
 #include "ramdisk.h"
 #include "../lib/pool.h"
+#include "../lib/snapshot.h"
 
 extern char **environ;
 
-static const char *opt_size;
+static const char *opt_size, *opt_backup_dir;
 static int opt_grow_fs, opt_force;
 
 static const struct poptOption resize_options[] = {
@@ -29,7 +31,9 @@ static const struct poptOption resize_options[] = {
 	{ "grow-fs", '\0', POPT_ARG_NONE, &opt_grow_fs, 0,
 	  "grow the ext4 or xfs filesystem on it too (resize2fs, xfs_growfs)", NULL },
 	{ "force", '\0', POPT_ARG_NONE, &opt_force, 0,
-	  "shrink even over a filesystem signature; grow beyond MemAvailable", NULL },
+	  "shrink even over a filesystem or data; grow beyond MemAvailable", NULL },
+	{ "backup-dir", '\0', POPT_ARG_STRING, &opt_backup_dir, 0,
+	  "whole disks: keep the data in sparse files here, not in memory", "DIR" },
 	POPT_TABLEEND
 };
 
@@ -178,6 +182,141 @@ out:
 	return ret;
 }
 
+static void rescue(struct brd_snapshot *snaps, size_t n)
+{
+	const char *dir = opt_backup_dir ? opt_backup_dir : "/var/tmp";
+
+	for (size_t i = 0; i < n; i++) {
+		if (!snaps[i].npages)
+			continue;
+		if (brd_snapshot_to_file(&snaps[i], dir) == 0)
+			cmd_warnx("%s: its data (%zu pages) is saved in %s (a sparse image "
+				  "of the old disk)", snaps[i].dev, snaps[i].npages, snaps[i].file);
+		else
+			cmd_warnx("%s: its data could not be saved", snaps[i].dev);
+	}
+}
+
+static int resize_whole(uint64_t size)
+{
+	struct brd_disk *disks = NULL;
+	struct brd_snapshot *snaps = NULL;
+	struct brd_module m;
+	unsigned int *nums = NULL;
+	uint64_t avail, need = 0;
+	size_t n = 0;
+	int rc, ret = EXIT_OK;
+
+	if ((rc = brd_module_get(&m)))
+		return cmd_err(rc, "brd", "cannot read the module parameters");
+	if (m.state == BRD_MODULE_BUILTIN)
+		return cmd_err(EOPNOTSUPP, "brd", "built into the kernel: its size is set "
+			       "at boot (brd.rd_size=)");
+	if (size % 1024)
+		return cmd_usage_error("--size: whole disks are sized in KiB");
+	if (size == m.rd_size * 1024)
+		return EXIT_OK;
+	if ((rc = brd_list(&disks, &n)))
+		return cmd_err(rc, "/sys/block", "cannot list ramdisks");
+	for (size_t i = 0; i < n; i++) {
+		struct rd_info ri = { .d = disks[i] };
+		char *why;
+
+		rd_info_fill(&ri, RD_ALL);
+		why = rd_busy_reason(&ri);
+		if (why) {
+			rc = cmd_err(EBUSY, ri.path, "in use: %s (brd must be reloaded to "
+				     "resize, which needs every ramdisk idle)", why);
+			if (!ret)
+				ret = rc;
+			free(why);
+		}
+		rd_info_free(&ri);
+	}
+	if (ret)
+		goto out;
+	brd_read_pages(disks, n);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t used = disks[i].pages > 0 ? (uint64_t)disks[i].pages * 4096 : 0;
+
+		need += size > used ? size - used : 0;
+	}
+	if (!opt_force && brd_mem_available(&avail) == 0 && need > avail) {
+		char *h1 = cmd_size_to_human(need), *h2 = cmd_size_to_human(avail);
+
+		ret = cmd_err(0, "brd", "%zu ramdisks of the new size could take %s more "
+			      "but only %s of RAM is available; use --force", n,
+			      h1 ? h1 : "?", h2 ? h2 : "?");
+		free(h1);
+		free(h2);
+		goto out;
+	}
+	snaps = calloc(n + 1, sizeof(*snaps));
+	nums = calloc(n + 1, sizeof(*nums));
+	if (!snaps || !nums) {
+		ret = cmd_err(ENOMEM, NULL, "resize");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char dev[64];
+
+		nums[i] = disks[i].num;
+		snprintf(dev, sizeof(dev), "/dev/%s", disks[i].name);
+		rc = brd_snapshot_take(dev, disks[i].size, disks[i].pages,
+				       G.dry_run ? NULL : opt_backup_dir, &snaps[i]);
+		if (rc) {
+			ret = cmd_err(rc, dev, "cannot save its data");
+			goto out;
+		}
+		if (brd_snapshot_end(&snaps[i]) > size && !opt_force) {
+			char *h = cmd_size_to_human(brd_snapshot_end(&snaps[i]));
+
+			ret = cmd_err(EBUSY, dev, "holds data up to %s: the new size would "
+				      "cut it (use --force to cut)", h ? h : "?");
+			free(h);
+			goto out;
+		}
+		if (G.dry_run)
+			printf("save %zu non-zero pages of %s (%s)\n", snaps[i].npages, dev,
+			       opt_backup_dir ? opt_backup_dir : "in memory");
+	}
+	ret = rd_reload(nums, n, size / 1024, m.max_part, RD_LOCK_TIMEOUT_MS);
+	if (ret && !G.dry_run) {
+		cmd_warnx("brd: loading with the new size failed; loading the old size again");
+		if (rd_reload(nums, n, m.rd_size, m.max_part, RD_LOCK_TIMEOUT_MS)) {
+			rescue(snaps, n);
+			goto out;
+		}
+		size = m.rd_size * 1024;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char dev[64];
+
+		snprintf(dev, sizeof(dev), "/dev/%s", disks[i].name);
+		if (G.dry_run) {
+			if (snaps[i].npages)
+				printf("write back %zu pages to %s and verify\n",
+				       snaps[i].npages, dev);
+			continue;
+		}
+		rc = brd_snapshot_restore(&snaps[i], dev, size);
+		if (rc) {
+			rc = cmd_err(rc, dev, "cannot write its data back");
+			if (!ret)
+				ret = rc;
+			rescue(&snaps[i], 1);
+			snaps[i].npages = 0;
+		}
+	}
+out:
+	for (size_t i = 0; snaps && i < n; i++)
+		brd_snapshot_free(&snaps[i], ret == EXIT_OK);
+	free(snaps);
+	free(nums);
+	free(disks);
+	return ret;
+}
+
 static int do_resize(const struct brd_cmd *cmd, int argc, const char **argv)
 {
 	struct brd_disk d;
@@ -204,9 +343,8 @@ static int do_resize(const struct brd_cmd *cmd, int argc, const char **argv)
 		ret = cmd_err(EBUSY, d.name, "is the whole disk of a pool; resize its "
 			      "pooled ramdisks by name");
 	} else {
-		ret = cmd_err(EOPNOTSUPP, d.name, "brd has one size for all its disks, "
-			      "fixed at load: a whole-disk ramdisk cannot be resized by "
-			      "itself (pooled ramdisks can: 'brdctl create --size S NAME')");
+		/* brd has one size for all its whole disks: all are resized */
+		ret = resize_whole(size);
 	}
 	brd_unlock(lock);
 	return ret;
@@ -216,7 +354,7 @@ const struct brd_cmd cmd_resize = {
 	.name = "resize",
 	.fn = do_resize,
 	.options = resize_options,
-	.synopsis = "[options] --size SIZE NAME",
-	.summary = "Resize a pooled ramdisk in place, also while mounted",
+	.synopsis = "[options] --size SIZE NAME|ramN",
+	.summary = "Resize a pooled ramdisk in place, or all whole disks",
 	.flags = CMD_DRYRUN,
 };

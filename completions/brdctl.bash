@@ -10,7 +10,7 @@ _brdctl_global="--help --version --json --verbose --dry-run"
 _brdctl_base="--help --version --verbose"
 _brdctl_table="--output --output-all --list-columns --raw --pairs --shell --noheadings --bytes"
 _brdctl_opts_create="--size --count --partitions --find --force --pool-size --timeout --dry-run"
-_brdctl_opts_resize="--size --grow-fs --force --dry-run"
+_brdctl_opts_resize="--size --grow-fs --force --backup-dir --dry-run"
 _brdctl_opts_list="$_brdctl_table --json"
 _brdctl_opts_stat="--json"
 _brdctl_opts_flush="--all --force --cache-only --dry-run"
@@ -52,6 +52,10 @@ _brdctl()
 	done
 
 	case $prev in
+	--backup-dir)
+		_filedir -d
+		return
+		;;
 	--output | -o)
 		local cols
 		cols=$("${words[0]}" list --list-columns 2>/dev/null | awk '{print $1}')
