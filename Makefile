@@ -130,7 +130,8 @@ DEB_PACKAGES := gcc clang make pkg-config libblkid-dev libmount-dev \
   libsmartcols-dev libkmod-dev libfdisk-dev libpopt-dev libcmocka-dev \
   libclang-rt-14-dev bats bats-support bats-assert jq mdadm e2fsprogs \
   xfsprogs btrfs-progs fdisk util-linux kmod qemu-system-x86 busybox-static \
-  cpio xz-utils zstd bash-completion zsh strace
+  cpio xz-utils zstd bash-completion zsh strace systemd groff-base time \
+  dmsetup
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \

@@ -2,7 +2,7 @@
 # The option lists below are checked against `brdctl CMD --help` by
 # tests/host/completion.bats, so they cannot drift from the program.
 
-_brdctl_commands="create list stat flush resize remove bitmap"
+_brdctl_commands="create list stat flush resize remove apply unapply bitmap"
 _brdctl_bitmap_commands="examine create"
 # before a command every global option is accepted; after it, the base ones
 # plus --json / --dry-run where the command has them (listed per command)
@@ -15,6 +15,8 @@ _brdctl_opts_list="$_brdctl_table --json"
 _brdctl_opts_stat="--json"
 _brdctl_opts_flush="--all --force --cache-only --dry-run"
 _brdctl_opts_remove="--all --dry-run"
+_brdctl_opts_apply="--check --force --dry-run"
+_brdctl_opts_unapply="--dry-run"
 _brdctl_opts_bitmap_examine="--brief --dirty --json"
 _brdctl_opts_bitmap_create="--sync-size --chunk --uuid --write-behind --delay --version --force"
 
@@ -110,6 +112,9 @@ _brdctl()
 	case $cmd in
 	list | stat | flush | resize | remove | create)
 		COMPREPLY=($(compgen -W "$(_brdctl_ramdisks)" -- "$cur"))
+		;;
+	apply | unapply)
+		_filedir
 		;;
 	esac
 }

@@ -1,0 +1,834 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * brdctl apply [--check] [--force] [FILE]
+ * brdctl unapply [FILE]
+ *
+ * Make the system match a brdtab(5) (default /etc/brdtab): create the
+ * ramdisks (rd_create, idempotent), run mkfs.TYPE on a ramdisk without any
+ * signature (libblkid), mount through libmount, set owner and mode of the
+ * mounted root.  Everything in the file is checked before anything is
+ * changed; a second run changes nothing.  unapply unmounts what the file
+ * mounts (refusing busy mounts) and frees its ramdisks.
+ *
+ * Messages go to stderr, one line each, no colours: the journal keeps them
+ * readable when the command runs from brdctl.service.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <libmount.h>
+
+#include "ramdisk.h"
+#include "../lib/brdtab.h"
+#include "../lib/pool.h"
+#include "../lib/sysfs.h"
+
+static int opt_check, opt_force;
+
+static const struct poptOption apply_options[] = {
+	{ "check", '\0', POPT_ARG_NONE, &opt_check, 0,
+	  "only validate FILE (errors as FILE:LINE), change nothing", NULL },
+	{ "force", '\0', POPT_ARG_NONE, &opt_force, 0,
+	  "allow a total size beyond MemAvailable", NULL },
+	POPT_TABLEEND
+};
+
+/* "FILE:LINE", the object of every message about a line */
+struct where {
+	char s[4200];
+};
+
+static const char *where(struct where *w, const struct brdtab *tab,
+			 const struct brdtab_entry *e)
+{
+	snprintf(w->s, sizeof(w->s), "%s:%u", tab->file, e->line);
+	return w->s;
+}
+
+/* An action: printed on stdout with --dry-run, on stderr with --verbose. */
+static void act(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void act(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!G.dry_run && !G.verbose)
+		return;
+	va_start(ap, fmt);
+	if (G.dry_run) {
+		vprintf(fmt, ap);
+		putchar('\n');
+	} else {
+		fprintf(stderr, "%s: ", G.prog);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}
+
+static int load_tab(const char *path, bool system, struct brdtab **tab)
+{
+	int rc = brdtab_parse_file(path, tab);
+
+	if (rc)
+		return cmd_err(rc, path, "cannot read the brdtab");
+	if (system && (rc = brdtab_check_system(*tab))) {
+		brdtab_free(*tab);
+		*tab = NULL;
+		return cmd_err(rc, path, "cannot check the brdtab");
+	}
+	if ((*tab)->nerr) {
+		for (size_t i = 0; i < (*tab)->nerr; i++)
+			fprintf(stderr, "%s: %s:%u: %s\n", G.prog, (*tab)->file,
+				(*tab)->err[i].line, (*tab)->err[i].msg);
+		fprintf(stderr, "%s: %s: %zu error%s, nothing changed\n", G.prog,
+			(*tab)->file, (*tab)->nerr, (*tab)->nerr == 1 ? "" : "s");
+		brdtab_free(*tab);
+		*tab = NULL;
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/* The current device of an entry, if it exists: 0, -ENOENT, -errno. */
+static int entry_disk(const struct brdtab_entry *e, struct brd_disk *d)
+{
+	struct brd_module m;
+
+	if (e->kind == BRDTAB_POOLED)
+		return brd_find_part(e->name, d);
+	if (brd_module_get(&m) == 0 && m.state == BRD_MODULE_ABSENT)
+		return -ENOENT;
+	return brd_get(e->num, d);
+}
+
+/* ------------------------------------------------------------- mount --- */
+
+static struct libmnt_table *mount_table(void)
+{
+	char path[4096];
+
+	if (!brd_root_path(path, sizeof(path), "/proc/self/mountinfo"))
+		return NULL;
+	return mnt_new_table_from_file(path);
+}
+
+/* The top-most filesystem mounted on @target, or NULL. */
+static struct libmnt_fs *mounted_on(struct libmnt_table *tb, const char *target)
+{
+	struct libmnt_iter *itr = mnt_new_iter(MNT_ITER_BACKWARD);
+	struct libmnt_fs *fs, *found = NULL;
+
+	while (itr && tb && mnt_table_next_fs(tb, itr, &fs) == 0)
+		if (mnt_fs_get_target(fs) && strcmp(mnt_fs_get_target(fs), target) == 0) {
+			found = fs;
+			break;
+		}
+	mnt_free_iter(itr);
+	return found;
+}
+
+static int mkdir_p(const char *path, bool *made)
+{
+	char *p = strdup(path);
+	int rc = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p + 1; ; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, 0755) == 0)
+				*made = true;
+			else if (errno != EEXIST) {
+				rc = -errno;
+				break;
+			}
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	free(p);
+	return rc;
+}
+
+static int do_mount(const struct brdtab *tab, const struct brdtab_entry *e,
+		    const char *dev)
+{
+	struct libmnt_context *cxt = mnt_new_context();
+	struct where w;
+	char buf[512] = "";
+	int rc, err, ret = EXIT_OK;
+
+	if (!cxt)
+		return cmd_err(ENOMEM, where(&w, tab, e), "mount");
+	mnt_context_set_optsmode(cxt, MNT_OMODE_NOTAB);
+	mnt_context_set_source(cxt, dev);
+	mnt_context_set_target(cxt, e->target);
+	mnt_context_set_fstype(cxt, e->fstype);
+	if (e->options)
+		mnt_context_set_options(cxt, e->options);
+	rc = mnt_context_mount(cxt);
+	if (rc || mnt_context_get_status(cxt) != 1) {
+		err = mnt_context_syscall_called(cxt) ? mnt_context_get_syscall_errno(cxt) : 0;
+		mnt_context_get_excode(cxt, rc, buf, sizeof(buf));
+		fprintf(stderr, "%s: %s: cannot mount %s on %s: %s\n", G.prog,
+			where(&w, tab, e), dev, e->target,
+			*buf ? buf : err ? strerror(err) : "failed");
+		ret = err ? exit_code_from_errno(err) : EXIT_FAIL;
+	}
+	mnt_free_context(cxt);
+	return ret;
+}
+
+/* Print what mkfs said, line by line, as ours (journal-friendly). */
+static void relay_output(const char *obj, const char *prog, char *out)
+{
+	for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n"))
+		fprintf(stderr, "%s: %s: %s: %s\n", G.prog, obj, prog, l);
+}
+
+/*
+ * mkfs.TYPE [OPTS...] DEV.  Its output (banners, progress) is collected and
+ * shown only when it fails or with --verbose, each line prefixed like ours.
+ */
+static int run_mkfs(const struct brdtab *tab, const struct brdtab_entry *e,
+		    const char *dev)
+{
+	size_t nopt = 0, len = 0, cap = 0;
+	char **argv, prog[64], *out = NULL;
+	struct where w;
+	int status, pfd[2], ret = EXIT_OK;
+	pid_t pid;
+
+	while (e->mkfs_argv && e->mkfs_argv[nopt])
+		nopt++;
+	argv = calloc(nopt + 3, sizeof(*argv));
+	if (!argv)
+		return cmd_err(ENOMEM, where(&w, tab, e), "mkfs");
+	snprintf(prog, sizeof(prog), "mkfs.%s", e->fstype);
+	argv[0] = prog;
+	for (size_t i = 0; i < nopt; i++)
+		argv[i + 1] = e->mkfs_argv[i];
+	argv[nopt + 1] = (char *)dev;
+	where(&w, tab, e);
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		free(argv);
+		return cmd_err(errno, w.s, "cannot run %s", prog);
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		ret = cmd_err(errno, w.s, "cannot run %s", prog);
+		close(pfd[0]);
+		close(pfd[1]);
+		free(argv);
+		return ret;
+	}
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0)
+			dup2(fd, STDIN_FILENO);
+		dup2(pfd[1], STDOUT_FILENO);
+		dup2(pfd[1], STDERR_FILENO);
+		execvp(prog, argv);
+		fprintf(stderr, "cannot run: %s\n", strerror(errno));
+		_exit(127);
+	}
+	free(argv);
+	close(pfd[1]);
+	for (;;) {
+		char buf[4096];
+		ssize_t r = read(pfd[0], buf, sizeof(buf));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (len + (size_t)r + 1 > cap && cap < (1u << 20)) {
+			char *n = realloc(out, cap = (len + (size_t)r + 1) * 2);
+
+			if (!n) {
+				cap = 0;
+				continue;
+			}
+			out = n;
+		}
+		if (len + (size_t)r + 1 <= cap) {
+			memcpy(out + len, buf, (size_t)r);
+			len += (size_t)r;
+		}
+	}
+	close(pfd[0]);
+	if (out)
+		out[len] = '\0';
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			ret = cmd_err(errno, w.s, "waiting for %s", prog);
+			goto out;
+		}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		if (G.verbose && out)
+			relay_output(w.s, prog, out);
+		goto out;
+	}
+	if (out)
+		relay_output(w.s, prog, out);
+	if (WIFEXITED(status))
+		fprintf(stderr, "%s: %s: %s %s failed (exit status %d)\n", G.prog,
+			w.s, prog, dev, WEXITSTATUS(status));
+	else
+		fprintf(stderr, "%s: %s: %s %s killed by signal %d\n", G.prog,
+			w.s, prog, dev, WTERMSIG(status));
+	ret = EXIT_FAIL;
+out:
+	free(out);
+	return ret;
+}
+
+/* ------------------------------------------------------------- apply --- */
+
+/* Filesystem: keep a matching one, refuse another, mkfs an empty ramdisk.
+ * @exists: the device exists now (not only in a dry run). */
+static int ensure_fs(const struct brdtab *tab, const struct brdtab_entry *e,
+		     const char *dev, bool exists)
+{
+	struct brd_blkinfo bi = { 0 };
+	struct where w;
+	char opts[1024] = "";
+	int rc, ret = EXIT_OK;
+
+	if (exists) {
+		rc = brd_blkinfo_probe(dev, &bi);
+		if (rc)
+			return cmd_err(rc, where(&w, tab, e), "cannot probe %s", dev);
+		if (bi.fstype && strcmp(bi.fstype, e->fstype) == 0) {
+			cmd_verbose("%s: %s already has a %s filesystem", where(&w, tab, e),
+				    dev, e->fstype);
+			goto out;
+		}
+		if (bi.fstype || bi.pttype) {
+			ret = cmd_err(EBUSY, where(&w, tab, e), "%s has a %s %s, not %s; "
+				      "not reformatting it (wipefs -a %s, then apply again)",
+				      dev, bi.fstype ? bi.fstype : bi.pttype,
+				      bi.fstype ? "signature" : "partition table",
+				      e->fstype, dev);
+			goto out;
+		}
+	}
+	if (e->mkfs_opts)
+		snprintf(opts, sizeof(opts), "%s ", e->mkfs_opts);
+	act("mkfs.%s %s%s", e->fstype, opts, dev);
+	if (!G.dry_run)
+		ret = run_mkfs(tab, e, dev);
+out:
+	brd_blkinfo_free(&bi);
+	return ret;
+}
+
+/* Owner and mode of the mounted root; @fresh: not mounted yet (dry run). */
+static int ensure_owner_mode(const struct brdtab *tab, const struct brdtab_entry *e,
+			     bool fresh)
+{
+	struct stat st = { .st_uid = 0, .st_gid = 0, .st_mode = 0755 };
+	struct where w;
+	int fd = -1, ret = EXIT_OK;
+	bool chown_needed, chmod_needed;
+
+	if (!fresh) {
+		fd = open(e->target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			ret = cmd_err(errno, where(&w, tab, e), "%s", e->target);
+			goto out;
+		}
+	}
+	chown_needed = (e->uid != (uid_t)-1 && st.st_uid != e->uid) ||
+		       (e->gid != (gid_t)-1 && st.st_gid != e->gid);
+	chmod_needed = e->has_mode && (st.st_mode & 07777) != e->mode;
+	if (chown_needed) {
+		char u[32] = "", g[32] = "";
+
+		if (e->uid != (uid_t)-1)
+			snprintf(u, sizeof(u), "%u", (unsigned)e->uid);
+		if (e->gid != (gid_t)-1)
+			snprintf(g, sizeof(g), ":%u", (unsigned)e->gid);
+		act("chown %s%s %s", u, g, e->target);
+		if (!G.dry_run && fchown(fd, e->uid, e->gid) < 0) {
+			ret = cmd_err(errno, where(&w, tab, e), "chown %s", e->target);
+			goto out;
+		}
+	}
+	if (chmod_needed) {
+		act("chmod %04o %s", (unsigned)e->mode, e->target);
+		if (!G.dry_run && fchmod(fd, e->mode) < 0)
+			ret = cmd_err(errno, where(&w, tab, e), "chmod %s", e->target);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static int ensure_mounted(const struct brdtab *tab, const struct brdtab_entry *e,
+			  const char *dev, bool exists)
+{
+	struct libmnt_table *tb = mount_table();
+	struct libmnt_fs *fs;
+	struct where w;
+	struct stat st;
+	dev_t devno = 0;
+	int rc, ret = EXIT_OK;
+	bool made = false;
+
+	if (!tb)
+		return cmd_err(errno ? errno : EIO, "/proc/self/mountinfo",
+			       "cannot read the mount table");
+	if (exists) {
+		if (stat(dev, &st) < 0) {
+			ret = cmd_err(errno, where(&w, tab, e), "%s", dev);
+			goto out;
+		}
+		devno = st.st_rdev;
+	}
+	fs = mounted_on(tb, e->target);
+	if (fs && exists && mnt_fs_get_devno(fs) == devno) {
+		cmd_verbose("%s: %s already mounted on %s", where(&w, tab, e), dev,
+			    e->target);
+		ret = ensure_owner_mode(tab, e, false);
+		goto out;
+	}
+	if (fs) {
+		ret = cmd_err(EBUSY, where(&w, tab, e), "%s: %s (%s) is mounted there, "
+			      "not %s", e->target,
+			      mnt_fs_get_source(fs) ? mnt_fs_get_source(fs) : "?",
+			      mnt_fs_get_fstype(fs) ? mnt_fs_get_fstype(fs) : "?", dev);
+		goto out;
+	}
+	if (exists) {
+		char *elsewhere;
+
+		brd_mounts_invalidate();
+		elsewhere = brd_mountpoints(devno, &rc);
+		if (elsewhere) {
+			for (char *p = elsewhere; *p; p++)
+				if (*p == '\n')
+					*p = ',';
+			ret = cmd_err(EBUSY, where(&w, tab, e), "%s is mounted on %s, "
+				      "not on %s", dev, elsewhere, e->target);
+			free(elsewhere);
+			goto out;
+		}
+	}
+	if (access(e->target, F_OK) < 0) {
+		act("mkdir -p %s", e->target);
+		if (!G.dry_run && (rc = mkdir_p(e->target, &made))) {
+			ret = cmd_err(rc, where(&w, tab, e), "cannot create %s", e->target);
+			goto out;
+		}
+	}
+	act("mount -t %s%s%s %s %s", e->fstype, e->options ? " -o " : "",
+	    e->options ? e->options : "", dev, e->target);
+	if (!G.dry_run && (ret = do_mount(tab, e, dev)))
+		goto out;
+	brd_mounts_invalidate();
+	ret = ensure_owner_mode(tab, e, G.dry_run);
+out:
+	mnt_unref_table(tb);
+	return ret;
+}
+
+static int apply_entry(const struct brdtab *tab, const struct brdtab_entry *e,
+		       const char *path)
+{
+	struct brd_disk d;
+	char dev[80];
+	bool exists;
+	int ret;
+
+	/* in a dry run the ramdisk may not exist yet: show what it would be */
+	if (path) {
+		snprintf(dev, sizeof(dev), "%s", path);
+		exists = true;
+	} else if (entry_disk(e, &d) == 0) {
+		snprintf(dev, sizeof(dev), "/dev/%s", d.name);
+		exists = true;
+	} else {
+		snprintf(dev, sizeof(dev), e->kind == BRDTAB_WHOLE ? "/dev/%s" :
+			 "<pooled ramdisk %s>", e->name);
+		exists = false;
+	}
+	if (!e->fstype)
+		return EXIT_OK;
+	if ((ret = ensure_fs(tab, e, dev, exists)))
+		return ret;
+	if (!e->target)
+		return EXIT_OK;
+	return ensure_mounted(tab, e, dev, exists);
+}
+
+static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
+{
+	struct rd_create_opts o = { .force = opt_force, .timeout_ms = RD_LOCK_TIMEOUT_MS };
+	const char *path = argc ? argv[0] : BRDTAB_DEFAULT_PATH;
+	struct rd_request *req = NULL;
+	struct brdtab *tab = NULL;
+	char **paths = NULL;
+	bool *existed = NULL;
+	int rc, ret;
+
+	(void)cmd;
+	if (argc > 1)
+		return cmd_usage_error("too many arguments: one brdtab FILE at most");
+	if (opt_check && G.dry_run)
+		return cmd_usage_error("--check and --dry-run are mutually exclusive");
+	if ((ret = load_tab(path, true, &tab)))
+		return ret;
+	if (opt_check) {
+		cmd_verbose("%s: %zu ramdisk%s, no errors", tab->file, tab->n,
+			    tab->n == 1 ? "" : "s");
+		goto out;
+	}
+	if (!tab->n) {
+		cmd_verbose("%s: no ramdisks", tab->file);
+		goto out;
+	}
+	req = calloc(tab->n, sizeof(*req));
+	paths = calloc(tab->n, sizeof(*paths));
+	existed = calloc(tab->n, sizeof(*existed));
+	if (!req || !paths || !existed) {
+		ret = cmd_err(ENOMEM, NULL, "apply");
+		goto out;
+	}
+	for (size_t i = 0; i < tab->n; i++) {
+		struct brd_disk d;
+
+		req[i].name = tab->ent[i].name;
+		req[i].size = tab->ent[i].size;
+		existed[i] = entry_disk(&tab->ent[i], &d) == 0;
+	}
+	ret = rd_create(req, tab->n, &o, paths);
+	if (ret)
+		goto out;
+	for (size_t i = 0; i < tab->n; i++) {
+		char sz[32];
+		struct where w;
+
+		if (!G.dry_run)
+			cmd_verbose("%s: %s %s (%s, %s)", where(&w, tab, &tab->ent[i]),
+				    existed[i] ? "using" : "created",
+				    paths[i] ? paths[i] : tab->ent[i].name,
+				    tab->ent[i].kind == BRDTAB_POOLED ? "pooled" : "whole disk",
+				    brdtab_size_str(tab->ent[i].size, sz, sizeof(sz)));
+	}
+	/* go on after a failure; exit with the first failure's status */
+	for (size_t i = 0; i < tab->n; i++) {
+		rc = apply_entry(tab, &tab->ent[i], paths[i]);
+		if (rc && !ret)
+			ret = rc;
+	}
+out:
+	for (size_t i = 0; paths && i < tab->n; i++)
+		free(paths[i]);
+	free(paths);
+	free(req);
+	free(existed);
+	brdtab_free(tab);
+	return ret;
+}
+
+/* ----------------------------------------------------------- unapply --- */
+
+static int do_umount(const struct brdtab *tab, const struct brdtab_entry *e)
+{
+	struct libmnt_context *cxt;
+	struct where w;
+	char buf[512] = "";
+	int rc, err, ret = EXIT_OK;
+
+	act("umount %s", e->target);
+	if (G.dry_run)
+		return EXIT_OK;
+	cxt = mnt_new_context();
+	if (!cxt)
+		return cmd_err(ENOMEM, where(&w, tab, e), "umount");
+	mnt_context_set_target(cxt, e->target);
+	rc = mnt_context_umount(cxt);
+	if (rc || mnt_context_get_status(cxt) != 1) {
+		err = mnt_context_syscall_called(cxt) ? mnt_context_get_syscall_errno(cxt) : 0;
+		mnt_context_get_excode(cxt, rc, buf, sizeof(buf));
+		if (err == EBUSY)
+			fprintf(stderr, "%s: %s: cannot unmount %s: in use (target is busy)\n",
+				G.prog, where(&w, tab, e), e->target);
+		else
+			fprintf(stderr, "%s: %s: cannot unmount %s: %s\n", G.prog,
+				where(&w, tab, e), e->target,
+				*buf ? buf : err ? strerror(err) : "failed");
+		ret = err ? exit_code_from_errno(err) : EXIT_FAIL;
+	}
+	mnt_free_context(cxt);
+	brd_mounts_invalidate();
+	return ret;
+}
+
+/* Unmount @e's mount point when its own ramdisk is mounted there. */
+static int unmount_entry(const struct brdtab *tab, const struct brdtab_entry *e)
+{
+	struct libmnt_table *tb;
+	struct libmnt_fs *fs;
+	struct brd_disk d;
+	struct where w;
+	int ret = EXIT_OK;
+
+	if (!e->target || entry_disk(e, &d))
+		return EXIT_OK;
+	tb = mount_table();
+	if (!tb)
+		return cmd_err(errno ? errno : EIO, "/proc/self/mountinfo",
+			       "cannot read the mount table");
+	fs = mounted_on(tb, e->target);
+	if (fs && mnt_fs_get_devno(fs) == d.devno)
+		ret = do_umount(tab, e);
+	else if (fs)
+		cmd_verbose("%s: %s: not unmounted: %s is mounted there, not /dev/%s",
+			    where(&w, tab, e), e->target,
+			    mnt_fs_get_source(fs) ? mnt_fs_get_source(fs) : "?", d.name);
+	else
+		cmd_verbose("%s: %s: not mounted", where(&w, tab, e), e->target);
+	mnt_unref_table(tb);
+	return ret;
+}
+
+static bool in_tab_whole(const struct brdtab *tab, unsigned int num)
+{
+	for (size_t i = 0; i < tab->n; i++)
+		if (tab->ent[i].kind == BRDTAB_WHOLE && tab->ent[i].num == num)
+			return true;
+	return false;
+}
+
+static bool in_tab_pooled(const struct brdtab *tab, const char *label)
+{
+	for (size_t i = 0; i < tab->n; i++)
+		if (tab->ent[i].kind == BRDTAB_POOLED && !strcmp(tab->ent[i].name, label))
+			return true;
+	return false;
+}
+
+/*
+ * What keeps brd loaded once the file's ramdisks are gone: the name of a
+ * whole disk not in the file, or of a pool with partitions not in the
+ * file; NULL if nothing (brd can be unloaded).  *why_len sized buffer.
+ */
+static bool other_ramdisk(const struct brdtab *tab, const struct brd_disk *disks,
+			  size_t n, char *other, size_t len)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (disks[i].partno)
+			continue;	/* partitions: with their pool below */
+		if (rd_is_pool_disk(&disks[i])) {
+			struct brd_pool pool = { 0 };
+			char dev[64];
+			bool found = false;
+
+			snprintf(dev, sizeof(dev), "/dev/%s", disks[i].name);
+			if (brd_pool_read(dev, &pool)) {
+				snprintf(other, len, "%s (pool, unreadable)", disks[i].name);
+				return true;
+			}
+			for (size_t j = 0; !found && j < pool.nparts; j++)
+				if (!in_tab_pooled(tab, pool.parts[j].name)) {
+					snprintf(other, len, "pooled ramdisk %s", pool.parts[j].name);
+					found = true;
+				}
+			brd_pool_free(&pool);
+			if (found)
+				return true;
+		} else if (!in_tab_whole(tab, disks[i].num)) {
+			snprintf(other, len, "%s", disks[i].name);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Free a whole disk that must stay (others keep brd loaded): discard. */
+static int discard_whole(const struct brdtab *tab, const struct brdtab_entry *e,
+			 const struct brd_disk *d, const char *other)
+{
+	struct where w;
+	char path[64];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "/dev/%s", d->name);
+	if (!d->discard_max)
+		return cmd_err(EOPNOTSUPP, where(&w, tab, e), "%s: RAM not freed: brd "
+			       "stays loaded for %s, and this kernel's brd cannot discard "
+			       "(Linux < 6.10); 'brdctl remove --all' frees it", path, other);
+	act("discard %s (brd stays loaded for %s)", path, other);
+	if (G.dry_run)
+		return EXIT_OK;
+	fd = open(path, O_RDWR | O_EXCL | O_CLOEXEC);
+	if (fd < 0)
+		return cmd_err(errno, where(&w, tab, e), "cannot open %s", path);
+	rc = brd_flush_cache(fd);
+	if (!rc)
+		rc = brd_discard_all(fd, d->size);
+	close(fd);
+	return rc ? cmd_err(rc, where(&w, tab, e), "cannot discard %s", path) : EXIT_OK;
+}
+
+static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
+{
+	const char *path = argc ? argv[0] : BRDTAB_DEFAULT_PATH;
+	struct brd_disk *disks = NULL;
+	struct brdtab *tab = NULL;
+	struct brd_module m;
+	bool *busy = NULL, anybusy = false;
+	char other[128];
+	size_t n = 0;
+	int lock = -1, rc, ret;
+
+	(void)cmd;
+	if (argc > 1)
+		return cmd_usage_error("too many arguments: one brdtab FILE at most");
+	if ((ret = load_tab(path, false, &tab)))
+		return ret;
+	busy = calloc(tab->n + 1, sizeof(*busy));
+	if (!busy) {
+		ret = cmd_err(ENOMEM, NULL, "unapply");
+		goto out;
+	}
+	/* unmount, the last line first */
+	for (size_t i = tab->n; i-- > 0;) {
+		rc = unmount_entry(tab, &tab->ent[i]);
+		if (rc && !ret)
+			ret = rc;
+		if (rc)		/* reported: keep its ramdisk, say no more */
+			busy[i] = anybusy = true;
+	}
+	if (!G.dry_run && (lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0) {
+		rc = cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+		ret = ret ? ret : rc;
+		goto out;
+	}
+	if ((rc = brd_module_get(&m))) {
+		rc = cmd_err(rc, "brd", "cannot read the module state");
+		ret = ret ? ret : rc;
+		goto out;
+	}
+	if (m.state == BRD_MODULE_ABSENT)
+		goto out;				/* nothing left to free */
+
+	/* what is still in use cannot be freed */
+	for (size_t i = 0; i < tab->n; i++) {
+		const struct brdtab_entry *e = &tab->ent[i];
+		struct rd_info ri = { 0 };
+		struct where w;
+		char *why;
+
+		if (busy[i] || entry_disk(e, &ri.d))
+			continue;
+		if (G.dry_run && e->target) {
+			/* a dry run unmounted nothing: ignore our own mount */
+			rd_info_fill(&ri, RD_HOLDERS);
+		} else {
+			rd_info_fill(&ri, RD_ALL);
+		}
+		why = rd_busy_reason(&ri);
+		if (why) {
+			rc = cmd_err(EBUSY, where(&w, tab, e), "/dev/%s: in use: %s",
+				     ri.d.name, why);
+			ret = ret ? ret : rc;
+			busy[i] = anybusy = true;
+			free(why);
+		}
+		rd_info_free(&ri);
+	}
+
+	/* nothing but the file's ramdisks in brd: unload it, which frees all
+	 * of them (and the pool) on every kernel */
+	if ((rc = brd_list(&disks, &n))) {
+		rc = cmd_err(rc, "/sys/block", "cannot list ramdisks");
+		ret = ret ? ret : rc;
+		goto out;
+	}
+	if (!anybusy && m.state == BRD_MODULE_LOADED &&
+	    !other_ramdisk(tab, disks, n, other, sizeof(other))) {
+		act("unload brd");
+		if (!G.dry_run && (rc = brd_module_unload(3000))) {
+			rc = cmd_err(rc, "brd", "cannot unload the module");
+			ret = ret ? ret : rc;
+		}
+		goto out;
+	}
+	if (!anybusy && m.state == BRD_MODULE_LOADED)
+		cmd_verbose("%s: brd stays loaded: %s is not in the file", tab->file, other);
+	/* otherwise pooled ramdisks go one by one */
+	for (size_t i = 0; i < tab->n; i++) {
+		const struct brdtab_entry *e = &tab->ent[i];
+		struct brd_disk d;
+
+		if (e->kind != BRDTAB_POOLED || busy[i] || brd_find_part(e->name, &d))
+			continue;
+		if (!G.dry_run)	/* a dry run of pool_remove prints its steps */
+			cmd_verbose("%s:%u: removing pooled ramdisk %s (/dev/%s)",
+				    tab->file, e->line, e->name, d.name);
+		rc = pool_remove(&d);
+		ret = ret ? ret : rc;
+	}
+	if (m.state == BRD_MODULE_BUILTIN)
+		snprintf(other, sizeof(other), "brd built into the kernel");
+	else if (anybusy)
+		snprintf(other, sizeof(other), "the ramdisks in use");
+	/* whole disks that must stay: give their RAM back */
+	for (size_t i = 0; i < tab->n; i++) {
+		const struct brdtab_entry *e = &tab->ent[i];
+		struct brd_disk d;
+
+		if (e->kind != BRDTAB_WHOLE || busy[i] || entry_disk(e, &d))
+			continue;
+		if (rd_is_pool_disk(&d))
+			continue;	/* not a whole-disk ramdisk of ours */
+		rc = discard_whole(tab, e, &d, other);
+		ret = ret ? ret : rc;
+	}
+out:
+	brd_unlock(lock);
+	free(disks);
+	free(busy);
+	brdtab_free(tab);
+	return ret;
+}
+
+const struct brd_cmd cmd_apply = {
+	.name = "apply",
+	.fn = do_apply,
+	.options = apply_options,
+	.synopsis = "[options] [FILE]",
+	.summary = "Create, format and mount the ramdisks of a brdtab (default /etc/brdtab)",
+	.help_tail = "FILE lists one ramdisk per line (see brdtab(5)):\n"
+		     " NAME SIZE [FSTYPE[:MKFSOPTS]] [MOUNTPOINT] [MOUNTOPTS] [OWNER[:GROUP]] [MODE]\n"
+		     "Nothing is changed when a line has an error (reported as FILE:LINE);\n"
+		     "running apply again changes nothing.\n",
+	.flags = CMD_DRYRUN,
+};
+
+const struct brd_cmd cmd_unapply = {
+	.name = "unapply",
+	.fn = do_unapply,
+	.synopsis = "[options] [FILE]",
+	.summary = "Unmount the ramdisks of a brdtab and free them",
+	.help_tail = "Mounts in use are refused (exit 4) and their ramdisks kept.\n",
+	.flags = CMD_DRYRUN,
+};

@@ -1,0 +1,955 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * brdtab(5) parser and validation.  Pure: reads text, never prints, and
+ * returns every problem as a line-numbered message (see brdtab.h).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <libkmod.h>
+
+#include "brd.h"
+#include "brdtab.h"
+#include "size.h"
+#include "sysfs.h"
+
+#define SIZE_ALIGN	4096u
+
+/* ------------------------------------------------------------ errors --- */
+
+static int add_err(struct brdtab *tab, unsigned int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int add_err(struct brdtab *tab, unsigned int line, const char *fmt, ...)
+{
+	struct brdtab_error *n;
+	va_list ap;
+	char *msg;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return -ENOMEM;
+	n = realloc(tab->err, (tab->nerr + 1) * sizeof(*n));
+	if (!n) {
+		free(msg);
+		return -ENOMEM;
+	}
+	tab->err = n;
+	tab->err[tab->nerr++] = (struct brdtab_error){ line, msg };
+	return 0;
+}
+
+/* stable: insertion sort by line */
+static void sort_errors(struct brdtab *tab)
+{
+	for (size_t i = 1; i < tab->nerr; i++) {
+		struct brdtab_error e = tab->err[i];
+		size_t j = i;
+
+		while (j > 0 && tab->err[j - 1].line > e.line) {
+			tab->err[j] = tab->err[j - 1];
+			j--;
+		}
+		tab->err[j] = e;
+	}
+}
+
+/* ------------------------------------------------------------ helpers --- */
+
+const char *brdtab_size_str(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "KMGTPE";
+	int u = -1;
+
+	while (u < 5 && bytes && bytes % 1024 == 0) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%" PRIu64, bytes);
+	else
+		snprintf(buf, len, "%" PRIu64 "%c", bytes, units[u]);
+	return buf;
+}
+
+static bool name_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-';
+}
+
+bool brdtab_is_pool_name(const char *name)
+{
+	unsigned int num;
+	size_t len = strlen(name);
+
+	if (len == 0 || len > BRDTAB_NAME_MAX || name[0] == '-')
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!name_char(*p))
+			return false;
+	if (!strcmp(name, "auto") || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	return brd_parse_name(name, &num) != 0;
+}
+
+char *brdtab_name_from_target(const char *target)
+{
+	char *s, *q;
+
+	while (*target == '/')
+		target++;
+	if (!*target || strlen(target) > BRDTAB_NAME_MAX)
+		return NULL;
+	s = strdup(target);
+	if (!s)
+		return NULL;
+	for (q = s; *q; q++)
+		if (*q == '/')
+			*q = '-';
+		else if (!name_char(*q))
+			*q = '_';
+	return s;
+}
+
+/* "/a//b/" -> "/a/b"; NULL with *why if not an absolute canonical path */
+static char *normalise_target(const char *in, const char **why)
+{
+	char *out, *o;
+	const char *p = in;
+
+	if (in[0] != '/') {
+		*why = "is not an absolute path";
+		return NULL;
+	}
+	if (strlen(in) >= PATH_MAX) {
+		*why = "is too long";
+		return NULL;
+	}
+	out = malloc(strlen(in) + 1);
+	if (!out) {
+		*why = NULL;
+		return NULL;
+	}
+	o = out;
+	while (*p) {
+		const char *c;
+		size_t l;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		c = p;
+		while (*p && *p != '/')
+			p++;
+		l = (size_t)(p - c);
+		if ((l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.')) {
+			free(out);
+			*why = "has a . or .. component";
+			return NULL;
+		}
+		*o++ = '/';
+		memcpy(o, c, l);
+		o += l;
+	}
+	*o = '\0';
+	if (o == out) {
+		free(out);
+		*why = "is the root directory";
+		return NULL;
+	}
+	return out;
+}
+
+static bool is_below(const char *child, const char *parent)
+{
+	size_t l = strlen(parent);
+
+	return strncmp(child, parent, l) == 0 && child[l] == '/';
+}
+
+/* ------------------------------------------------------------ fields --- */
+
+struct fields {
+	char *f[BRDTAB_MAX_FIELDS + 1];
+	int n;		/* fields seen (may exceed BRDTAB_MAX_FIELDS) */
+};
+
+static void fields_free(struct fields *fl)
+{
+	for (int i = 0; i < BRDTAB_MAX_FIELDS + 1; i++)
+		free(fl->f[i]);
+	memset(fl, 0, sizeof(*fl));
+}
+
+/*
+ * Split [s, end) into fields.  Blanks separate; "..." groups (\" and \\
+ * escape inside); \x escapes x outside quotes; an unquoted # at the start of
+ * a field starts a comment.  Returns 0, -EINVAL with *why, or -ENOMEM.
+ */
+static int split_fields(const char *s, const char *end, struct fields *fl,
+			const char **why)
+{
+	char *buf = malloc((size_t)(end - s) + 1);
+
+	if (!buf)
+		return -ENOMEM;
+	memset(fl, 0, sizeof(*fl));
+	while (s < end) {
+		size_t n = 0;
+		bool quoted = false;
+
+		while (s < end && (*s == ' ' || *s == '\t' || *s == '\r' ||
+				   *s == '\v' || *s == '\f'))
+			s++;
+		if (s >= end || *s == '#')
+			break;
+		while (s < end) {
+			char c = *s;
+
+			if (quoted) {
+				if (c == '"') {
+					quoted = false;
+					s++;
+					continue;
+				}
+				if (c == '\\' && s + 1 < end && (s[1] == '"' || s[1] == '\\'))
+					c = *++s;
+				buf[n++] = c;
+				s++;
+				continue;
+			}
+			if (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f')
+				break;
+			if (c == '"') {
+				quoted = true;
+				s++;
+				continue;
+			}
+			if (c == '\\') {
+				if (s + 1 >= end) {
+					free(buf);
+					fields_free(fl);
+					*why = "a backslash ends the line";
+					return -EINVAL;
+				}
+				c = *++s;
+			}
+			buf[n++] = c;
+			s++;
+		}
+		if (quoted) {
+			free(buf);
+			fields_free(fl);
+			*why = "unterminated quote";
+			return -EINVAL;
+		}
+		if (fl->n < BRDTAB_MAX_FIELDS) {
+			fl->f[fl->n] = strndup(buf, n);
+			if (!fl->f[fl->n]) {
+				free(buf);
+				fields_free(fl);
+				return -ENOMEM;
+			}
+		}
+		fl->n++;
+	}
+	free(buf);
+	return 0;
+}
+
+static bool empty_field(const char *f)
+{
+	return !f || !*f || !strcmp(f, "-");
+}
+
+/* Split mkfs options on blanks into a NULL-terminated vector. */
+static char **split_argv(const char *s)
+{
+	char **v = calloc(strlen(s) / 2 + 2, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return NULL;
+	while (*s) {
+		const char *b;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		b = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+		v[n] = strndup(b, (size_t)(s - b));
+		if (!v[n]) {
+			for (size_t i = 0; i < n; i++)
+				free(v[i]);
+			free(v);
+			return NULL;
+		}
+		n++;
+	}
+	return v;
+}
+
+static bool valid_fstype(const char *t)
+{
+	if (!*t || strlen(t) > 32)
+		return false;
+	for (; *t; t++)
+		if (!isalnum((unsigned char)*t) && *t != '_' && *t != '.')
+			return false;
+	return true;
+}
+
+static bool valid_account(const char *s)
+{
+	if (!*s || strlen(s) > 64 || *s == '-')
+		return false;
+	for (; *s; s++)
+		if (isspace((unsigned char)*s) || *s == ':' || *s == '/' || *s == ',')
+			return false;
+	return true;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static void entry_free(struct brdtab_entry *e)
+{
+	free(e->spec);
+	free(e->name);
+	free(e->fstype);
+	free(e->mkfs_opts);
+	if (e->mkfs_argv)
+		for (char **a = e->mkfs_argv; *a; a++)
+			free(*a);
+	free(e->mkfs_argv);
+	free(e->target);
+	free(e->options);
+	free(e->owner);
+	free(e->group);
+}
+
+/*
+ * One line's fields into @e.  Returns 0 if the line is fine, 1 if errors
+ * were recorded, -ENOMEM.
+ */
+static int parse_entry(struct brdtab *tab, unsigned int line, struct fields *fl,
+		       struct brdtab_entry *e)
+{
+	static const char *const what[BRDTAB_MAX_FIELDS] = {
+		"name", "size", "filesystem", "mount point", "mount options",
+		"owner", "mode"
+	};
+	const char *why = NULL;
+	int nerr = (int)tab->nerr, rc;
+	unsigned int num;
+	char **f = fl->f;
+
+#define ERR(...) do { if (add_err(tab, line, __VA_ARGS__)) return -ENOMEM; } while (0)
+	memset(e, 0, sizeof(*e));
+	e->line = line;
+	e->uid = (uid_t)-1;
+	e->gid = (gid_t)-1;
+	if (fl->n > BRDTAB_MAX_FIELDS)
+		ERR("too many fields (%d): NAME SIZE [FSTYPE[:MKFSOPTS]] [MOUNTPOINT] "
+		    "[MOUNTOPTS] [OWNER[:GROUP]] [MODE]; quote a field that has blanks",
+		    fl->n);
+	if (fl->n < 2)
+		ERR("missing size: a line is NAME SIZE [FSTYPE[:MKFSOPTS]] [MOUNTPOINT] "
+		    "[MOUNTOPTS] [OWNER[:GROUP]] [MODE]");
+	if ((int)tab->nerr != nerr)
+		return 1;
+	for (int i = 2; i < fl->n; i++)
+		if (!f[i] || !*f[i])
+			ERR("empty %s field: write - for none", what[i]);
+
+	/* NAME */
+	e->spec = strdup(f[0]);
+	if (!e->spec)
+		return -ENOMEM;
+	if (!strcmp(f[0], "auto")) {
+		e->kind = BRDTAB_WHOLE;		/* decided in plan() */
+	} else if (brd_parse_name(f[0], &num) == 0) {
+		e->kind = BRDTAB_WHOLE;
+		e->num = num;
+		if (asprintf(&e->name, "ram%u", num) < 0)
+			return -ENOMEM;
+	} else if (brdtab_is_pool_name(f[0])) {
+		e->kind = BRDTAB_POOLED;
+		e->name = strdup(f[0]);
+		if (!e->name)
+			return -ENOMEM;
+	} else {
+		ERR("invalid name '%s': use ramN, auto, or a pooled ramdisk name "
+		    "(1-%d characters of A-Z a-z 0-9 . _ -)", f[0], BRDTAB_NAME_MAX);
+	}
+
+	/* SIZE */
+	rc = brd_parse_size(f[1], &e->size);
+	if (rc == -ERANGE)
+		ERR("size '%s' is too large", f[1]);
+	else if (rc)
+		ERR("invalid size '%s' (a number with an optional K, M, G, T suffix)", f[1]);
+	else if (e->size == 0)
+		ERR("size must not be 0");
+	else if (e->size % SIZE_ALIGN)
+		ERR("size '%s' is not a multiple of 4 KiB", f[1]);
+
+	/* FSTYPE[:MKFSOPTS] */
+	if (fl->n > 2 && !empty_field(f[2])) {
+		char *colon = strchr(f[2], ':');
+
+		e->fstype = colon ? strndup(f[2], (size_t)(colon - f[2])) : strdup(f[2]);
+		if (!e->fstype)
+			return -ENOMEM;
+		if (colon && colon[1]) {
+			e->mkfs_opts = strdup(colon + 1);
+			if (!e->mkfs_opts)
+				return -ENOMEM;
+		}
+		e->mkfs_argv = split_argv(e->mkfs_opts ? e->mkfs_opts : "");
+		if (!e->mkfs_argv)
+			return -ENOMEM;
+		if (!valid_fstype(e->fstype))
+			ERR("invalid filesystem type '%s'", e->fstype);
+		else if (!strcmp(e->fstype, "swap"))
+			ERR("swap is not supported: brdtab ramdisks hold filesystems "
+			    "(use zram for swap in RAM)");
+	}
+
+	/* MOUNTPOINT */
+	if (fl->n > 3 && !empty_field(f[3])) {
+		e->target = normalise_target(f[3], &why);
+		if (!e->target && !why)
+			return -ENOMEM;
+		if (!e->target)
+			ERR("mount point '%s' %s", f[3], why);
+		else if (!e->fstype)
+			ERR("mount point %s needs a filesystem type (third field)", e->target);
+	}
+
+	/* MOUNTOPTS */
+	if (fl->n > 4 && !empty_field(f[4]) && strcmp(f[4], "defaults")) {
+		e->options = strdup(f[4]);
+		if (!e->options)
+			return -ENOMEM;
+	}
+	if (fl->n > 4 && !empty_field(f[4]) && !(fl->n > 3 && !empty_field(f[3])))
+		ERR("mount options '%s' need a mount point", f[4]);
+
+	/* OWNER[:GROUP] */
+	if (fl->n > 5 && !empty_field(f[5])) {
+		char *colon = strchr(f[5], ':');
+		char *u = colon ? strndup(f[5], (size_t)(colon - f[5])) : strdup(f[5]);
+		const char *g = colon ? colon + 1 : NULL;
+
+		if (!u)
+			return -ENOMEM;
+		if (*u) {
+			e->owner = u;
+			if (!valid_account(u))
+				ERR("invalid user '%s'", u);
+		} else {
+			free(u);
+		}
+		if (g && *g) {
+			e->group = strdup(g);
+			if (!e->group)
+				return -ENOMEM;
+			if (!valid_account(g))
+				ERR("invalid group '%s'", g);
+		} else if (g) {
+			if (!e->owner)
+				ERR("invalid owner '%s': give USER, USER:GROUP, USER: or :GROUP",
+				    f[5]);
+			e->owner_group = true;
+		}
+		if (!(fl->n > 3 && !empty_field(f[3])))
+			ERR("owner '%s' needs a mount point (it applies to the root "
+			    "directory of the mounted filesystem)", f[5]);
+	}
+
+	/* MODE */
+	if (fl->n > 6 && !empty_field(f[6])) {
+		const char *m = f[6];
+		unsigned long v = 0;
+		bool ok = strlen(m) <= 5;
+
+		for (const char *p = m; ok && *p; p++)
+			if (*p < '0' || *p > '7')
+				ok = false;
+		if (ok)
+			v = strtoul(m, NULL, 8);
+		if (!ok || v > 07777)
+			ERR("invalid mode '%s' (octal, e.g. 0755 or 1777)", m);
+		e->mode = (mode_t)v;
+		e->has_mode = true;
+		if (!(fl->n > 3 && !empty_field(f[3])))
+			ERR("mode '%s' needs a mount point (it applies to the root "
+			    "directory of the mounted filesystem)", m);
+	}
+#undef ERR
+	return (int)tab->nerr != nerr;
+}
+
+/* ------------------------------------------------------------- plan --- */
+
+static const struct brdtab_entry *find_num(const struct brdtab *tab, size_t upto,
+					   unsigned int num)
+{
+	for (size_t i = 0; i < upto; i++)
+		if (tab->ent[i].kind == BRDTAB_WHOLE && tab->ent[i].name &&
+		    tab->ent[i].num == num)
+			return &tab->ent[i];
+	return NULL;
+}
+
+/*
+ * Decide whole disks or pooled ramdisks, name the "auto" lines, and check
+ * what only the whole file shows (duplicates, sizes, mount order).
+ */
+static int plan(struct brdtab *tab)
+{
+	const struct brdtab_entry *first_size = NULL, *other_size = NULL, *first_pool = NULL;
+	bool pooled;
+
+#define ERR(l, ...) do { if (add_err(tab, l, __VA_ARGS__)) return -ENOMEM; } while (0)
+	for (size_t i = 0; i < tab->n; i++) {
+		const struct brdtab_entry *e = &tab->ent[i];
+
+		if (e->kind == BRDTAB_POOLED) {
+			if (!first_pool)
+				first_pool = e;
+			continue;
+		}
+		if (!first_size)
+			first_size = e;
+		else if (e->size != first_size->size && !other_size)
+			other_size = e;
+	}
+	pooled = first_pool || other_size;
+	tab->pooled = pooled;
+
+	/* whole disks: explicit ramN lines keep their number, "auto" lines
+	 * take the lowest numbers no other line names, in file order */
+	if (!pooled) {
+		unsigned int next = 0;
+
+		for (size_t i = 0; i < tab->n; i++) {
+			struct brdtab_entry *e = &tab->ent[i];
+
+			if (e->name)
+				continue;
+			while (find_num(tab, tab->n, next))
+				next++;
+			e->num = next++;
+			if (asprintf(&e->name, "ram%u", e->num) < 0) {
+				e->name = NULL;
+				return -ENOMEM;
+			}
+		}
+	} else {
+		char a[32], b[32];
+
+		for (size_t i = 0; i < tab->n; i++) {
+			struct brdtab_entry *e = &tab->ent[i];
+
+			if (e->kind == BRDTAB_POOLED)
+				continue;
+			if (e->name) {		/* an explicit ramN */
+				if (other_size) {
+					const struct brdtab_entry *o =
+						e->size != first_size->size ? first_size : other_size;
+
+					ERR(e->line, "%s: whole-disk ramdisks all have one size "
+					    "(brd), but this line asks for %s and line %u for %s; "
+					    "name the lines (pooled ramdisks) to give them "
+					    "different sizes", e->spec,
+					    brdtab_size_str(e->size, a, sizeof(a)), o->line,
+					    brdtab_size_str(o->size, b, sizeof(b)));
+				} else {
+					ERR(e->line, "%s: whole-disk ramdisks cannot be mixed with "
+					    "pooled ramdisks (line %u): brd gives every disk one "
+					    "size; name this line instead", e->spec,
+					    first_pool->line);
+				}
+				continue;
+			}
+			/* auto: a pooled ramdisk named after its mount point */
+			if (!e->target) {
+				ERR(e->line, "auto: this line becomes a pooled ramdisk (lines "
+				    "have different sizes) and has no mount point to name it "
+				    "after; give it a name");
+				continue;
+			}
+			e->name = brdtab_name_from_target(e->target);
+			if (!e->name || !brdtab_is_pool_name(e->name)) {
+				ERR(e->line, "auto: cannot name a pooled ramdisk after %s "
+				    "(at most %d characters, not ramN); give it a name",
+				    e->target, BRDTAB_NAME_MAX);
+				free(e->name);
+				e->name = NULL;
+				continue;
+			}
+			e->kind = BRDTAB_POOLED;
+		}
+	}
+
+	/* duplicates and mount order */
+	for (size_t i = 0; i < tab->n; i++) {
+		const struct brdtab_entry *e = &tab->ent[i];
+
+		for (size_t j = 0; j < i; j++) {
+			const struct brdtab_entry *o = &tab->ent[j];
+
+			if (e->name && o->name && e->kind == o->kind &&
+			    !strcmp(e->name, o->name))
+				ERR(e->line, "%s: ramdisk %s is already defined on line %u",
+				    e->spec, e->name, o->line);
+			if (e->target && o->target && !strcmp(e->target, o->target))
+				ERR(e->line, "mount point %s is already used on line %u",
+				    e->target, o->line);
+		}
+		for (size_t j = i + 1; j < tab->n; j++) {
+			const struct brdtab_entry *o = &tab->ent[j];
+
+			if (e->target && o->target && is_below(e->target, o->target))
+				ERR(e->line, "mount point %s is below %s of line %u, which is "
+				    "mounted later: list %s first", e->target, o->target,
+				    o->line, o->target);
+		}
+	}
+#undef ERR
+	return 0;
+}
+
+/* ------------------------------------------------------------ parsing --- */
+
+int brdtab_parse_buffer(const char *file, const char *text, size_t len,
+			struct brdtab **tabp)
+{
+	struct brdtab *tab = calloc(1, sizeof(*tab));
+	const char *p = text, *end = text + len;
+	unsigned int line = 0;
+	int rc = 0;
+
+	*tabp = NULL;
+	if (!tab || !(tab->file = strdup(file ? file : "brdtab"))) {
+		free(tab);
+		return -ENOMEM;
+	}
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *why = NULL;
+		struct fields fl;
+		struct brdtab_entry e, *n;
+
+		if (!eol)
+			eol = end;
+		line++;
+		if (memchr(p, '\0', (size_t)(eol - p))) {
+			if ((rc = add_err(tab, line, "contains a NUL byte")))
+				goto fail;
+			p = eol < end ? eol + 1 : end;
+			continue;
+		}
+		rc = split_fields(p, eol, &fl, &why);
+		p = eol < end ? eol + 1 : end;
+		if (rc == -ENOMEM)
+			goto fail;
+		if (rc) {
+			if ((rc = add_err(tab, line, "%s", why)))
+				goto fail;
+			continue;
+		}
+		if (fl.n == 0)
+			continue;		/* blank or comment */
+		rc = parse_entry(tab, line, &fl, &e);
+		fields_free(&fl);
+		if (rc < 0) {
+			entry_free(&e);
+			goto fail;
+		}
+		if (rc) {
+			entry_free(&e);
+			rc = 0;
+			continue;
+		}
+		n = realloc(tab->ent, (tab->n + 1) * sizeof(*n));
+		if (!n) {
+			entry_free(&e);
+			rc = -ENOMEM;
+			goto fail;
+		}
+		tab->ent = n;
+		tab->ent[tab->n++] = e;
+	}
+	if ((rc = plan(tab)))
+		goto fail;
+	sort_errors(tab);
+	*tabp = tab;
+	return 0;
+fail:
+	brdtab_free(tab);
+	return rc;
+}
+
+int brdtab_parse_file(const char *path, struct brdtab **tab)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct stat st;
+	int fd, rc;
+
+	*tab = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		rc = S_ISDIR(st.st_mode) ? -EISDIR : -errno;
+		close(fd);
+		return rc;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (len == cap) {
+			char *n;
+
+			cap = cap ? cap * 2 : 4096;
+			if (cap > (16u << 20)) {	/* a brdtab is a few lines */
+				rc = -EFBIG;
+				goto out;
+			}
+			n = realloc(buf, cap);
+			if (!n) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			buf = n;
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	rc = brdtab_parse_buffer(path, buf ? buf : "", len, tab);
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+void brdtab_free(struct brdtab *tab)
+{
+	if (!tab)
+		return;
+	for (size_t i = 0; i < tab->n; i++)
+		entry_free(&tab->ent[i]);
+	for (size_t i = 0; i < tab->nerr; i++)
+		free(tab->err[i].msg);
+	free(tab->ent);
+	free(tab->err);
+	free(tab->file);
+	free(tab);
+}
+
+/* ------------------------------------------------------ system checks --- */
+
+/* mkfs.TYPE as an executable regular file somewhere in PATH */
+static bool have_mkfs(const char *fstype)
+{
+	const char *path = getenv("PATH");
+	char *dup, *dir, *save = NULL;
+	bool found = false;
+
+	if (!path || !*path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	dup = strdup(path);
+	if (!dup)
+		return false;
+	for (dir = strtok_r(dup, ":", &save); dir && !found;
+	     dir = strtok_r(NULL, ":", &save)) {
+		char p[PATH_MAX];
+		struct stat st;
+
+		if (snprintf(p, sizeof(p), "%s/mkfs.%s", *dir ? dir : ".", fstype) >=
+		    (int)sizeof(p))
+			continue;
+		found = stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+	}
+	free(dup);
+	return found;
+}
+
+static void kmod_quiet(void *data, int prio, const char *file, int line,
+		       const char *fn, const char *fmt, va_list args)
+{
+	(void)data; (void)prio; (void)file; (void)line; (void)fn; (void)fmt;
+	(void)args;
+}
+
+/* listed in /proc/filesystems, or a module with alias fs-TYPE exists */
+static bool fs_known(const char *fstype)
+{
+	struct kmod_ctx *ctx;
+	struct kmod_list *list = NULL;
+	char *fs = NULL, alias[64];
+	bool found = false;
+
+	if (brd_path_read_string(&fs, "/proc/filesystems") == 0) {
+		char *save = NULL;
+
+		for (char *l = strtok_r(fs, "\n", &save); l && !found;
+		     l = strtok_r(NULL, "\n", &save)) {
+			char *t = strrchr(l, '\t');
+
+			t = t ? t + 1 : l;
+			while (isspace((unsigned char)*t))
+				t++;
+			found = !strcmp(t, fstype);
+		}
+		free(fs);
+	}
+	if (found)
+		return true;
+	ctx = kmod_new(NULL, NULL);
+	if (!ctx)
+		return false;
+	kmod_set_log_fn(ctx, kmod_quiet, NULL);
+	snprintf(alias, sizeof(alias), "fs-%s", fstype);
+	if (kmod_module_new_from_lookup(ctx, alias, &list) == 0 && list)
+		found = true;
+	kmod_module_unref_list(list);
+	kmod_unref(ctx);
+	return found;
+}
+
+static int check_target(struct brdtab *tab, const struct brdtab_entry *e)
+{
+	char *p = strdup(e->target), *slash;
+	struct stat st;
+	int rc = 0;
+
+	if (!p)
+		return -ENOMEM;
+	if (stat(p, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			rc = add_err(tab, e->line, "mount point %s is not a directory",
+				     e->target);
+		goto out;
+	}
+	if (errno != ENOENT && errno != ENOTDIR) {
+		rc = add_err(tab, e->line, "mount point %s: %s", e->target,
+			     strerror(errno));
+		goto out;
+	}
+	/* missing: apply creates it below the nearest existing directory */
+	while ((slash = strrchr(p, '/')) && slash != p) {
+		*slash = '\0';
+		if (stat(p, &st) == 0) {
+			if (!S_ISDIR(st.st_mode))
+				rc = add_err(tab, e->line, "mount point %s cannot be created: "
+					     "%s is not a directory", e->target, p);
+			goto out;
+		}
+		if (errno != ENOENT && errno != ENOTDIR) {
+			rc = add_err(tab, e->line, "mount point %s cannot be created: %s: %s",
+				     e->target, p, strerror(errno));
+			goto out;
+		}
+	}
+out:
+	free(p);
+	return rc;
+}
+
+static int check_owner(struct brdtab *tab, struct brdtab_entry *e)
+{
+	char buf[16384];
+	int rc = 0;
+
+	if (e->owner) {
+		struct passwd pw, *res = NULL;
+
+		if (getpwnam_r(e->owner, &pw, buf, sizeof(buf), &res) == 0 && res) {
+			e->uid = res->pw_uid;
+			if (e->owner_group)
+				e->gid = res->pw_gid;
+		} else if (all_digits(e->owner) && !e->owner_group) {
+			e->uid = (uid_t)strtoul(e->owner, NULL, 10);
+		} else {
+			rc = add_err(tab, e->line, "unknown user '%s'", e->owner);
+		}
+	}
+	if (!rc && e->group) {
+		struct group gr, *res = NULL;
+
+		if (getgrnam_r(e->group, &gr, buf, sizeof(buf), &res) == 0 && res)
+			e->gid = res->gr_gid;
+		else if (all_digits(e->group))
+			e->gid = (gid_t)strtoul(e->group, NULL, 10);
+		else
+			rc = add_err(tab, e->line, "unknown group '%s'", e->group);
+	}
+	return rc;
+}
+
+int brdtab_check_system(struct brdtab *tab)
+{
+	int rc;
+
+	for (size_t i = 0; i < tab->n; i++) {
+		struct brdtab_entry *e = &tab->ent[i];
+
+		if (e->fstype) {
+			if (!have_mkfs(e->fstype))
+				rc = add_err(tab, e->line, "unknown filesystem type '%s': "
+					     "no mkfs.%s in PATH", e->fstype, e->fstype);
+			else if (!fs_known(e->fstype))
+				rc = add_err(tab, e->line, "unknown filesystem type '%s': "
+					     "the kernel does not know it (not in "
+					     "/proc/filesystems, no fs-%s module)",
+					     e->fstype, e->fstype);
+			else
+				rc = 0;
+			if (rc)
+				return rc;
+		}
+		if (e->target && (rc = check_target(tab, e)))
+			return rc;
+		if ((rc = check_owner(tab, e)))
+			return rc;
+	}
+	sort_errors(tab);
+	return 0;
+}

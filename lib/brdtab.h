@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * brdtab(5): the declarative list of ramdisks `brdctl apply` provisions.
+ *
+ *   # NAME  SIZE  [FSTYPE[:MKFSOPTS]]  [MOUNTPOINT]  [MOUNTOPTS]  [OWNER[:GROUP]]  [MODE]
+ *   ram0    1G    ext4                 /scratch      noatime      build:build      0750
+ *
+ * One ramdisk per line, whitespace-separated fields, "-" for an empty
+ * field, "#" starts a comment (at the start of a field), double quotes
+ * group a field with blanks ("ext4:-m 0 -L scratch"), a backslash escapes
+ * the next character.  NAME is ramN, "auto" or a pool name.
+ *
+ * The parser is pure: it reads text, never prints, and reports every
+ * problem as a (line, message) pair.  brdtab_check_system() adds the
+ * checks that look at the running system (mkfs.TYPE in PATH, filesystem
+ * known to the kernel, mount point, owner and group) without changing it.
+ */
+#ifndef BRD_BRDTAB_H
+#define BRD_BRDTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define BRDTAB_DEFAULT_PATH	"/etc/brdtab"
+#define BRDTAB_NAME_MAX		36	/* pooled ramdisk names: 1-36 chars */
+#define BRDTAB_MAX_FIELDS	7
+
+enum brdtab_kind {
+	BRDTAB_WHOLE = 0,	/* a whole brd disk /dev/ramN */
+	BRDTAB_POOLED,		/* a named partition of the brd pool disk */
+};
+
+struct brdtab_entry {
+	unsigned int line;
+	char *spec;		/* NAME as written: "ram0", "auto", "db" */
+	char *name;		/* resolved: "ram3" (whole) or the pool name */
+	enum brdtab_kind kind;
+	unsigned int num;	/* BRDTAB_WHOLE: N of ramN */
+	uint64_t size;		/* bytes, > 0, multiple of 4 KiB */
+	char *fstype;		/* NULL: no filesystem (raw ramdisk) */
+	char *mkfs_opts;	/* as written after "TYPE:", NULL if none */
+	char **mkfs_argv;	/* mkfs_opts split on blanks, NULL-terminated */
+	char *target;		/* mount point (normalised), NULL: not mounted */
+	char *options;		/* mount options, NULL: defaults */
+	char *owner;		/* user as written, NULL: keep */
+	char *group;		/* group as written, NULL: keep */
+	bool owner_group;	/* "user:" form: the user's login group */
+	uid_t uid;		/* resolved by brdtab_check_system, else -1 */
+	gid_t gid;		/* resolved by brdtab_check_system, else -1 */
+	mode_t mode;
+	bool has_mode;
+};
+
+struct brdtab_error {
+	unsigned int line;	/* 0: about the whole file */
+	char *msg;
+};
+
+struct brdtab {
+	char *file;			/* name used in messages */
+	struct brdtab_entry *ent;
+	size_t n;
+	struct brdtab_error *err;
+	size_t nerr;
+	bool pooled;			/* some entry is BRDTAB_POOLED */
+};
+
+/*
+ * Parse @text (@len bytes, NUL bytes are an error) named @file in
+ * messages.  Returns 0 with *tab set (check (*tab)->nerr: configuration
+ * errors are in (*tab)->err, sorted by line), or -ENOMEM.
+ */
+int brdtab_parse_buffer(const char *file, const char *text, size_t len,
+			struct brdtab **tab);
+/* Read and parse @path.  -errno if it cannot be read (nothing allocated). */
+int brdtab_parse_file(const char *path, struct brdtab **tab);
+
+/*
+ * Check @tab against the running system, changing nothing: the filesystem
+ * of each line has a mkfs.TYPE in PATH and the kernel knows it or can load
+ * it (/proc/filesystems, a fs-TYPE module alias); the mount point is a
+ * directory or missing below a directory (apply creates it); owner and
+ * group resolve (fills uid/gid).  Problems are added to tab->err.
+ * Returns 0 or -ENOMEM.
+ */
+int brdtab_check_system(struct brdtab *tab);
+
+void brdtab_free(struct brdtab *tab);
+
+/* Is @name a valid pooled ramdisk name (1-36 of [A-Za-z0-9._-], not ramN,
+ * not starting with '-', not "auto", "." or "..")?  The same rule as
+ * rd_is_pool_name() plus the reserved word "auto". */
+bool brdtab_is_pool_name(const char *name);
+
+/* Pool name for an "auto" line from its mount point: "/srv/cache" ->
+ * "srv-cache" (other characters become '_').  NULL if it would be empty,
+ * too long, or on ENOMEM. */
+char *brdtab_name_from_target(const char *target);
+
+/* Format a size the way brdtab messages show it ("2G", "1536M", "4K",
+ * else bytes) into @buf. */
+const char *brdtab_size_str(uint64_t bytes, char *buf, size_t len);
+
+#endif

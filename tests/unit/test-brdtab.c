@@ -1,0 +1,521 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests of lib/brdtab.c: the brdtab(5) parser and its checks. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../lib/brdtab.h"
+
+static struct brdtab *parse(const char *text)
+{
+	struct brdtab *tab = NULL;
+
+	assert_int_equal(brdtab_parse_buffer("t.tab", text, strlen(text), &tab), 0);
+	assert_non_null(tab);
+	return tab;
+}
+
+static void dump_errors(const struct brdtab *tab)
+{
+	for (size_t i = 0; i < tab->nerr; i++)
+		print_message("  %s:%u: %s\n", tab->file, tab->err[i].line,
+			      tab->err[i].msg);
+}
+
+/* parse fine, n entries */
+static struct brdtab *good(const char *text, size_t n)
+{
+	struct brdtab *tab = parse(text);
+
+	if (tab->nerr) {
+		dump_errors(tab);
+		fail_msg("unexpected errors in:\n%s", text);
+	}
+	assert_int_equal(tab->n, n);
+	return tab;
+}
+
+/* an error on @line whose message contains @sub */
+static void has_error(const struct brdtab *tab, unsigned int line, const char *sub)
+{
+	for (size_t i = 0; i < tab->nerr; i++)
+		if (tab->err[i].line == line && strstr(tab->err[i].msg, sub))
+			return;
+	dump_errors(tab);
+	fail_msg("no error on line %u containing '%s'", line, sub);
+}
+
+/* exactly one error, on @line, containing @sub */
+static void bad(const char *text, unsigned int line, const char *sub)
+{
+	struct brdtab *tab = parse(text);
+
+	if (tab->nerr != 1) {
+		dump_errors(tab);
+		fail_msg("%zu errors, expected 1 (line %u: %s) in:\n%s", tab->nerr,
+			 line, sub, text);
+	}
+	has_error(tab, line, sub);
+	brdtab_free(tab);
+}
+
+static void test_full_line(void **state)
+{
+	struct brdtab *tab;
+	const struct brdtab_entry *e;
+
+	(void)state;
+	tab = good("ram0 1G ext4:-m\\ 0 /scratch noatime,nodev build:staff 0750\n", 1);
+	e = &tab->ent[0];
+	assert_int_equal(e->line, 1);
+	assert_string_equal(e->spec, "ram0");
+	assert_string_equal(e->name, "ram0");
+	assert_int_equal(e->kind, BRDTAB_WHOLE);
+	assert_int_equal(e->num, 0);
+	assert_int_equal(e->size, 1ULL << 30);
+	assert_string_equal(e->fstype, "ext4");
+	assert_string_equal(e->mkfs_opts, "-m 0");
+	assert_string_equal(e->mkfs_argv[0], "-m");
+	assert_string_equal(e->mkfs_argv[1], "0");
+	assert_null(e->mkfs_argv[2]);
+	assert_string_equal(e->target, "/scratch");
+	assert_string_equal(e->options, "noatime,nodev");
+	assert_string_equal(e->owner, "build");
+	assert_string_equal(e->group, "staff");
+	assert_false(e->owner_group);
+	assert_true(e->has_mode);
+	assert_int_equal(e->mode, 0750);
+	assert_int_equal(e->uid, (uid_t)-1);
+	assert_false(tab->pooled);
+	brdtab_free(tab);
+}
+
+static void test_minimal_and_dashes(void **state)
+{
+	struct brdtab *tab;
+
+	(void)state;
+	tab = good("/dev/ram3 64M\nram4 64M - - - - -\nram5 64M ext4\n"
+		   "ram6 64M xfs /a defaults\n", 4);
+	assert_string_equal(tab->ent[0].name, "ram3");
+	assert_int_equal(tab->ent[0].num, 3);
+	assert_null(tab->ent[0].fstype);
+	assert_null(tab->ent[1].fstype);
+	assert_null(tab->ent[1].target);
+	assert_false(tab->ent[1].has_mode);
+	assert_null(tab->ent[1].owner);
+	assert_string_equal(tab->ent[2].fstype, "ext4");
+	assert_null(tab->ent[2].mkfs_opts);
+	assert_non_null(tab->ent[2].mkfs_argv);
+	assert_null(tab->ent[2].mkfs_argv[0]);
+	assert_null(tab->ent[2].target);
+	assert_null(tab->ent[3].options);	/* "defaults" */
+	brdtab_free(tab);
+}
+
+static void test_comments_blanks_quotes(void **state)
+{
+	struct brdtab *tab;
+
+	(void)state;
+	tab = good("# a comment\n"
+		   "\n"
+		   "   \t  \n"
+		   "  # indented comment\n"
+		   "ram0 16M \"ext4:-L my scratch -m 0\" /mnt/a  # trailing comment\r\n"
+		   "ram1 16M ext4:\"-E lazy_itable_init=0\" \"/mnt/with space\" - 0:0\n"
+		   "ram2 16M ext4 /mnt/hash\\#x\n"
+		   "ram3 16M ext4 /mnt/q\"\\\"\"x", 4);
+	assert_int_equal(tab->ent[0].line, 5);
+	assert_string_equal(tab->ent[0].mkfs_opts, "-L my scratch -m 0");
+	assert_string_equal(tab->ent[0].mkfs_argv[1], "my");
+	assert_string_equal(tab->ent[0].target, "/mnt/a");
+	assert_int_equal(tab->ent[1].line, 6);
+	assert_string_equal(tab->ent[1].mkfs_opts, "-E lazy_itable_init=0");
+	assert_string_equal(tab->ent[1].target, "/mnt/with space");
+	assert_string_equal(tab->ent[1].owner, "0");
+	assert_string_equal(tab->ent[1].group, "0");
+	assert_string_equal(tab->ent[2].target, "/mnt/hash#x");
+	assert_int_equal(tab->ent[3].line, 8);	/* no final newline */
+	assert_string_equal(tab->ent[3].target, "/mnt/q\"x");
+	brdtab_free(tab);
+
+	tab = good("", 0);
+	brdtab_free(tab);
+	tab = good("# only comments\n\n", 0);
+	brdtab_free(tab);
+}
+
+static void test_mount_point_normalised(void **state)
+{
+	struct brdtab *tab;
+
+	(void)state;
+	tab = good("ram0 4M ext4 //srv//cache/\n", 1);
+	assert_string_equal(tab->ent[0].target, "/srv/cache");
+	brdtab_free(tab);
+	bad("ram0 4M ext4 relative/dir\n", 1, "is not an absolute path");
+	bad("ram0 4M ext4 /\n", 1, "is the root directory");
+	bad("ram0 4M ext4 /a/../b\n", 1, ". or .. component");
+	bad("ram0 4M ext4 /a/./b\n", 1, ". or .. component");
+}
+
+static void test_sizes(void **state)
+{
+	struct brdtab *tab;
+
+	(void)state;
+	tab = good("ram0 4096\nram1 4K\n", 2);
+	assert_int_equal(tab->ent[0].size, 4096);
+	brdtab_free(tab);
+	bad("ram0 lots\n", 1, "invalid size 'lots'");
+	bad("ram0 -1G\n", 1, "invalid size");
+	bad("ram0 0\n", 1, "size must not be 0");
+	bad("ram0 1000\n", 1, "not a multiple of 4 KiB");
+	bad("ram0 1KB\n", 1, "not a multiple of 4 KiB");
+	bad("ram0 99999999999999999999\n", 1, "too large");
+	bad("ram0\n", 1, "missing size");
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	bad("-x 4M\n", 1, "invalid name '-x'");
+	bad("has/slash 4M\n", 1, "invalid name");
+	bad("a234567890123456789012345678901234567 4M\n", 1, "invalid name");
+	bad(".. 4M\n", 1, "invalid name");
+	assert_true(brdtab_is_pool_name("db-cache_1.x"));
+	assert_true(brdtab_is_pool_name("ram"));
+	assert_true(brdtab_is_pool_name("ramdisk"));
+	assert_true(brdtab_is_pool_name("ram01"));	/* not a brd name */
+	assert_false(brdtab_is_pool_name("-x"));
+	assert_true(brdtab_is_pool_name("a23456789012345678901234567890123456"));
+	assert_false(brdtab_is_pool_name("a234567890123456789012345678901234567"));
+	assert_false(brdtab_is_pool_name("ram7"));
+	assert_false(brdtab_is_pool_name("auto"));
+	assert_false(brdtab_is_pool_name(""));
+	assert_false(brdtab_is_pool_name("a b"));
+}
+
+static void test_field_errors(void **state)
+{
+	(void)state;
+	bad("ram0 4M ext4 /a - - 0755 extra\n", 1, "too many fields (8)");
+	bad("ram0 4M \"ext4 /a\n", 1, "unterminated quote");
+	bad("ram0 4M ext4 /a\\", 1, "backslash ends the line");
+	bad("ram0 4M ext/4 /a\n", 1, "invalid filesystem type 'ext/4'");
+	bad("ram0 4M swap\n", 1, "swap is not supported");
+	bad("ram0 4M - /a\n", 1, "needs a filesystem type");
+	bad("ram0 4M ext4 - noatime\n", 1, "mount options 'noatime' need a mount point");
+	bad("ram0 4M ext4 - - root\n", 1, "owner 'root' needs a mount point");
+	bad("ram0 4M ext4 - - - 0700\n", 1, "mode '0700' needs a mount point");
+	bad("ram0 4M ext4 /a - - 0800\n", 1, "invalid mode '0800'");
+	bad("ram0 4M ext4 /a - - 17777\n", 1, "invalid mode");
+	bad("ram0 4M ext4 /a - - rwx\n", 1, "invalid mode");
+	bad("ram0 4M ext4 /a - : \n", 1, "invalid owner ':'");
+	bad("ram0 4M ext4 /a - -x\n", 1, "invalid user '-x'");
+	bad("ram0 4M ext4 /a - \"\"\n", 1, "empty owner field");
+	bad("ram0 4M ext4 /a - u:g,h\n", 1, "invalid group 'g,h'");
+	{
+		static const char nul[] = "ram0 4M ext4\nram1 4M a\0b /a\nram2 4M\n";
+		struct brdtab *tab = NULL;
+
+		assert_int_equal(brdtab_parse_buffer("t", nul, sizeof(nul) - 1, &tab), 0);
+		assert_int_equal(tab->n, 2);
+		assert_int_equal(tab->nerr, 1);
+		has_error(tab, 2, "contains a NUL byte");
+		brdtab_free(tab);
+	}
+}
+
+static void test_owner_forms(void **state)
+{
+	struct brdtab *tab;
+
+	(void)state;
+	tab = good("ram0 4M ext4 /a - u\nram1 4M ext4 /b - u:\nram2 4M ext4 /c - :g\n", 3);
+	assert_string_equal(tab->ent[0].owner, "u");
+	assert_null(tab->ent[0].group);
+	assert_false(tab->ent[0].owner_group);
+	assert_string_equal(tab->ent[1].owner, "u");
+	assert_null(tab->ent[1].group);
+	assert_true(tab->ent[1].owner_group);
+	assert_null(tab->ent[2].owner);
+	assert_string_equal(tab->ent[2].group, "g");
+	brdtab_free(tab);
+}
+
+static void test_errors_have_line_numbers_and_all_are_reported(void **state)
+{
+	struct brdtab *tab;
+
+	(void)state;
+	tab = parse("# header\n"
+		    "ram0 1G ext4 /a\n"
+		    "ram1 big ext4 /b\n"
+		    "\n"
+		    "ram2 1G ext4 /c - - 999\n"
+		    "ram3 1G ext4 /d\n"
+		    "bogus name 1G\n");
+	assert_int_equal(tab->n, 2);	/* the good lines only */
+	assert_int_equal(tab->nerr, 3);
+	assert_int_equal(tab->err[0].line, 3);
+	assert_int_equal(tab->err[1].line, 5);
+	assert_int_equal(tab->err[2].line, 7);
+	has_error(tab, 7, "invalid size 'name'");
+	brdtab_free(tab);
+}
+
+static void test_whole_disks_auto_numbering(void **state)
+{
+	struct brdtab *tab;
+
+	(void)state;
+	tab = good("auto 8M ext4 /a\nram0 8M\nauto 8M\nram2 8M\nauto 8M\n", 5);
+	assert_false(tab->pooled);
+	assert_string_equal(tab->ent[0].name, "ram1");
+	assert_string_equal(tab->ent[1].name, "ram0");
+	assert_string_equal(tab->ent[2].name, "ram3");
+	assert_string_equal(tab->ent[3].name, "ram2");
+	assert_string_equal(tab->ent[4].name, "ram4");
+	for (size_t i = 0; i < tab->n; i++)
+		assert_int_equal(tab->ent[i].kind, BRDTAB_WHOLE);
+	brdtab_free(tab);
+}
+
+static void test_different_sizes_become_pooled(void **state)
+{
+	struct brdtab *tab;
+
+	(void)state;
+	tab = good("auto 64M ext4 /mnt/small\nauto 128M ext4 /srv/db/data\n"
+		   "cache 1G xfs /var/cache/x\n", 3);
+	assert_true(tab->pooled);
+	assert_int_equal(tab->ent[0].kind, BRDTAB_POOLED);
+	assert_string_equal(tab->ent[0].name, "mnt-small");
+	assert_string_equal(tab->ent[1].name, "srv-db-data");
+	assert_string_equal(tab->ent[2].name, "cache");
+	brdtab_free(tab);
+
+	/* a pool name alone makes the file pooled; same sizes are fine */
+	tab = good("db 64M\nauto 64M ext4 /mnt/x\n", 2);
+	assert_true(tab->pooled);
+	assert_string_equal(tab->ent[1].name, "mnt-x");
+	brdtab_free(tab);
+}
+
+static void test_whole_disks_of_different_sizes_are_an_error(void **state)
+{
+	struct brdtab *tab;
+
+	(void)state;
+	tab = parse("ram0 64M ext4 /a\nram1 64M ext4 /b\nram2 128M ext4 /c\n");
+	assert_int_equal(tab->nerr, 3);
+	has_error(tab, 1, "asks for 64M and line 3 for 128M");
+	has_error(tab, 2, "whole-disk ramdisks all have one size");
+	has_error(tab, 3, "asks for 128M and line 1 for 64M");
+	brdtab_free(tab);
+
+	bad("ram0 64M\ndb 64M\n", 1, "cannot be mixed with pooled ramdisks (line 2)");
+	bad("auto 64M ext4 /a\nauto 32M\n", 2, "has no mount point");
+	bad("auto 64M ext4 /a\nauto 32M ext4 /ram3\n", 2, "cannot name a pooled ramdisk after /ram3");
+	bad("auto 64M ext4 /a\nauto 32M ext4 /a23456789/123456789/123456789/1234567\n", 2,
+	    "cannot name");
+}
+
+static void test_duplicates(void **state)
+{
+	(void)state;
+	bad("ram0 8M ext4 /a\n/dev/ram0 8M ext4 /b\n", 2, "ram0 is already defined on line 1");
+	bad("ram0 8M ext4 /a\nram1 8M ext4 /a/\n", 2, "mount point /a is already used on line 1");
+	bad("db 8M\ndb 16M\n", 2, "db is already defined on line 1");
+	bad("mnt-x 8M\nauto 16M ext4 /mnt/x\n", 2, "mnt-x is already defined on line 1");
+	bad("ram0 8M ext4 /a/b\nram1 8M ext4 /a\n", 1, "below /a of line 2");
+	bad("ram0 8M ext4 /a/b\nram1 8M ext4 /a\n", 1, "below /a of line 2");
+	/* /ab is not below /a */
+	brdtab_free(good("ram0 8M ext4 /ab\nram1 8M ext4 /a\n", 2));
+	brdtab_free(good("ram1 8M ext4 /a\nram0 8M ext4 /a/b\n", 2));
+}
+
+static void test_helpers(void **state)
+{
+	char buf[32], *s;
+
+	(void)state;
+	assert_string_equal(brdtab_size_str(1ULL << 30, buf, sizeof(buf)), "1G");
+	assert_string_equal(brdtab_size_str(1536ULL << 20, buf, sizeof(buf)), "1536M");
+	assert_string_equal(brdtab_size_str(4096, buf, sizeof(buf)), "4K");
+	assert_string_equal(brdtab_size_str(1000, buf, sizeof(buf)), "1000");
+	s = brdtab_name_from_target("/var/cache/my app");
+	assert_string_equal(s, "var-cache-my_app");
+	free(s);
+	assert_null(brdtab_name_from_target("/"));
+}
+
+/* ------------------------------------------------------ system checks --- */
+
+static char tmpdir[64];
+
+static int sys_setup(void **state)
+{
+	char p[128];
+	FILE *f;
+
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-brdtab.XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	snprintf(p, sizeof(p), "%s/file", tmpdir);
+	f = fopen(p, "w");
+	if (!f)
+		return -1;
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/dir", tmpdir);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/bin", tmpdir);
+	mkdir(p, 0755);
+	/* a mkfs for a filesystem no kernel knows */
+	snprintf(p, sizeof(p), "%s/bin/mkfs.nosuchfs9", tmpdir);
+	f = fopen(p, "w");
+	if (!f)
+		return -1;
+	fputs("#!/bin/sh\nexit 0\n", f);
+	fclose(f);
+	chmod(p, 0755);
+	return 0;
+}
+
+static int sys_teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct brdtab *checked(const char *fmt)
+{
+	char text[1024];
+	struct brdtab *tab;
+
+	snprintf(text, sizeof(text), fmt, tmpdir, tmpdir, tmpdir);
+	tab = parse(text);
+	if (tab->nerr) {
+		dump_errors(tab);
+		fail_msg("parse errors in:\n%s", text);
+	}
+	assert_int_equal(brdtab_check_system(tab), 0);
+	return tab;
+}
+
+static void test_system_ok(void **state)
+{
+	struct brdtab *tab;
+	(void)state;
+	/* ext4 must be known on any machine that runs these tests: mkfs.ext4
+	 * (e2fsprogs) and the kernel's ext4 (in /proc/filesystems or a module) */
+	if (access("/sbin/mkfs.ext4", X_OK) && access("/usr/sbin/mkfs.ext4", X_OK))
+		skip();
+	setenv("PATH", "/usr/sbin:/sbin:/usr/bin:/bin", 1);
+	tab = checked("ram0 4M ext4 %s/dir - root:root 0755\n"
+		      "ram1 4M ext4 %s/dir/new/deeper - 0:12345\n"
+		      "ram2 4M ext4 %s/x - root:\n");
+	if (tab->nerr)
+		dump_errors(tab);
+	assert_int_equal(tab->nerr, 0);
+	assert_int_equal(tab->ent[0].uid, 0);
+	assert_int_equal(tab->ent[0].gid, 0);
+	assert_int_equal(tab->ent[1].uid, 0);
+	assert_int_equal(tab->ent[1].gid, 12345);
+	assert_int_equal(tab->ent[2].uid, 0);
+	assert_int_equal(tab->ent[2].gid, 0);	/* root's login group */
+	brdtab_free(tab);
+}
+
+static void test_system_errors(void **state)
+{
+	struct brdtab *tab;
+	char path[256];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/bin:/usr/sbin:/sbin:/usr/bin:/bin", tmpdir);
+	setenv("PATH", path, 1);
+	tab = checked("ram0 4M ext4 %s/file\n"
+		      "ram1 4M ext4 %s/file/sub\n"
+		      "ram2 4M nosuchfs8 %s/dir\n"
+		      "ram3 4M nosuchfs9\n"
+		      "ram4 4M ext4 /nonexistent/u - no-such-user-xq\n"
+		      "ram5 4M ext4 /nonexistent/g - root:no-such-group-xq\n"
+		      "ram6 4M ext4 /nonexistent/l - 123:\n");
+	assert_int_equal(tab->nerr, 7);
+	has_error(tab, 1, "is not a directory");
+	has_error(tab, 2, "cannot be created");
+	has_error(tab, 3, "unknown filesystem type 'nosuchfs8': no mkfs.nosuchfs8 in PATH");
+	has_error(tab, 4, "unknown filesystem type 'nosuchfs9': the kernel does not know it");
+	has_error(tab, 5, "unknown user 'no-such-user-xq'");
+	has_error(tab, 6, "unknown group 'no-such-group-xq'");
+	if (getpwnam("123") == NULL)
+		has_error(tab, 7, "unknown user '123'");	/* "123:" needs a login group */
+	brdtab_free(tab);
+}
+
+static void test_parse_file(void **state)
+{
+	struct brdtab *tab = NULL;
+	char p[128];
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(brdtab_parse_file("/nonexistent/brdtab", &tab), -ENOENT);
+	assert_null(tab);
+	assert_int_equal(brdtab_parse_file(tmpdir, &tab), -EISDIR);
+	snprintf(p, sizeof(p), "%s/brdtab", tmpdir);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("# test\nram0 8M ext4 /mnt/a\nram1 8M\n", f);
+	fclose(f);
+	assert_int_equal(brdtab_parse_file(p, &tab), 0);
+	assert_string_equal(tab->file, p);
+	assert_int_equal(tab->n, 2);
+	assert_int_equal(tab->ent[1].line, 3);
+	brdtab_free(tab);
+}
+
+int main(void)
+{
+	const struct CMUnitTest parse_tests[] = {
+		cmocka_unit_test(test_full_line),
+		cmocka_unit_test(test_minimal_and_dashes),
+		cmocka_unit_test(test_comments_blanks_quotes),
+		cmocka_unit_test(test_mount_point_normalised),
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_field_errors),
+		cmocka_unit_test(test_owner_forms),
+		cmocka_unit_test(test_errors_have_line_numbers_and_all_are_reported),
+		cmocka_unit_test(test_whole_disks_auto_numbering),
+		cmocka_unit_test(test_different_sizes_become_pooled),
+		cmocka_unit_test(test_whole_disks_of_different_sizes_are_an_error),
+		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_helpers),
+	};
+	const struct CMUnitTest system_tests[] = {
+		cmocka_unit_test(test_system_ok),
+		cmocka_unit_test(test_system_errors),
+		cmocka_unit_test(test_parse_file),
+	};
+	int rc = cmocka_run_group_tests_name("brdtab-parse", parse_tests, NULL, NULL);
+
+	return rc | cmocka_run_group_tests_name("brdtab-system", system_tests,
+						sys_setup, sys_teardown);
+}

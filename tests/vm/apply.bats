@@ -1,0 +1,216 @@
+#!/usr/bin/env bats
+# brdctl apply / unapply with a brdtab(5), on the real brd driver
+# (runs inside the guest: tests/vm/run-suite.sh KERNEL tests/vm/apply.bats).
+# bats file_tags=vm,brd,apply
+
+load ../test_helper
+
+setup() {
+	require_vm
+	cleanup_brd
+	TAB=$BATS_TEST_TMPDIR/brdtab
+}
+
+teardown() {
+	[ "${IN_VM:-0}" = 1 ] || return 0
+	cleanup_brd
+}
+
+cleanup_brd() {
+	local m
+	exec 4>&- 2>/dev/null || true
+	for m in $(awk '$1 ~ /^\/dev\/ram/ {print $2}' /proc/mounts | sort -r); do umount "$m"; done
+	rmmod brd 2>/dev/null || true
+	rm -rf /mnt/bt
+	[ ! -d /sys/module/brd ]
+}
+
+# source device of the mount at $1 ("" if none)
+mounted_dev() { findmnt -n -o SOURCE --mountpoint "$1" || true; }
+# the mount's id: a remount would change it
+mount_id() { awk -v t="$1" '$5 == t {print $1}' /proc/self/mountinfo; }
+
+two_sizes_tab() {
+	cat >"$TAB" <<-'EOF'
+	# two scratch disks of different sizes: pooled ramdisks
+	# NAME  SIZE  FSTYPE        MOUNTPOINT   MOUNTOPTS  OWNER           MODE
+	small   32M   ext4          /mnt/bt/a    noatime    nobody:nogroup  0750
+	big     64M   "ext4:-m 0"   /mnt/bt/b    -          1234:4321       1777
+	EOF
+}
+
+@test "apply: two ext4 ramdisks of different sizes, mounted with owner and mode" {
+	two_sizes_tab
+	run_brdctl 0 apply "$TAB"
+	assert_equal "$output" ""
+	assert_equal "$stderr" ""
+	local a b
+	a=$(mounted_dev /mnt/bt/a); b=$(mounted_dev /mnt/bt/b)
+	[[ $a == /dev/ram* && $b == /dev/ram* && $a != "$b" ]]
+	assert_equal "$(blockdev --getsize64 "$a")" $((32 << 20))
+	assert_equal "$(blockdev --getsize64 "$b")" $((64 << 20))
+	assert_equal "$(findmnt -n -o FSTYPE /mnt/bt/a)" ext4
+	assert_equal "$(findmnt -n -o FSTYPE /mnt/bt/b)" ext4
+	[[ ,$(findmnt -n -o OPTIONS /mnt/bt/a), == *,noatime,* ]]
+	assert_equal "$(stat -c '%U:%G %a' /mnt/bt/a)" "nobody:nogroup 750"
+	assert_equal "$(stat -c '%u:%g %a' /mnt/bt/b)" "1234:4321 1777"
+	# mkfs options reached mkfs: no reserved blocks on b
+	assert_equal "$(dumpe2fs -h "$b" 2>/dev/null | awk -F: '/^Reserved block count/ {gsub(/ /, "", $2); print $2}')" 0
+	# the names of the lines are the pooled ramdisks' names
+	run_brdctl 0 list -n -o NAME,SIZE
+	[[ $output == *small* && $output == *big* ]]
+}
+
+@test "apply again is a no-op: nothing re-created, data still there" {
+	two_sizes_tab
+	run_brdctl 0 apply "$TAB"
+	echo precious >/mnt/bt/a/data
+	local a uuid id
+	a=$(mounted_dev /mnt/bt/a)
+	uuid=$(blkid -p -o value -s UUID "$a")
+	id=$(mount_id /mnt/bt/a)
+	sync
+	run_brdctl 0 --verbose apply "$TAB"
+	assert_equal "$output" ""
+	# verbose lists what is kept, and no action
+	[[ $stderr == *"using $a"* ]]
+	[[ $stderr == *"already has a ext4 filesystem"* ]]
+	[[ $stderr == *"already mounted on /mnt/bt/a"* ]]
+	[[ $stderr != *mkfs.ext4\ * && $stderr != *"mount -t"* && $stderr != *chown* ]]
+	[[ $stderr != *chmod* && $stderr != *created* ]]
+	assert_equal "$(cat /mnt/bt/a/data)" precious
+	assert_equal "$(blkid -p -o value -s UUID "$a")" "$uuid"
+	assert_equal "$(mount_id /mnt/bt/a)" "$id"
+	assert_equal "$(mounted_dev /mnt/bt/a)" "$a"
+	# a dry run has nothing to do either
+	run_brdctl 0 --dry-run apply "$TAB"
+	assert_equal "$output" ""
+	# owner and mode drift is repaired, and only that
+	chmod 700 /mnt/bt/a
+	run_brdctl 0 --verbose apply "$TAB"
+	[[ $stderr == *"chmod 0750 /mnt/bt/a"* && $stderr != *chown* ]]
+	assert_equal "$(stat -c %a /mnt/bt/a)" 750
+	assert_equal "$(cat /mnt/bt/a/data)" precious
+}
+
+@test "unapply unmounts and frees the ramdisks; twice is fine" {
+	two_sizes_tab
+	run_brdctl 0 apply "$TAB"
+	run_brdctl 0 --dry-run unapply "$TAB"
+	assert_equal "$output" "umount /mnt/bt/b
+umount /mnt/bt/a
+unload brd"
+	[ -n "$(mounted_dev /mnt/bt/a)" ]
+	run_brdctl 0 unapply "$TAB"
+	assert_equal "$output$stderr" ""
+	assert_equal "$(mounted_dev /mnt/bt/a)$(mounted_dev /mnt/bt/b)" ""
+	[ ! -d /sys/module/brd ]		# nothing else was there: brd unloaded
+	run_brdctl 0 unapply "$TAB"
+	assert_equal "$output" ""
+}
+
+@test "whole disks: lines of one size are /dev/ramN, auto takes a free number" {
+	cat >"$TAB" <<-'EOF'
+	auto  16M  ext4  /mnt/bt/x
+	ram0  16M  -
+	ram3  16M  ext4
+	EOF
+	run_brdctl 0 apply "$TAB"
+	assert_equal "$(mounted_dev /mnt/bt/x)" /dev/ram1
+	assert_equal "$(cat /sys/module/brd/parameters/rd_size)" 16384
+	assert_equal "$(blkid -p -o value -s TYPE /dev/ram3)" ext4
+	run blkid -p /dev/ram0
+	assert_failure			# no filesystem asked: none made
+	run_brdctl 0 apply "$TAB"
+	assert_equal "$(mounted_dev /mnt/bt/x)" /dev/ram1
+	[ ! -e /sys/block/ram2 ]
+	run_brdctl 0 unapply "$TAB"
+	[ ! -d /sys/module/brd ]
+}
+
+@test "config errors are reported as FILE:LINE and nothing is changed" {
+	cat >"$TAB" <<-'EOF'
+	# comment
+	ram0  32M  ext4   /mnt/bt/a
+	ram1  64M  ext4   /mnt/bt/b
+	ram2  32M  ext4   /etc/hostname
+	ram3  1X   ext4   /mnt/bt/c
+	ram0  32M  nofs9  /mnt/bt/d  -  nosuchuser9  0999  extra
+	ram4  32M  ext4   /mnt/bt/a  -  -  -
+	EOF
+	run_brdctl 2 apply "$TAB"
+	assert_equal "$output" ""
+	[[ $stderr == *"$TAB:2: ram0: whole-disk ramdisks all have one size"* ]]
+	[[ $stderr == *"$TAB:3: ram1: whole-disk ramdisks all have one size (brd), but this line asks for 64M and line 2 for 32M"* ]]
+	[[ $stderr == *"$TAB:4: mount point /etc/hostname is not a directory"* ]]
+	[[ $stderr == *"$TAB:5: invalid size '1X'"* ]]
+	[[ $stderr == *"$TAB:6: too many fields (8)"* ]]
+	[[ $stderr == *"$TAB:7: mount point /mnt/bt/a is already used on line 2"* ]]
+	[[ $stderr == *"nothing changed"* ]]
+	[ ! -d /sys/module/brd ] && [ ! -e /mnt/bt ]
+	run_brdctl 2 apply --check "$TAB"
+	[[ $stderr == *"$TAB:5: invalid size '1X'"* ]]
+	run_brdctl 2 unapply "$TAB"
+	[[ $stderr == *"$TAB:5: invalid size '1X'"* ]]
+
+	printf 'ram0 32M nofs9 /mnt/bt/d - nosuchuser9 0750\nram0 32M\n' >"$TAB"
+	run_brdctl 2 apply "$TAB"
+	[[ $stderr == *"$TAB:1: unknown filesystem type 'nofs9': no mkfs.nofs9 in PATH"* ]]
+	[[ $stderr == *"$TAB:1: unknown user 'nosuchuser9'"* ]]
+	[[ $stderr == *"$TAB:2: ram0: ramdisk ram0 is already defined on line 1"* ]]
+	[ ! -d /sys/module/brd ]
+
+	run_brdctl 3 apply "$BATS_TEST_TMPDIR/missing"
+	[[ $stderr == *"missing: cannot read the brdtab: No such file or directory"* ]]
+}
+
+@test "apply --check and --dry-run change nothing" {
+	two_sizes_tab
+	run_brdctl 0 apply --check "$TAB"
+	assert_equal "$output$stderr" ""
+	run_brdctl 0 --dry-run apply "$TAB"
+	[[ $output == *"mkfs.ext4 "*"mount -t ext4 -o noatime "*" /mnt/bt/a"* ]]
+	[[ $output == *"mkfs.ext4 -m 0 "* ]]
+	[[ $output == *"chown 65534:65534 /mnt/bt/a"* && $output == *"chmod 0750 /mnt/bt/a"* ]]
+	[[ $output == *"chmod 1777 /mnt/bt/b"* ]]
+	[ ! -d /sys/module/brd ] && [ ! -e /mnt/bt ]
+}
+
+@test "unapply refuses a mount in use (exit 4, names it) and keeps its ramdisk" {
+	two_sizes_tab
+	run_brdctl 0 apply "$TAB"
+	echo data >/mnt/bt/b/f
+	exec 4</mnt/bt/b/f
+	run_brdctl 4 unapply "$TAB"
+	[[ $stderr == *"$TAB:4: cannot unmount /mnt/bt/b: in use"* ]]
+	assert_equal "$(mounted_dev /mnt/bt/a)" ""	# the other one went
+	[ -n "$(mounted_dev /mnt/bt/b)" ] && [ -d /sys/module/brd ]
+	assert_equal "$(cat /mnt/bt/b/f)" data
+	exec 4<&-
+	run_brdctl 0 unapply "$TAB"
+	[ ! -d /sys/module/brd ]
+}
+
+@test "apply refuses to reformat or to mount over something else" {
+	cat >"$TAB" <<-'EOF'
+	ram0 32M ext4 /mnt/bt/a
+	ram1 32M ext4 /mnt/bt/b
+	EOF
+	run_brdctl 0 create --size 32M --count 2
+	mkfs.xfs -q -f /dev/ram0 2>/dev/null || mkfs.ext2 -q -F /dev/ram0
+	local fs; fs=$(blkid -p -o value -s TYPE /dev/ram0)
+	mkdir -p /mnt/bt/b
+	mount -t tmpfs tmpfs /mnt/bt/b
+	run_brdctl 4 apply "$TAB"
+	[[ $stderr == *"$TAB:1: /dev/ram0 has a $fs signature, not ext4; not reformatting"* ]]
+	[[ $stderr == *"$TAB:2: /mnt/bt/b: tmpfs (tmpfs) is mounted there, not /dev/ram1"* ]]
+	assert_equal "$(blkid -p -o value -s TYPE /dev/ram0)" "$fs"
+	umount /mnt/bt/b
+	# mounted elsewhere
+	mkdir -p /mnt/bt/elsewhere
+	mkfs.ext4 -q -F /dev/ram1
+	mount /dev/ram1 /mnt/bt/elsewhere
+	run_brdctl 4 apply "$TAB"
+	[[ $stderr == *"$TAB:2: /dev/ram1 is mounted on /mnt/bt/elsewhere, not on /mnt/bt/b"* ]]
+	umount /mnt/bt/elsewhere
+}
