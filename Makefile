@@ -13,7 +13,8 @@ SAN        ?= 0
 PKGS       := blkid mount smartcols libkmod fdisk popt
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libkmod is dlopen()ed by lib/brd.c (only its header is needed here)
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libkmod,$(PKGS)) 2>/dev/null)
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 CFLAGS     ?= -O2 -g

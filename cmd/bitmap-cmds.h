@@ -7,5 +7,11 @@
 
 extern const struct brd_cmd cmd_bitmap_examine;
 extern const struct brd_cmd cmd_bitmap_create;
+extern const struct brd_cmd cmd_bitmap_map, cmd_bitmap_set, cmd_bitmap_clear,
+	cmd_bitmap_update, cmd_bitmap_write;
+
+/* Exit status for a blockmap refusal (cmd/bitmap-map.c). */
+struct brd_blockmap;
+int bitmap_refusal_status(const struct brd_blockmap *m);
 
 #endif

@@ -7,12 +7,17 @@
 static const struct brd_cmd *const bitmap_subcmds[] = {
 	&cmd_bitmap_examine,
 	&cmd_bitmap_create,
+	&cmd_bitmap_map,
+	&cmd_bitmap_set,
+	&cmd_bitmap_clear,
+	&cmd_bitmap_update,
+	&cmd_bitmap_write,
 	NULL
 };
 
 const struct brd_cmd cmd_bitmap = {
 	.name = "bitmap",
 	.fn = NULL,
-	.summary = "Examine and create md write-intent bitmaps",
+	.summary = "Examine, create and write md write-intent bitmaps",
 	.subcmds = bitmap_subcmds,
 };

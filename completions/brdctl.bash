@@ -3,7 +3,7 @@
 # tests/host/completion.bats, so they cannot drift from the program.
 
 _brdctl_commands="create list stat flush resize remove apply unapply bitmap"
-_brdctl_bitmap_commands="examine create"
+_brdctl_bitmap_commands="examine create map set clear update write"
 # before a command every global option is accepted; after it, the base ones
 # plus --json / --dry-run where the command has them (listed per command)
 _brdctl_global="--help --version --json --verbose --dry-run"
@@ -19,6 +19,11 @@ _brdctl_opts_apply="--check --force --dry-run"
 _brdctl_opts_unapply="--dry-run"
 _brdctl_opts_bitmap_examine="--brief --dirty --json"
 _brdctl_opts_bitmap_create="--sync-size --chunk --uuid --write-behind --delay --version --force"
+_brdctl_opts_bitmap_map="--no-sync --check --json"
+_brdctl_opts_bitmap_set="--chunk --sector --all --force --dry-run"
+_brdctl_opts_bitmap_clear="$_brdctl_opts_bitmap_set"
+_brdctl_opts_bitmap_update="--events --events-cleared --state --force --dry-run"
+_brdctl_opts_bitmap_write="--from --force --dry-run"
 
 _brdctl_ramdisks()
 {
@@ -72,6 +77,17 @@ _brdctl()
 		;;
 	--version)
 		[[ $group == bitmap && $sub == create ]] && COMPREPLY=($(compgen -W "3 4" -- "$cur"))
+		return
+		;;
+	--state)
+		COMPREPLY=($(compgen -W "ok stale" -- "$cur"))
+		return
+		;;
+	--from | -i)
+		_filedir
+		return
+		;;
+	--sector | --events | --events-cleared)
 		return
 		;;
 	esac

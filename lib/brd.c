@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <dlfcn.h>
 #include <linux/fs.h>
 #include <libkmod.h>
 
@@ -72,6 +73,65 @@ int brd_module_get(struct brd_module *m)
 	return 0;
 }
 
+/*
+ * libkmod is loaded with dlopen() when a module must be loaded or unloaded:
+ * linking it pulls in libcrypto, which doubles the start-up time of every
+ * brdctl invocation (list, stat, bitmap examine) that never needs it.
+ */
+static struct {
+	void *handle;
+	struct kmod_ctx *(*new)(const char *, const char *const *);
+	struct kmod_ctx *(*unref)(struct kmod_ctx *);
+	void (*set_log_fn)(struct kmod_ctx *, void (*)(void *, int, const char *,
+			   int, const char *, const char *, va_list), const void *);
+	int (*module_new_from_name)(struct kmod_ctx *, const char *,
+				    struct kmod_module **);
+	struct kmod_module *(*module_unref)(struct kmod_module *);
+	const char *(*module_get_path)(const struct kmod_module *);
+	int (*module_get_initstate)(const struct kmod_module *);
+	int (*module_probe_insert_module)(struct kmod_module *, unsigned int,
+		const char *, int (*)(struct kmod_module *, void *), const void *,
+		void (*)(struct kmod_module *, bool, const char *));
+	int (*module_remove_module)(struct kmod_module *, unsigned int);
+	int (*module_new_from_lookup)(struct kmod_ctx *, const char *,
+				      struct kmod_list **);
+	int (*module_unref_list)(struct kmod_list *);
+} K;
+
+static int kmod_load_lib(void)
+{
+	if (K.handle)
+		return 0;
+	K.handle = dlopen("libkmod.so.2", RTLD_NOW | RTLD_LOCAL);
+	if (!K.handle) {
+		brd_err("cannot load libkmod: %s", dlerror());
+		return -ELIBACC;
+	}
+#define SYM(field, name)						\
+	do {								\
+		*(void **)&K.field = dlsym(K.handle, name);		\
+		if (!K.field) {						\
+			brd_err("libkmod: no symbol %s", name);		\
+			dlclose(K.handle);				\
+			K.handle = NULL;				\
+			return -ELIBBAD;				\
+		}							\
+	} while (0)
+	SYM(new, "kmod_new");
+	SYM(unref, "kmod_unref");
+	SYM(set_log_fn, "kmod_set_log_fn");
+	SYM(module_new_from_name, "kmod_module_new_from_name");
+	SYM(module_unref, "kmod_module_unref");
+	SYM(module_get_path, "kmod_module_get_path");
+	SYM(module_get_initstate, "kmod_module_get_initstate");
+	SYM(module_probe_insert_module, "kmod_module_probe_insert_module");
+	SYM(module_remove_module, "kmod_module_remove_module");
+	SYM(module_new_from_lookup, "kmod_module_new_from_lookup");
+	SYM(module_unref_list, "kmod_module_unref_list");
+#undef SYM
+	return 0;
+}
+
 static void kmod_log(void *data, int prio, const char *file, int line,
 		     const char *fn, const char *fmt, va_list args)
 {
@@ -85,15 +145,17 @@ static void kmod_log(void *data, int prio, const char *file, int line,
 
 static int kmod_open(struct kmod_ctx **ctx, struct kmod_module **mod)
 {
-	int rc;
+	int rc = kmod_load_lib();
 
-	*ctx = kmod_new(NULL, NULL);
+	if (rc)
+		return rc;
+	*ctx = K.new(NULL, NULL);
 	if (!*ctx)
 		return -ENOMEM;
-	kmod_set_log_fn(*ctx, kmod_log, NULL);
-	rc = kmod_module_new_from_name(*ctx, "brd", mod);
+	K.set_log_fn(*ctx, kmod_log, NULL);
+	rc = K.module_new_from_name(*ctx, "brd", mod);
 	if (rc < 0) {
-		kmod_unref(*ctx);
+		K.unref(*ctx);
 		return rc;
 	}
 	return 0;
@@ -101,8 +163,28 @@ static int kmod_open(struct kmod_ctx **ctx, struct kmod_module **mod)
 
 static void kmod_close(struct kmod_ctx *ctx, struct kmod_module *mod)
 {
-	kmod_module_unref(mod);
-	kmod_unref(ctx);
+	K.module_unref(mod);
+	K.unref(ctx);
+}
+
+int brd_module_alias_exists(const char *alias)
+{
+	struct kmod_ctx *ctx;
+	struct kmod_list *list = NULL;
+	int rc = kmod_load_lib();
+
+	if (rc)
+		return rc;
+	ctx = K.new(NULL, NULL);
+	if (!ctx)
+		return -ENOMEM;
+	K.set_log_fn(ctx, kmod_log, NULL);
+	rc = K.module_new_from_lookup(ctx, alias, &list);
+	if (rc == 0)
+		rc = list ? 1 : 0;
+	K.module_unref_list(list);
+	K.unref(ctx);
+	return rc;
 }
 
 int brd_module_available(void)
@@ -115,8 +197,8 @@ int brd_module_available(void)
 		return brd_path_access(F_OK, "/sys/module/brd") == 0 ? 0 : -ENOENT;
 	if ((rc = kmod_open(&ctx, &mod)))
 		return rc;
-	rc = kmod_module_get_path(mod) ? 0 : -ENOENT;
-	if (rc && kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN)
+	rc = K.module_get_path(mod) ? 0 : -ENOENT;
+	if (rc && K.module_get_initstate(mod) == KMOD_MODULE_BUILTIN)
 		rc = 0;
 	kmod_close(ctx, mod);
 	return rc;
@@ -138,12 +220,12 @@ int brd_module_load(uint64_t rd_nr, uint64_t rd_size_kib, uint64_t max_part)
 			 " max_part=%" PRIu64, max_part);
 	if ((rc = kmod_open(&ctx, &mod)))
 		return rc;
-	if (!kmod_module_get_path(mod)) {
+	if (!K.module_get_path(mod)) {
 		brd_err("brd: no such kernel module (is CONFIG_BLK_DEV_RAM=m?)");
 		rc = -ENOENT;
 	} else {
 		brd_info("loading brd %s", opts);
-		rc = kmod_module_probe_insert_module(mod, 0, opts, NULL, NULL, NULL);
+		rc = K.module_probe_insert_module(mod, 0, opts, NULL, NULL, NULL);
 		if (rc > 0)	/* blacklisted and friends */
 			rc = -EPERM;
 	}
@@ -161,7 +243,7 @@ int brd_module_unload(unsigned int timeout_ms)
 	if ((rc = kmod_open(&ctx, &mod)))
 		return rc;
 	for (;;) {
-		rc = kmod_module_remove_module(mod, KMOD_REMOVE_NOWAIT);
+		rc = K.module_remove_module(mod, KMOD_REMOVE_NOWAIT);
 		if (rc != -EAGAIN && rc != -EBUSY)
 			break;
 		if (now_ms() >= end) {

@@ -31,6 +31,8 @@ struct brd_module {
 int brd_module_get(struct brd_module *m);
 /* Is a brd module available to load (modules.dep knows it)?  0 = yes. */
 int brd_module_available(void);
+/* Does a module with this alias (e.g. "fs-xfs") exist?  1, 0 or -errno. */
+int brd_module_alias_exists(const char *alias);
 /* Load brd with the given parameters (0 = leave out max_part / size). */
 int brd_module_load(uint64_t rd_nr, uint64_t rd_size_kib, uint64_t max_part);
 /* Unload brd; retries while busy up to @timeout_ms.  -EBUSY if in use. */

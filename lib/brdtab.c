@@ -16,7 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <libkmod.h>
 
 #include "brd.h"
 #include "brdtab.h"
@@ -811,18 +810,9 @@ static bool have_mkfs(const char *fstype)
 	return found;
 }
 
-static void kmod_quiet(void *data, int prio, const char *file, int line,
-		       const char *fn, const char *fmt, va_list args)
-{
-	(void)data; (void)prio; (void)file; (void)line; (void)fn; (void)fmt;
-	(void)args;
-}
-
 /* listed in /proc/filesystems, or a module with alias fs-TYPE exists */
 static bool fs_known(const char *fstype)
 {
-	struct kmod_ctx *ctx;
-	struct kmod_list *list = NULL;
 	char *fs = NULL, alias[64];
 	bool found = false;
 
@@ -842,16 +832,8 @@ static bool fs_known(const char *fstype)
 	}
 	if (found)
 		return true;
-	ctx = kmod_new(NULL, NULL);
-	if (!ctx)
-		return false;
-	kmod_set_log_fn(ctx, kmod_quiet, NULL);
 	snprintf(alias, sizeof(alias), "fs-%s", fstype);
-	if (kmod_module_new_from_lookup(ctx, alias, &list) == 0 && list)
-		found = true;
-	kmod_module_unref_list(list);
-	kmod_unref(ctx);
-	return found;
+	return brd_module_alias_exists(alias) == 1;
 }
 
 static int check_target(struct brdtab *tab, const struct brdtab_entry *e)

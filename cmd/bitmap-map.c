@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * brdctl bitmap map FILE: the file's block map (FIEMAP, FIBMAP), the block
+ * device that holds it, and the verdict: can brdctl write this file
+ * through its block addresses, and if not, every reason.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include "cmd.h"
+#include "bitmap-cmds.h"
+#include "../lib/blockmap.h"
+
+static int opt_no_sync, opt_check;
+
+static const struct poptOption map_options[] = {
+	{ "no-sync", '\0', POPT_ARG_NONE, &opt_no_sync, 0,
+	  "map the file as it is now (no fsync, no FIEMAP_FLAG_SYNC); writes "
+	  "always sync first", NULL },
+	{ "check", '\0', POPT_ARG_NONE, &opt_check, 0,
+	  "exit with the status a write would have when it is refused", NULL },
+	POPT_TABLEEND
+};
+
+/* Exit status of a refusal: 4 if every reason is "busy" (md array, the
+ * kernel refusing a write-open), 6 if every reason is a permission
+ * problem, 5 otherwise.  Also used by bitmap-write.c. */
+int bitmap_refusal_status(const struct brd_blockmap *m)
+{
+	bool busy = true, perm = true;
+
+	if (!m->nreasons)
+		return EXIT_OK;
+	for (size_t i = 0; i < m->nreasons; i++) {
+		const struct brd_bm_reason *r = &m->reasons[i];
+		bool b = r->why == BRD_BMW_MDINUSE ||
+			 (r->why == BRD_BMW_DEVOPEN && r->err == EBUSY);
+		bool p = r->why == BRD_BMW_DEVOPEN &&
+			 (r->err == EACCES || r->err == EPERM || r->err == EROFS);
+
+		busy &= b;
+		perm &= p;
+	}
+	return busy ? EXIT_BUSY : perm ? EXIT_PERM : EXIT_NOTSUP;
+}
+
+static const char *source_name(int s)
+{
+	return s == BRD_BM_SRC_FIEMAP ? "FIEMAP" :
+	       s == BRD_BM_SRC_FIBMAP ? "FIBMAP" : "none";
+}
+
+/* ------------------------------------------------------------- JSON --- */
+
+static void jstr(const char *s)
+{
+	if (!s) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void jkey(const char *k, bool *first, int ind)
+{
+	printf("%s\n%*s\"%s\": ", *first ? "" : ",", ind, "", k);
+	*first = false;
+}
+
+static void print_json(const struct brd_blockmap *m)
+{
+	bool f = true;
+	char flags[128];
+
+	printf("{\n   \"blockmap\": {");
+	jkey("file", &f, 6); jstr(m->path);
+	jkey("size", &f, 6); printf("%" PRIu64, m->size);
+	jkey("block-size", &f, 6); printf("%" PRIu32, m->blksz);
+	jkey("fstype", &f, 6); jstr(m->fstype);
+	jkey("mountpoint", &f, 6); jstr(m->mountpoint);
+	jkey("devno", &f, 6);
+	printf("\"%u:%u\"", major(m->dev), minor(m->dev));
+	jkey("device", &f, 6); jstr(m->devnode);
+	jkey("device-size", &f, 6); printf("%" PRIu64, m->dev_size);
+	jkey("logical-block-size", &f, 6); printf("%" PRIu32, m->dev_lbs);
+	jkey("synced", &f, 6); fputs(m->synced ? "true" : "false", stdout);
+	jkey("source", &f, 6); jstr(source_name(m->source));
+	jkey("fibmap-checked", &f, 6);
+	fputs(m->fibmap == 1 ? "true" : "false", stdout);
+	jkey("fibmap-blocks", &f, 6); printf("%" PRIu64, m->fibmap_blocks);
+	jkey("md-array", &f, 6); jstr(m->md_user);
+	jkey("extents", &f, 6);
+	printf("[");
+	for (size_t i = 0; i < m->next; i++) {
+		const struct brd_extent *e = &m->ext[i];
+		bool g = true;
+
+		printf("%s\n         {", i ? "," : "");
+		jkey("logical", &g, 12); printf("%" PRIu64, e->logical);
+		jkey("physical", &g, 12); printf("%" PRIu64, e->physical);
+		jkey("length", &g, 12); printf("%" PRIu64, e->length);
+		jkey("flags", &g, 12);
+		jstr(brd_extent_flags_str(e->flags, flags, sizeof(flags)));
+		printf("\n         }");
+	}
+	printf("%s]", m->next ? "\n      " : "");
+	jkey("writable", &f, 6);
+	fputs(brd_blockmap_writable(m) ? "true" : "false", stdout);
+	jkey("reasons", &f, 6);
+	printf("[");
+	for (size_t i = 0; i < m->nreasons; i++) {
+		const struct brd_bm_reason *r = &m->reasons[i];
+		bool g = true;
+
+		printf("%s\n         {", i ? "," : "");
+		jkey("code", &g, 12); jstr(brd_bm_why_name(r->why));
+		if (r->why == BRD_BMW_FLAG) {
+			jkey("flag", &g, 12);
+			jstr(brd_extent_flag_name(r->flag));
+		}
+		jkey("reason", &g, 12); jstr(r->text);
+		printf("\n         }");
+	}
+	printf("%s]\n   }\n}\n", m->nreasons ? "\n      " : "");
+}
+
+/* ------------------------------------------------------------- text --- */
+
+static void print_text(const struct brd_blockmap *m)
+{
+	char flags[128];
+
+	printf("File:         %s\n", m->path);
+	printf("Size:         %" PRIu64 " bytes, %" PRIu32 "-byte blocks\n",
+	       m->size, m->blksz);
+	printf("Filesystem:   %s%s%s\n", m->fstype ? m->fstype : "unknown",
+	       m->mountpoint ? " on " : "", m->mountpoint ? m->mountpoint : "");
+	if (m->devnode)
+		printf("Device:       %s (%u:%u), %" PRIu64 " bytes, %" PRIu32
+		       "-byte logical blocks\n", m->devnode, major(m->dev),
+		       minor(m->dev), m->dev_size, m->dev_lbs);
+	else
+		printf("Device:       %u:%u (no block device node)\n",
+		       major(m->dev), minor(m->dev));
+	printf("Map:          %s%s", source_name(m->source),
+	       m->synced ? " (after fsync)" : " (not synced)");
+	if (m->fibmap == 1)
+		printf(", FIBMAP cross-checked %" PRIu64 " block%s",
+		       m->fibmap_blocks, m->fibmap_blocks == 1 ? "" : "s");
+	else if (m->fibmap < 0)
+		printf(", no FIBMAP cross-check (%s)", strerror(-m->fibmap));
+	putchar('\n');
+	if (m->md_user)
+		printf("md array:     %s\n", m->md_user);
+	if (m->next) {
+		printf("%4s %14s %14s %12s  %s\n", "EXT", "LOGICAL", "PHYSICAL",
+		       "LENGTH", "FLAGS");
+		for (size_t i = 0; i < m->next; i++) {
+			const struct brd_extent *e = &m->ext[i];
+
+			printf("%4zu %14" PRIu64 " %14" PRIu64 " %12" PRIu64
+			       "  %s\n", i, e->logical, e->physical, e->length,
+			       brd_extent_flags_str(e->flags, flags,
+						    sizeof(flags)));
+		}
+	}
+	if (brd_blockmap_writable(m)) {
+		printf("Verdict:      writable through its blocks\n");
+		return;
+	}
+	printf("Verdict:      not writable through its blocks:\n");
+	for (size_t i = 0; i < m->nreasons; i++)
+		printf("  %s: %s\n", brd_bm_why_name(m->reasons[i].why),
+		       m->reasons[i].text);
+}
+
+static int do_map(const struct brd_cmd *cmd, int argc, const char **argv)
+{
+	struct brd_blockmap m;
+	int rc;
+
+	(void)cmd;
+	if (argc != 1)
+		return cmd_usage_error(argc ? "too many arguments"
+					    : "no file given");
+	rc = brd_blockmap_build(&m, argv[0], opt_no_sync ? BRD_BM_NOSYNC : 0);
+	if (rc) {
+		brd_blockmap_free(&m);
+		return cmd_err(rc, argv[0], "cannot map");
+	}
+	if (G.json)
+		print_json(&m);
+	else
+		print_text(&m);
+	rc = opt_check ? bitmap_refusal_status(&m) : EXIT_OK;
+	brd_blockmap_free(&m);
+	return rc;
+}
+
+const struct brd_cmd cmd_bitmap_map = {
+	.name = "map",
+	.fn = do_map,
+	.options = map_options,
+	.synopsis = "[options] <file>",
+	.summary = "Show a file's block map and whether it can be written "
+		   "through its blocks",
+	.help_tail =
+		"The extents come from FIEMAP (after an fsync), cross-checked block by\n"
+		"block with FIBMAP when privileged (CAP_SYS_RAWIO).  The verdict lists\n"
+		"every reason why bitmap set/clear/update/write would refuse the file.\n"
+		"Exit status is 0 when the map was shown; with --check, the status a\n"
+		"write would have: 5 not supported, 4 busy, 6 permission.\n",
+	.flags = CMD_JSON,
+};
