@@ -700,7 +700,7 @@ const struct brd_cmd cmd_bitmap_examine = {
 		"Inputs are bitmap files or md member devices (0.90, 1.0, 1.1, 1.2\n"
 		"superblocks; every node slot of a clustered bitmap).  The text output\n"
 		"is that of mdadm 4.2 -X; version 6 (llbitmap) chunk states are decoded.\n"
-		"Exit status: 0 ok, 1 failed, 3 not found, 6 permission denied,\n"
+		"Exit status: 0 ok, 1 failed, 2 usage, 3 not found, 6 permission denied,\n"
 		"7 invalid data (bad magic, unknown version, bad field), 8 truncated.\n",
 	.columns = examine_columns,
 	.ncolumns = NCOLS,

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ramdisk.h"
+#include "../lib/pool.h"
 
 static const char *opt_size, *opt_count, *opt_parts, *opt_timeout, *opt_pool_size;
 static int opt_find, opt_force;
@@ -149,15 +150,16 @@ static int check_memory(const struct plan *p, struct brd_disk *disks, size_t n,
 		return 0;
 	/* what every ramdisk may still take when filled */
 	for (size_t i = 0; i < n; i++) {
-		uint64_t used = reload || disks[i].pages < 0 ? 0 : (uint64_t)disks[i].pages * 4096;
+		uint64_t used = reload || disks[i].pages < 0 ? 0 :
+				(uint64_t)disks[i].pages * rd_page_size();
 
 		total++;
-		need += size > used ? size - used : 0;
+		need = rd_add_sat(need, size > used ? size - used : 0);
 	}
 	for (size_t i = 0; i < p->n; i++)
 		if (!exists_in(disks, n, p->nums[i])) {
 			total++;
-			need += size;
+			need = rd_add_sat(need, size);
 		}
 	if (need > avail) {
 		char *h1 = cmd_size_to_human(need), *h2 = cmd_size_to_human(avail);
@@ -172,17 +174,13 @@ static int check_memory(const struct plan *p, struct brd_disk *disks, size_t n,
 	return 0;
 }
 
-int rd_reload(const unsigned int *nums, size_t n, uint64_t size_kib,
-	      uint64_t max_part, unsigned int timeout_ms)
+int rd_load_disks(const unsigned int *nums, size_t n, uint64_t size_kib,
+		  uint64_t max_part, unsigned int timeout_ms)
 {
 	struct plan p = { .nums = (unsigned int *)nums, .n = n, .size_kib = size_kib,
 			  .max_part = max_part };
 	int rc, ret;
 
-	if (G.dry_run)
-		printf("unload brd\n");
-	else if ((rc = brd_module_unload(timeout_ms)))
-		return cmd_err(rc, "brd", "cannot unload the module");
 	if ((ret = load(&p, nums, n)) || G.dry_run)
 		return ret;
 	for (size_t i = 0; i < n; i++) {
@@ -197,14 +195,7 @@ int rd_reload(const unsigned int *nums, size_t n, uint64_t size_kib,
 
 bool rd_is_pool_name(const char *name)
 {
-	unsigned int num;
-	size_t len = name ? strlen(name) : 0;
-
-	if (!len || len > 36 || brd_parse_name(name, &num) == 0 || name[0] == '-' ||
-	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return false;
-	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		      "0123456789._-") == len;
+	return brd_pool_name_valid(name);
 }
 
 /* Whole-disk ramdisks: @p->nums named (or picked when !named). */
@@ -377,11 +368,11 @@ int rd_create(const struct rd_request *req, size_t n,
 			nnamed++;
 	}
 	if (npool && npool != n)
-		return cmd_err(EINVAL, NULL, "pooled and whole-disk ramdisks cannot be "
-			       "created together: brd is one module, with either a pool "
-			       "or whole-disk ramdisks");
+		return cmd_usage_error("pooled and whole-disk ramdisks cannot be "
+				       "created together: brd is one module, with either "
+				       "a pool or whole-disk ramdisks");
 	if (nnamed && nnamed != n)
-		return cmd_err(EINVAL, NULL, "name every whole-disk ramdisk or none");
+		return cmd_usage_error("name every whole-disk ramdisk or none");
 	if (!G.dry_run && (lock = brd_lock(o->timeout_ms)) < 0)
 		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
 	if (npool) {
@@ -390,8 +381,9 @@ int rd_create(const struct rd_request *req, size_t n,
 	}
 	for (size_t i = 1; i < n; i++)
 		if (req[i].size != req[0].size) {
-			ret = cmd_err(EINVAL, NULL, "whole-disk ramdisks all have one size "
-				      "(brd rd_size); use pooled ramdisks for different sizes");
+			ret = cmd_usage_error("whole-disk ramdisks all have one size "
+					      "(brd rd_size); use pooled ramdisks for "
+					      "different sizes");
 			goto out;
 		}
 	p.size_kib = req[0].size / 1024;

@@ -80,12 +80,12 @@ static int find_pool(struct brd_disk *pool_disk, struct brd_disk **disks, size_t
 static int check_pool_memory(const struct brd_pool *pool, int64_t pages,
 			     uint64_t more, bool force)
 {
-	uint64_t total = more, avail, used = pages > 0 ? (uint64_t)pages * 4096 : 0;
+	uint64_t total = more, avail, used = pages > 0 ? (uint64_t)pages * rd_page_size() : 0;
 
 	if (force || brd_mem_available(&avail))
 		return 0;
 	for (size_t i = 0; i < pool->nparts; i++)
-		total += pool->parts[i].size;
+		total = rd_add_sat(total, pool->parts[i].size);
 	if (total > used && total - used > avail) {
 		char *h1 = cmd_size_to_human(total), *h2 = cmd_size_to_human(avail);
 
@@ -106,6 +106,31 @@ static const struct brd_pool_part *part_named(const struct brd_pool *pool,
 		if (strcmp(pool->parts[i].name, name) == 0)
 			return &pool->parts[i];
 	return NULL;
+}
+
+/* A new pooled ramdisk may lie where a removed or shrunk one was: discard
+ * its range (reads zeros, frees stale pages), or where the kernel cannot
+ * discard, erase the signatures left there so nothing mounts stale data. */
+static int clear_new(const struct brd_disk *pd, const char *name, uint64_t start,
+		     uint64_t size)
+{
+	char path[64];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "/dev/%s", pd->name);
+	if (pd->discard_max) {
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return cmd_err(errno, path, "cannot open");
+		rc = brd_discard_range(fd, start, size);
+		close(fd);
+		if (rc)
+			return cmd_err(rc, name, "cannot discard its range");
+		return EXIT_OK;
+	}
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	rc = brd_wipe_signatures(path);
+	return rc < 0 ? cmd_err(rc, path, "cannot erase old signatures") : EXIT_OK;
 }
 
 int pool_create(const struct rd_request *req, size_t n,
@@ -209,6 +234,8 @@ int pool_create(const struct rd_request *req, size_t n,
 			ret = cmd_err(rc, name, "device node did not appear in /dev");
 			goto out;
 		}
+		if (!pp && (ret = clear_new(&pd, name, start, req[i].size)))
+			goto out;
 		if (asprintf(&paths[i], "/dev/%s", name) < 0)
 			paths[i] = NULL;
 	}
@@ -261,26 +288,45 @@ int rd_discard_report(const struct brd_disk *d, bool force)
 
 int pool_remove(const struct brd_disk *d)
 {
+	struct brd_disk parent;
 	char dev[64];
-	int rc, ret = EXIT_OK;
+	int64_t before = -1;
+	int fd, rc;
 
 	snprintf(dev, sizeof(dev), "/dev/ram%u", d->num);
 	if (G.dry_run) {
-		if (d->discard_max)
-			printf("BLKDISCARD /dev/%s 0 %" PRIu64 "\n", d->name,
-			       d->size & ~(uint64_t)4095);
 		printf("delete partition %u ('%s') of %s\n", d->partno, d->label, dev);
+		if (d->discard_max)
+			printf("BLKDISCARD %s %" PRIu64 " %" PRIu64 "\n", dev, d->start, d->size);
 		return EXIT_OK;
 	}
-	if (d->discard_max) {
-		if ((ret = rd_discard_report(d, false)))
-			return ret;
-	} else {
-		printf("/dev/%s: RAM not freed: this kernel's brd cannot discard "
-		       "(Linux < 6.10); 'brdctl remove --all' frees the pool\n", d->name);
-	}
+	if (brd_get(d->num, &parent) == 0 && brd_read_pages(&parent, 1) == 0)
+		before = parent.pages;
+	/* delete first: the kernel refuses while the partition is open, and
+	 * the data stays until it is gone for good */
 	if ((rc = brd_pool_delete(dev, d->partno)))
 		return cmd_err(rc, d->label[0] ? d->label : d->name,
 			       "cannot delete the partition");
-	return ret;
+	if (!d->discard_max) {
+		printf("/dev/%s: removed; RAM not freed: this kernel's brd cannot discard "
+		       "(Linux < 6.10); 'brdctl remove --all' frees the pool\n", d->name);
+		return EXIT_OK;
+	}
+	fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return cmd_err(errno, dev, "removed, but cannot open the pool to free its RAM");
+	rc = brd_discard_range(fd, d->start, d->size);
+	close(fd);
+	if (rc)
+		return cmd_err(rc, dev, "removed, but cannot discard its range");
+	if (before >= 0 && brd_read_pages(&parent, 1) == 0) {
+		uint64_t freed = before > parent.pages ? (uint64_t)(before - parent.pages) : 0;
+		char *h = cmd_size_to_human(freed * rd_page_size());
+
+		printf("/dev/%s: removed, freed %s (%" PRIu64 " pages), %" PRId64
+		       " pages still allocated in the pool\n", d->name, h ? h : "?", freed,
+		       parent.pages);
+		free(h);
+	}
+	return EXIT_OK;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <libsmartcols.h>
@@ -81,7 +82,15 @@ int rd_resolve(const char *arg, struct brd_disk *d)
 		return find_part_devno(st.st_rdev, d);
 	if (brd_module_get(&m) || m.state == BRD_MODULE_ABSENT)
 		return -ENOENT;
-	return brd_get(minor(st.st_rdev) / (m.max_part ? (unsigned)m.max_part : 1), d);
+	if (!m.max_part)
+		m.max_part = 1;
+	/* with max_part > 1 the first partitions share major 1 */
+	if (minor(st.st_rdev) % m.max_part)
+		return find_part_devno(st.st_rdev, d);
+	rc = brd_get(minor(st.st_rdev) / (unsigned int)m.max_part, d);
+	if (!rc && d->devno != st.st_rdev)
+		rc = -ENODEV;
+	return rc;
 }
 
 void rd_info_fill(struct rd_info *ri, unsigned int what)
@@ -180,4 +189,45 @@ char *rd_busy_reason(const struct rd_info *ri)
 		free(openers);
 	}
 	return s;
+}
+
+int rd_check_idle(const struct brd_disk *disks, size_t n, const char *why)
+{
+	int rc, ret = EXIT_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		struct brd_disk *parts = NULL;
+		size_t np = 0;
+
+		/* the disk itself and each of its partitions */
+		brd_list_parts(disks[i].num, &parts, &np);
+		for (size_t j = 0; j <= np; j++) {
+			struct rd_info ri = { .d = j < np ? parts[j] : disks[i] };
+			char *busy;
+
+			rd_info_fill(&ri, RD_ALL);
+			busy = rd_busy_reason(&ri);
+			if (busy) {
+				rc = cmd_err(EBUSY, ri.path, "in use: %s%s", busy, why ? why : "");
+				if (!ret)
+					ret = rc;
+				free(busy);
+			}
+			rd_info_free(&ri);
+		}
+		free(parts);
+	}
+	return ret;
+}
+
+uint64_t rd_add_sat(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+
+	return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+uint64_t rd_page_size(void)
+{
+	return (uint64_t)sysconf(_SC_PAGESIZE);
 }

@@ -85,7 +85,15 @@ int pool_remove(const struct brd_disk *d);
 /* Discard all pages of @d (whole disk or partition); prints the report. */
 int rd_discard_report(const struct brd_disk *d, bool force);
 
-/* Unload brd and load it again with @size_kib and @max_part, with whole
- * disks @nums (brd must be idle).  Returns an exit status. */
-int rd_reload(const unsigned int *nums, size_t n, uint64_t size_kib,
-	      uint64_t max_part, unsigned int timeout_ms);
+/* Load brd (not loaded) with @size_kib and @max_part and whole disks
+ * @nums, and wait for their nodes.  Returns an exit status. */
+int rd_load_disks(const unsigned int *nums, size_t n, uint64_t size_kib,
+		  uint64_t max_part, unsigned int timeout_ms);
+
+/* Every disk of @disks and each of its partitions idle (not mounted, held
+ * or open)?  Prints each busy one ("in use: <reason><why>"); exit status. */
+int rd_check_idle(const struct brd_disk *disks, size_t n, const char *why);
+/* a + b, saturating at UINT64_MAX */
+uint64_t rd_add_sat(uint64_t a, uint64_t b);
+/* The kernel's page size (brd counts pages of this size). */
+uint64_t rd_page_size(void);

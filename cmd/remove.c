@@ -82,28 +82,7 @@ static int do_remove(const struct brd_cmd *cmd, int argc, const char **argv)
 		ret = cmd_err(rc, "/sys/block", "cannot list ramdisks");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct brd_disk *parts = NULL;
-		size_t np = 0;
-
-		/* a pool's ramdisks are its partitions: check each */
-		brd_list_parts(disks[i].num, &parts, &np);
-		for (size_t j = 0; j <= np; j++) {
-			struct rd_info ri = { .d = j < np ? parts[j] : disks[i] };
-			char *why;
-
-			rd_info_fill(&ri, RD_ALL);
-			why = rd_busy_reason(&ri);
-			if (why) {
-				rc = cmd_err(EBUSY, ri.path, "in use: %s", why);
-				if (!ret)
-					ret = rc;
-				free(why);
-			}
-			rd_info_free(&ri);
-		}
-		free(parts);
-	}
+	ret = rd_check_idle(disks, n, NULL);
 	if (ret)
 		goto out;
 	if (G.dry_run) {

@@ -10,8 +10,11 @@
  * sparse copy (non-zero pages only) that is written back and verified.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +140,7 @@ static int resize_pooled(struct brd_disk *d, uint64_t size)
 	} else {
 		uint64_t room = brd_pool_room(&pool, d->partno), total = size, avail;
 
+
 		if (size > room) {
 			char *h = cmd_size_to_human(room);
 
@@ -147,13 +151,13 @@ static int resize_pooled(struct brd_disk *d, uint64_t size)
 		}
 		for (size_t i = 0; i < pool.nparts; i++)
 			if (pool.parts[i].partno != d->partno)
-				total += pool.parts[i].size;
+				total = rd_add_sat(total, pool.parts[i].size);
 		if (brd_get(d->num, &parent) == 0)
 			brd_read_pages(&parent, 1);
 		else
 			parent.pages = -1;
 		if (!opt_force && brd_mem_available(&avail) == 0) {
-			uint64_t used = parent.pages > 0 ? (uint64_t)parent.pages * 4096 : 0;
+			uint64_t used = parent.pages > 0 ? (uint64_t)parent.pages * rd_page_size() : 0;
 
 			if (total > used && total - used > avail) {
 				char *h1 = cmd_size_to_human(total), *h2 = cmd_size_to_human(avail);
@@ -173,6 +177,14 @@ static int resize_pooled(struct brd_disk *d, uint64_t size)
 	} else if ((rc = brd_pool_resize(dev, d->partno, size))) {
 		ret = cmd_err(rc, name, "cannot resize");
 		goto out;
+	} else if (size < d->size && d->discard_max) {
+		/* give back the cut tail, so no stale data is left there */
+		int fd = open(dev, O_RDWR | O_CLOEXEC);
+
+		if (fd < 0 || brd_discard_range(fd, d->start + size, d->size - size))
+			cmd_warnx("%s: shrunk, but its cut tail could not be discarded", name);
+		if (fd >= 0)
+			close(fd);
 	}
 	if (opt_grow_fs && size > d->size)
 		ret = grow_fs(&ri);
@@ -203,8 +215,9 @@ static int resize_whole(uint64_t size)
 	struct brd_snapshot *snaps = NULL;
 	struct brd_module m;
 	unsigned int *nums = NULL;
-	uint64_t avail, need = 0;
+	uint64_t avail = 0, need = 0, data = 0;
 	size_t n = 0;
+	bool unloaded = false, have_avail;
 	int rc, ret = EXIT_OK;
 
 	if ((rc = brd_module_get(&m)))
@@ -218,30 +231,19 @@ static int resize_whole(uint64_t size)
 		return EXIT_OK;
 	if ((rc = brd_list(&disks, &n)))
 		return cmd_err(rc, "/sys/block", "cannot list ramdisks");
-	for (size_t i = 0; i < n; i++) {
-		struct rd_info ri = { .d = disks[i] };
-		char *why;
-
-		rd_info_fill(&ri, RD_ALL);
-		why = rd_busy_reason(&ri);
-		if (why) {
-			rc = cmd_err(EBUSY, ri.path, "in use: %s (brd must be reloaded to "
-				     "resize, which needs every ramdisk idle)", why);
-			if (!ret)
-				ret = rc;
-			free(why);
-		}
-		rd_info_free(&ri);
-	}
+	ret = rd_check_idle(disks, n, " (brd must be reloaded to resize, which "
+			    "needs every ramdisk idle)");
 	if (ret)
 		goto out;
 	brd_read_pages(disks, n);
 	for (size_t i = 0; i < n; i++) {
-		uint64_t used = disks[i].pages > 0 ? (uint64_t)disks[i].pages * 4096 : 0;
+		uint64_t used = disks[i].pages > 0 ? (uint64_t)disks[i].pages * rd_page_size() : 0;
 
-		need += size > used ? size - used : 0;
+		need = rd_add_sat(need, size > used ? size - used : 0);
+		data = rd_add_sat(data, used);
 	}
-	if (!opt_force && brd_mem_available(&avail) == 0 && need > avail) {
+	have_avail = brd_mem_available(&avail) == 0;
+	if (!opt_force && have_avail && need > avail) {
 		char *h1 = cmd_size_to_human(need), *h2 = cmd_size_to_human(avail);
 
 		ret = cmd_err(0, "brd", "%zu ramdisks of the new size could take %s more "
@@ -249,6 +251,16 @@ static int resize_whole(uint64_t size)
 			      h1 ? h1 : "?", h2 ? h2 : "?");
 		free(h1);
 		free(h2);
+		goto out;
+	}
+	/* the copy in memory must fit beside the data (both at once) */
+	if (!opt_backup_dir && !opt_force && have_avail && data > avail / 2) {
+		char *h = cmd_size_to_human(data);
+
+		ret = cmd_err(0, "brd", "the ramdisks hold %s: too much to keep in memory "
+			      "across the reload; use --backup-dir DIR (or --force)",
+			      h ? h : "?");
+		free(h);
 		goto out;
 	}
 	snaps = calloc(n + 1, sizeof(*snaps));
@@ -262,8 +274,8 @@ static int resize_whole(uint64_t size)
 
 		nums[i] = disks[i].num;
 		snprintf(dev, sizeof(dev), "/dev/%s", disks[i].name);
-		rc = brd_snapshot_take(dev, disks[i].size, disks[i].pages,
-				       G.dry_run ? NULL : opt_backup_dir, &snaps[i]);
+		rc = brd_snapshot_take(dev, disks[i].size, disks[i].pages, opt_backup_dir,
+				       G.dry_run ? BRD_SNAP_COUNT_ONLY : 0, &snaps[i]);
 		if (rc) {
 			ret = cmd_err(rc, dev, "cannot save its data");
 			goto out;
@@ -280,10 +292,19 @@ static int resize_whole(uint64_t size)
 			printf("save %zu non-zero pages of %s (%s)\n", snaps[i].npages, dev,
 			       opt_backup_dir ? opt_backup_dir : "in memory");
 	}
-	ret = rd_reload(nums, n, size / 1024, m.max_part, RD_LOCK_TIMEOUT_MS);
+	if (G.dry_run) {
+		printf("unload brd\n");
+	} else if ((rc = brd_module_unload(RD_LOCK_TIMEOUT_MS))) {
+		/* nothing changed yet: the copies are not needed */
+		ret = cmd_err(rc, "brd", "cannot unload the module; nothing was changed");
+		goto out;
+	}
+	unloaded = !G.dry_run;
+	ret = rd_load_disks(nums, n, size / 1024, m.max_part, RD_LOCK_TIMEOUT_MS);
 	if (ret && !G.dry_run) {
 		cmd_warnx("brd: loading with the new size failed; loading the old size again");
-		if (rd_reload(nums, n, m.rd_size, m.max_part, RD_LOCK_TIMEOUT_MS)) {
+		brd_module_unload(RD_LOCK_TIMEOUT_MS);	/* if it loaded halfway */
+		if (rd_load_disks(nums, n, m.rd_size, m.max_part, RD_LOCK_TIMEOUT_MS)) {
 			rescue(snaps, n);
 			goto out;
 		}
@@ -309,8 +330,9 @@ static int resize_whole(uint64_t size)
 		}
 	}
 out:
+	/* backup files are kept only when brd was reloaded and something failed */
 	for (size_t i = 0; snaps && i < n; i++)
-		brd_snapshot_free(&snaps[i], ret == EXIT_OK);
+		brd_snapshot_free(&snaps[i], !(unloaded && ret));
 	free(snaps);
 	free(nums);
 	free(disks);

@@ -69,6 +69,39 @@ out:
 	return rc;
 }
 
+int brd_wipe_signatures(const char *devpath)
+{
+	blkid_probe pr;
+	int fd, rc = 0, n = 0;
+
+	fd = open(devpath, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	pr = blkid_new_probe();
+	if (!pr || blkid_probe_set_device(pr, fd, 0, 0) < 0) {
+		rc = pr ? -EIO : -ENOMEM;
+		goto out;
+	}
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_MAGIC);
+	blkid_probe_enable_partitions(pr, 1);
+	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
+	while (blkid_do_probe(pr) == 0) {
+		if (blkid_do_wipe(pr, 0) < 0) {
+			rc = -EIO;
+			break;
+		}
+		n++;
+	}
+	if (!rc && fsync(fd) < 0)
+		rc = -errno;
+out:
+	if (pr)
+		blkid_free_probe(pr);
+	close(fd);
+	return rc ? rc : n;
+}
+
 void brd_blkinfo_free(struct brd_blkinfo *bi)
 {
 	free(bi->fstype);

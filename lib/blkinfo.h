@@ -17,6 +17,9 @@ struct brd_blkinfo {
  * found.  Returns 0 or -errno (the device cannot be opened). */
 int brd_blkinfo_probe(const char *devpath, struct brd_blkinfo *bi);
 void brd_blkinfo_free(struct brd_blkinfo *bi);
+/* Erase every filesystem and partition-table signature libblkid finds on
+ * @devpath (as wipefs does).  Returns the number erased or -errno. */
+int brd_wipe_signatures(const char *devpath);
 
 /* Mount points of @devno (and "[SWAP]"), newline-separated; NULL if none.
  * *err is set to -errno if the mount table cannot be read. */

@@ -652,20 +652,29 @@ int brd_flush_cache(int fd)
 	return ioctl(fd, BLKFLSBUF, 0) < 0 ? -errno : 0;
 }
 
-int brd_discard_all(int fd, uint64_t size)
+int brd_discard_range(int fd, uint64_t off, uint64_t len)
 {
 	const uint64_t step = 1ULL << 30;
-	uint64_t end = size & ~(BRD_PAGE - 1), off;
+	uint64_t start, end;
 
-	/* page-aligned ranges only: unaligned discards corrupt data on
-	 * 6.10-6.15 (kernel-interfaces.md A.4) */
-	for (off = 0; off < end; off += step) {
-		uint64_t range[2] = { off, end - off < step ? end - off : step };
+	/* whole pages only: unaligned discards corrupt data on 6.10-6.15
+	 * (kernel-interfaces.md A.4); the range shrinks inward */
+	if (__builtin_add_overflow(off, len, &end))
+		return -EINVAL;
+	start = (off + BRD_PAGE - 1) & ~(BRD_PAGE - 1);
+	end &= ~(BRD_PAGE - 1);
+	for (; start < end; start += step) {
+		uint64_t range[2] = { start, end - start < step ? end - start : step };
 
 		if (ioctl(fd, BLKDISCARD, range) < 0)
 			return -errno;
 	}
 	return 0;
+}
+
+int brd_discard_all(int fd, uint64_t size)
+{
+	return brd_discard_range(fd, 0, size);
 }
 
 /* -------------------------------------------------------------- misc --- */

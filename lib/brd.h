@@ -86,6 +86,8 @@ int brd_flush_cache(int fd);
 /* BLKDISCARD over [0, size) in page-aligned ranges.  -EOPNOTSUPP on
  * kernels whose brd cannot discard. */
 int brd_discard_all(int fd, uint64_t size);
+/* BLKDISCARD over the whole pages inside [off, off + len). */
+int brd_discard_range(int fd, uint64_t off, uint64_t len);
 
 /* Serialise state-changing brdctl invocations: flock on /run/brdctl.lock,
  * waiting up to @timeout_ms.  Returns the lock fd or -errno. */

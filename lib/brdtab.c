@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "brd.h"
+#include "pool.h"
 #include "brdtab.h"
 #include "size.h"
 #include "sysfs.h"
@@ -91,17 +92,7 @@ static bool name_char(char c)
 
 bool brdtab_is_pool_name(const char *name)
 {
-	unsigned int num;
-	size_t len = strlen(name);
-
-	if (len == 0 || len > BRDTAB_NAME_MAX || name[0] == '-')
-		return false;
-	for (const char *p = name; *p; p++)
-		if (!name_char(*p))
-			return false;
-	if (!strcmp(name, "auto") || !strcmp(name, ".") || !strcmp(name, ".."))
-		return false;
-	return brd_parse_name(name, &num) != 0;
+	return brd_pool_name_valid(name);
 }
 
 char *brdtab_name_from_target(const char *target)
@@ -836,6 +827,25 @@ static bool fs_known(const char *fstype)
 	return brd_module_alias_exists(alias) == 1;
 }
 
+/* Mount points are compared with /proc/self/mountinfo as written: refuse a
+ * path that goes through a symbolic link or is not canonical. */
+static int check_canonical(struct brdtab *tab, const struct brdtab_entry *e,
+			   const char *existing)
+{
+	char *real = realpath(existing, NULL);
+	int rc = 0;
+
+	if (!real)
+		return add_err(tab, e->line, "mount point %s: %s", e->target,
+			       strerror(errno));
+	if (strcmp(real, existing) != 0)
+		rc = add_err(tab, e->line, "mount point %s is not a canonical path "
+			     "(%s resolves to %s): write the real path", e->target,
+			     existing, real);
+	free(real);
+	return rc;
+}
+
 static int check_target(struct brdtab *tab, const struct brdtab_entry *e)
 {
 	char *p = strdup(e->target), *slash;
@@ -848,6 +858,8 @@ static int check_target(struct brdtab *tab, const struct brdtab_entry *e)
 		if (!S_ISDIR(st.st_mode))
 			rc = add_err(tab, e->line, "mount point %s is not a directory",
 				     e->target);
+		else
+			rc = check_canonical(tab, e, p);
 		goto out;
 	}
 	if (errno != ENOENT && errno != ENOTDIR) {
@@ -862,6 +874,8 @@ static int check_target(struct brdtab *tab, const struct brdtab_entry *e)
 			if (!S_ISDIR(st.st_mode))
 				rc = add_err(tab, e->line, "mount point %s cannot be created: "
 					     "%s is not a directory", e->target, p);
+			else
+				rc = check_canonical(tab, e, p);
 			goto out;
 		}
 		if (errno != ENOENT && errno != ENOTDIR) {

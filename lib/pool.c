@@ -13,6 +13,19 @@
 #include "log.h"
 #include "pool.h"
 
+bool brd_pool_name_valid(const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+
+	if (!len || len > 36 || name[0] == '-' || !strcmp(name, ".") ||
+	    !strcmp(name, "..") || !strcmp(name, "auto"))
+		return false;
+	if (!strncmp(name, "ram", 3) && name[3] >= '0' && name[3] <= '9')
+		return false;
+	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789._-") == len;
+}
+
 int brd_pool_probe(const char *devpath)
 {
 	const char *type = NULL, *uuid = NULL;
@@ -399,19 +412,23 @@ int brd_find_part(const char *name, struct brd_disk *d)
 		return rc;
 	if (strncmp(name, "/dev/", 5) == 0)
 		name += 5;
+	/* a GPT name and a kernel name never collide (brd_pool_name_valid
+	 * refuses ramN...), but look at the labels first all the same */
 	rc = -ENOENT;
-	for (size_t i = 0; i < n && rc == -ENOENT; i++) {
-		if (brd_list_parts(disks[i].num, &parts, &np))
-			continue;
-		brd_label_parts(disks[i].num, parts, np);
-		for (size_t j = 0; j < np; j++)
-			if (strcmp(parts[j].label, name) == 0 ||
-			    strcmp(parts[j].name, name) == 0) {
-				*d = parts[j];
-				rc = 0;
-				break;
-			}
-		free(parts);
+	for (int by_label = 1; by_label >= 0 && rc == -ENOENT; by_label--) {
+		for (size_t i = 0; i < n && rc == -ENOENT; i++) {
+			if (brd_list_parts(disks[i].num, &parts, &np))
+				continue;
+			if (by_label)
+				brd_label_parts(disks[i].num, parts, np);
+			for (size_t j = 0; j < np; j++)
+				if (strcmp(by_label ? parts[j].label : parts[j].name, name) == 0) {
+					*d = parts[j];
+					rc = 0;
+					break;
+				}
+			free(parts);
+		}
 	}
 	free(disks);
 	return rc;

@@ -32,6 +32,11 @@ struct brd_pool {
 	size_t nparts;
 };
 
+/* A valid pooled ramdisk name: 1-36 characters of A-Z a-z 0-9 . _ -, not
+ * starting with '-', not "." or "..", not "auto" (brdtab's keyword), and
+ * not "ram" followed by a digit (kernel names: ram0, ram0p1). */
+bool brd_pool_name_valid(const char *name);
+
 /* Is the disk at @devpath a pool (libblkid: GPT with our disk GUID)?
  * 1 yes, 0 no, -errno if it cannot be read. */
 int brd_pool_probe(const char *devpath);

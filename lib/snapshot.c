@@ -81,7 +81,7 @@ static int add_page(struct brd_snapshot *s, size_t *cap, uint64_t off,
 		if (!no)
 			return -ENOMEM;
 		s->offsets = no;
-		if (bfd < 0) {
+		if (bfd < 0 && page) {
 			nd = realloc(s->data, ncap * BRD_SNAP_PAGE);
 			if (!nd)
 				return -ENOMEM;
@@ -90,6 +90,10 @@ static int add_page(struct brd_snapshot *s, size_t *cap, uint64_t off,
 		*cap = ncap;
 	}
 	s->offsets[s->npages] = off;
+	if (!page) {		/* counting only */
+		s->npages++;
+		return 0;
+	}
 	if (bfd < 0)
 		memcpy(s->data + s->npages * BRD_SNAP_PAGE, page, BRD_SNAP_PAGE);
 	else {
@@ -125,8 +129,13 @@ static int open_backup(const char *dir, const char *dev, char **path)
 }
 
 int brd_snapshot_take(const char *dev, uint64_t size, int64_t expect_pages,
-		      const char *backup_dir, struct brd_snapshot *s)
+		      const char *backup_dir, int flags, struct brd_snapshot *s)
 {
+	/* debugfs counts kernel pages; a non-zero kernel page holds at
+	 * least one non-zero 4 KiB page, and at most PAGE_SIZE/4096 */
+	uint64_t expect = expect_pages > 0 ?
+		(uint64_t)expect_pages * ((uint64_t)sysconf(_SC_PAGESIZE) / BRD_SNAP_PAGE) : 0;
+	bool count_only = flags & BRD_SNAP_COUNT_ONLY;
 	unsigned char *buf = NULL;
 	size_t cap = 0;
 	int fd, bfd = -1, rc = 0;
@@ -146,7 +155,7 @@ int brd_snapshot_take(const char *dev, uint64_t size, int64_t expect_pages,
 		close(fd);
 		return -ENOMEM;
 	}
-	if (backup_dir) {
+	if (backup_dir && !count_only) {
 		bfd = open_backup(backup_dir, dev, &s->file);
 		if (bfd < 0) {
 			rc = bfd;
@@ -167,10 +176,10 @@ int brd_snapshot_take(const char *dev, uint64_t size, int64_t expect_pages,
 			goto out;
 		for (size_t p = 0; p < len; p += BRD_SNAP_PAGE)
 			if (!is_zero(buf + p, BRD_SNAP_PAGE) &&
-			    (rc = add_page(s, &cap, off + p, buf + p, bfd)))
+			    (rc = add_page(s, &cap, off + p, count_only ? NULL : buf + p, bfd)))
 				goto out;
 		/* every allocated page found non-zero: the rest is unallocated */
-		if (expect_pages > 0 && s->npages >= (uint64_t)expect_pages)
+		if (expect && s->npages >= expect)
 			break;
 	}
 	if (bfd >= 0 && fsync(bfd) < 0)

@@ -25,9 +25,11 @@ struct brd_snapshot {
 
 /* Save the non-zero pages of @dev.  @expect_pages is the allocated-page
  * count (-1 unknown): scanning stops once that many non-zero pages were
- * found.  @backup_dir NULL keeps the pages in memory. */
+ * found (@expect_pages counts kernel pages, PAGE_SIZE each).  @backup_dir
+ * NULL keeps the pages in memory. */
+#define BRD_SNAP_COUNT_ONLY	1	/* find the pages, keep only offsets */
 int brd_snapshot_take(const char *dev, uint64_t size, int64_t expect_pages,
-		      const char *backup_dir, struct brd_snapshot *s);
+		      const char *backup_dir, int flags, struct brd_snapshot *s);
 /* End of the last saved page (0 if none): data there would be cut by a
  * smaller size. */
 uint64_t brd_snapshot_end(const struct brd_snapshot *s);

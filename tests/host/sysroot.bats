@@ -76,6 +76,26 @@ create /dev/ram3 (mknod b 1 3, open)
 create /dev/ram1 (mknod b 1 1, open)"
 	run_brdctl 0 --dry-run create --partitions 3 --count 2
 	assert_output "load brd rd_nr=2 max_part=4"
+	# the total saturates instead of wrapping around
+	run_brdctl 1 --dry-run create --size 8E --count 2
+	[[ $stderr == *"2 ramdisks of 9223372036854775808 bytes could take 16E"* ]]
+	run_brdctl 1 --dry-run create --size 6E --count 3
+	[[ $stderr == *"could take 16E"* ]]
+	assert_equal "$output" ""
+}
+
+@test "fixture: pooled names never look like kernel names" {
+	rm -r "$ROOT/sys/module/brd" "$ROOT/sys/block/ram0" "$ROOT/sys/block/ram1"
+	run_brdctl 2 --dry-run create --size 16M ram1p2
+	[[ $stderr == *"ram1p2: not a ramdisk name"* ]]
+	run_brdctl 2 --dry-run create --size 16M ram7x
+	run_brdctl 2 --dry-run create --size 16M auto
+	run_brdctl 2 --dry-run create --size 16M -- -x
+	run_brdctl 2 --dry-run create --size 16M 0123456789012345678901234567890123456
+	run_brdctl 0 --dry-run create --size 16M random.name_1-2
+	assert_line --index 2 "add partition 'random.name_1-2' of 16777216 bytes to /dev/ram0"
+	run_brdctl 2 --dry-run create --size 16M ram0 pooled
+	[[ $stderr == *"cannot be created together"* ]]
 }
 
 @test "fixture: --dry-run is refused by commands that do not change anything" {

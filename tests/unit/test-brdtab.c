@@ -196,7 +196,8 @@ static void test_names(void **state)
 	assert_true(brdtab_is_pool_name("db-cache_1.x"));
 	assert_true(brdtab_is_pool_name("ram"));
 	assert_true(brdtab_is_pool_name("ramdisk"));
-	assert_true(brdtab_is_pool_name("ram01"));	/* not a brd name */
+	assert_false(brdtab_is_pool_name("ram01"));	/* looks like a kernel name */
+	assert_false(brdtab_is_pool_name("ram0p1"));
 	assert_false(brdtab_is_pool_name("-x"));
 	assert_true(brdtab_is_pool_name("a23456789012345678901234567890123456"));
 	assert_false(brdtab_is_pool_name("a234567890123456789012345678901234567"));

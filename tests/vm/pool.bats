@@ -98,25 +98,37 @@ big pooled /dev/ram0p3 67108864"
 
 @test "remove one pooled ramdisk: its RAM is freed (or 'not freed' on old kernels), the others keep their data" {
 	run_brdctl 0 create --size 16M keep1 gone keep2
+	assert_equal "$(blkid -p -o value -s TYPE /dev/ram0p1)" ""
 	local d
 	for d in 1 2 3; do dd if=/dev/urandom of=/dev/ram0p$d bs=1M count=8 oflag=direct status=none; done
 	local s1 s3; s1=$(sum /dev/ram0p1 8M); s3=$(sum /dev/ram0p3 8M)
+	local start3; start3=$(cat /sys/block/ram0/ram0p3/start)
 	local before; before=$(pages)
 	run_brdctl 0 remove gone
 	if kernel_discards; then
-		assert_output --regexp '^/dev/ram0p2: freed 8M \(2048 pages\)'
+		assert_output --regexp '^/dev/ram0p2: removed, freed 8M \(2048 pages\)'
 		assert_equal "$(pages)" $((before - 2048))
 	else
 		assert_output --partial "RAM not freed"
 		assert_equal "$(pages)" "$before"
 	fi
+	# the new ramdisk in the freed slot shows nothing of the old one
+	# (discarded, or at least no signature left)
 	[ ! -e /sys/block/ram0/ram0p2 ]
 	run_brdctl 3 stat gone
 	assert_equal "$(sum /dev/ram0p1 8M)" "$s1"
 	assert_equal "$(sum /dev/ram0p3 8M)" "$s3"
-	# the freed slot is reused
-	run_brdctl 0 create --size 8M again
-	assert_output /dev/ram0p2
+	# freed slots are reused, and nothing of the old ramdisks shows there
+	mkfs.ext4 -q -F /dev/ram0p3
+	run_brdctl 0 remove keep2
+	run_brdctl 0 create --size 16M again again2
+	assert_output "/dev/ram0p2
+/dev/ram0p3"
+	assert_equal "$(cat /sys/block/ram0/ram0p3/start)" "$start3"
+	[ -z "$(blkid -p -o value -s TYPE /dev/ram0p3)" ]
+	if kernel_discards; then
+		assert_equal "$(head -c 8M /dev/ram0p2 | tr -d '\0' | wc -c)" 0
+	fi
 }
 
 @test "remove refuses a mounted or open pooled ramdisk, naming it, and changes nothing" {

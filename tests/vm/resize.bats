@@ -51,10 +51,14 @@ sum() { head -c "$2" "$1" | md5sum; }
 	dd if=/dev/urandom of=/dev/ram1 bs=1M count=1 seek=20 oflag=direct status=none
 	local s0; s0=$(sum /dev/ram0 4M)
 	local all1; all1=$(sum /dev/ram1 32M)
-	run_brdctl 4 resize ram0 --size 8M
+	mkdir -p /tmp/bk
+	run_brdctl 4 resize ram0 --size 8M --backup-dir /tmp/bk
 	[[ $stderr == *"/dev/ram1: holds data up to 21M: the new size would cut it"* ]]
 	assert_equal "$(cat /sys/module/brd/parameters/rd_size)" 32768
 	assert_equal "$(sum /dev/ram1 32M)" "$all1"
+	assert_equal "$(sum /dev/ram0 4M)" "$s0"
+	# a refusal leaves no backup files behind
+	assert_equal "$(ls -A /tmp/bk)" ""
 	run_brdctl 0 resize ram0 --size 8M --force
 	assert_equal "$(cat /sys/block/ram0/size)" 16384
 	assert_equal "$(sum /dev/ram0 4M)" "$s0"
@@ -84,6 +88,7 @@ sum() { head -c "$2" "$1" | md5sum; }
 	assert_equal "$(ls /tmp/bk)" ""
 	run_brdctl 0 --dry-run resize ram0 --size 48M
 	assert_line "save 512 non-zero pages of /dev/ram0 (in memory)"
+	assert_equal "$(ls -A /tmp/bk)" ""
 	assert_line "unload brd"
 	assert_line "load brd rd_nr=1 rd_size=49152 max_part=1"
 	assert_line "write back 512 pages to /dev/ram0 and verify"
