@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,47 +176,53 @@ int brd_path_read_string(char **res, const char *fmt, ...)
 	return rc;
 }
 
-int brd_path_read_u64(uint64_t *res, const char *fmt, ...)
+/* Parse a whole file as one decimal number; @is_signed picks strtoll. */
+static int vread_number(bool is_signed, void *res, const char *fmt, va_list ap)
 {
 	char *s, *end;
-	va_list ap;
-	uint64_t v;
-	int rc;
+	int rc = vread_string(&s, fmt, ap);
 
-	va_start(ap, fmt);
-	rc = vread_string(&s, fmt, ap);
-	va_end(ap);
 	if (rc)
 		return rc;
 	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-')
+	if (is_signed) {
+		long long v = strtoll(s, &end, 10);
+
+		if (!errno && end != s && !*end)
+			*(int64_t *)res = v;
+	} else {
+		unsigned long long v = strtoull(s, &end, 10);
+
+		if (s[0] == '-')
+			end = s;	/* strtoull accepts "-1" */
+		else if (!errno && end != s && !*end)
+			*(uint64_t *)res = v;
+	}
+	if (errno || end == s || *end)
 		rc = errno == ERANGE ? -ERANGE : -EINVAL;
-	else
-		*res = v;
 	free(s);
+	return rc;
+}
+
+int brd_path_read_u64(uint64_t *res, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vread_number(false, res, fmt, ap);
+	va_end(ap);
 	return rc;
 }
 
 int brd_path_read_s64(int64_t *res, const char *fmt, ...)
 {
-	char *s, *end;
 	va_list ap;
-	int64_t v;
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vread_string(&s, fmt, ap);
+	rc = vread_number(true, res, fmt, ap);
 	va_end(ap);
-	if (rc)
-		return rc;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || *end)
-		rc = errno == ERANGE ? -ERANGE : -EINVAL;
-	else
-		*res = v;
-	free(s);
 	return rc;
 }
 

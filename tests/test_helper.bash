@@ -53,3 +53,22 @@ release_loop() {
 	[ -n "${LOOPIMG:-}" ] && rm -f "$LOOPIMG"
 	LOOPDEV= LOOPIMG=
 }
+
+# Guest side (tests/vm): close fd 4 (tests open ramdisks on it), unmount
+# every ramdisk mount, deepest first, and unload brd; fails if brd stays.
+vm_unload_brd() {
+	local m
+	exec 4>&- 2>/dev/null || true
+	for m in $(awk '$1 ~ /^\/dev\/ram/ {print $2}' /proc/mounts | sort -r); do
+		umount "$m"
+	done
+	rmmod brd 2>/dev/null || true
+	[ ! -d /sys/module/brd ]
+}
+
+# brd frees pages on discard since Linux 6.10
+kernel_discards() {
+	local maj min
+	IFS=. read -r maj min _ <<<"$(uname -r)"
+	[ "$maj" -gt 6 ] || { [ "$maj" -eq 6 ] && [ "$min" -ge 10 ]; }
+}

@@ -17,12 +17,8 @@ teardown() {
 }
 
 cleanup_brd() {
-	local m
-	exec 4>&- 2>/dev/null || true
-	for m in $(awk '$1 ~ /^\/dev\/ram/ {print $2}' /proc/mounts | sort -r); do umount "$m"; done
-	rmmod brd 2>/dev/null || true
+	vm_unload_brd || return 1
 	rm -rf /mnt/bt
-	[ ! -d /sys/module/brd ]
 }
 
 # source device of the mount at $1 ("" if none)

@@ -15,18 +15,9 @@ teardown() {
 }
 
 cleanup_brd() {
-	local m
-	exec 4>&- 2>/dev/null || true
-	for m in $(awk '$1 ~ /^\/dev\/ram/ {print $2}' /proc/mounts); do umount "$m"; done
-	rmmod brd 2>/dev/null || true
-	[ ! -d /sys/module/brd ]
+	vm_unload_brd
 }
 
-kernel_discards() {  # brd frees pages on discard since 6.10
-	local maj min
-	IFS=. read -r maj min _ <<<"$(uname -r)"
-	[ "$maj" -gt 6 ] || { [ "$maj" -eq 6 ] && [ "$min" -ge 10 ]; }
-}
 
 pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 

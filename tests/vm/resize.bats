@@ -15,11 +15,8 @@ teardown() {
 }
 
 cleanup_brd() {
-	local m
-	for m in $(awk '$1 ~ /^\/dev\/ram/ {print $2}' /proc/mounts); do umount "$m"; done
-	rmmod brd 2>/dev/null || true
+	vm_unload_brd || return 1
 	rm -rf /tmp/bk
-	[ ! -d /sys/module/brd ]
 }
 
 sum() { head -c "$2" "$1" | md5sum; }
