@@ -8,7 +8,8 @@
 #   asan  unit + host tests again, built with ASan+UBSan (build-asan/)
 #   fuzz  libFuzzer targets, bounded runs over tests/fuzz/corpus/
 #   vm    bats suites inside qemu guests booting Debian's 6.1 and 6.12
-#         kernels (tests/vm/); VM=0 skips them (reported as skipped),
+#         kernels (tests/vm/), bitmap-write.bats once more on a 6.12 guest
+#         booted with bdev_allow_write_mounted=0; VM=0 skips them (skipped),
 #         otherwise a guest that cannot be set up is a failure.
 # Every layer emits TAP; the counts come from the TAP lines.  TAP of each
 # layer is also kept in build/test-results/<layer>.tap.
@@ -147,6 +148,11 @@ for layer in $LAYERS; do
 			fi
 		done
 		if [ "$VM" != 0 ]; then
+			# a kernel that forbids writing to mounted block devices
+			# (CONFIG_BLK_DEV_WRITE_MOUNTED=n, here by boot option)
+			run_layer vm-6.12-nowritemounted env \
+				VM_APPEND=bdev_allow_write_mounted=0 \
+				tests/vm/run-suite.sh 6.12 tests/vm/bitmap-write.bats
 			run_layer vm-harness bats --formatter tap tests/vm/harness.bats
 		fi ;;
 	*) echo "run.sh: unknown layer '$layer'" >&2; exit 2 ;;
