@@ -28,21 +28,13 @@ static char *dup_value(blkid_probe pr, const char *name)
 int brd_blkinfo_probe(const char *devpath, struct brd_blkinfo *bi)
 {
 	blkid_probe pr;
-	int fd, rc;
+	int rc;
 
 	memset(bi, 0, sizeof(*bi));
-	fd = open(devpath, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	pr = blkid_new_probe();
-	if (!pr) {
-		close(fd);
-		return -ENOMEM;
-	}
-	if (blkid_probe_set_device(pr, fd, 0, 0) < 0) {
-		rc = -EIO;
-		goto out;
-	}
+	/* libblkid opens the device read-only (O_NONBLOCK) and closes it */
+	pr = blkid_new_probe_from_filename(devpath);
+	if (!pr)
+		return errno ? -errno : -EIO;
 	blkid_probe_enable_superblocks(pr, 1);
 	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL |
 					  BLKID_SUBLKS_UUID);
@@ -63,9 +55,7 @@ int brd_blkinfo_probe(const char *devpath, struct brd_blkinfo *bi)
 	} else {
 		rc = -EIO;
 	}
-out:
 	blkid_free_probe(pr);
-	close(fd);
 	return rc;
 }
 

@@ -367,10 +367,46 @@ static int get_part(const struct brd_disk *disk, const char *part, struct brd_di
 	return 0;
 }
 
+/* A growing array of disks, sorted when done (brd_list, brd_list_parts). */
+struct disk_vec {
+	struct brd_disk *v;
+	size_t cnt, cap;
+};
+
+/* The next free slot, or NULL (-ENOMEM). */
+static struct brd_disk *vec_slot(struct disk_vec *dv)
+{
+	if (dv->cnt == dv->cap) {
+		size_t cap = dv->cap ? dv->cap * 2 : 16;
+		struct brd_disk *nv = realloc(dv->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		dv->v = nv;
+		dv->cap = cap;
+	}
+	return &dv->v[dv->cnt];
+}
+
+/* Hand the sorted array out on success, free it on error. */
+static int vec_finish(struct disk_vec *dv, int rc, struct brd_disk **res, size_t *n)
+{
+	if (rc) {
+		free(dv->v);
+		return rc;
+	}
+	if (dv->cnt)
+		qsort(dv->v, dv->cnt, sizeof(*dv->v), cmp_disk);
+	*res = dv->v;
+	*n = dv->cnt;
+	return 0;
+}
+
 int brd_list_parts(unsigned int num, struct brd_disk **parts, size_t *n)
 {
-	struct brd_disk disk, *v = NULL, *nv;
-	size_t cnt = 0, cap = 0, plen;
+	struct disk_vec dv = { 0 };
+	struct brd_disk disk, *slot;
+	size_t plen;
 	struct dirent *de;
 	DIR *dir;
 	int rc;
@@ -387,34 +423,21 @@ int brd_list_parts(unsigned int num, struct brd_disk **parts, size_t *n)
 	while ((de = readdir(dir))) {
 		if (strncmp(de->d_name, disk.name, plen) != 0 || de->d_name[plen] != 'p')
 			continue;
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 8;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				rc = -ENOMEM;
-				break;
-			}
-			v = nv;
+		if (!(slot = vec_slot(&dv))) {
+			rc = -ENOMEM;
+			break;
 		}
-		if (get_part(&disk, de->d_name, &v[cnt]) == 0)
-			cnt++;
+		if (get_part(&disk, de->d_name, slot) == 0)
+			dv.cnt++;
 	}
 	closedir(dir);
-	if (rc) {
-		free(v);
-		return rc;
-	}
-	if (cnt)
-		qsort(v, cnt, sizeof(*v), cmp_disk);
-	*parts = v;
-	*n = cnt;
-	return 0;
+	return vec_finish(&dv, rc, parts, n);
 }
 
 int brd_list(struct brd_disk **disks, size_t *n)
 {
-	struct brd_disk *v = NULL, *nv;
-	size_t cnt = 0, cap = 0;
+	struct disk_vec dv = { 0 };
+	struct brd_disk *slot;
 	struct dirent *de;
 	unsigned int num;
 	DIR *dir;
@@ -428,34 +451,21 @@ int brd_list(struct brd_disk **disks, size_t *n)
 	while ((de = readdir(dir))) {
 		if (brd_parse_name(de->d_name, &num))
 			continue;
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				rc = -ENOMEM;
-				break;
-			}
-			v = nv;
+		if (!(slot = vec_slot(&dv))) {
+			rc = -ENOMEM;
+			break;
 		}
-		rc = brd_get(num, &v[cnt]);
+		rc = brd_get(num, slot);
 		if (rc == -ENOENT) {	/* vanished, or not brd */
 			rc = 0;
 			continue;
 		}
 		if (rc)
 			break;
-		cnt++;
+		dv.cnt++;
 	}
 	closedir(dir);
-	if (rc) {
-		free(v);
-		return rc;
-	}
-	if (cnt)
-		qsort(v, cnt, sizeof(*v), cmp_disk);
-	*disks = v;
-	*n = cnt;
-	return 0;
+	return vec_finish(&dv, rc, disks, n);
 }
 
 /* Read ramdisk_pages/<name> for every disk from an already mounted debugfs

@@ -30,30 +30,20 @@ int brd_pool_probe(const char *devpath)
 {
 	const char *type = NULL, *uuid = NULL;
 	blkid_probe pr;
-	int fd, rc = 0;
+	int rc = 0;
 
-	fd = open(devpath, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	pr = blkid_new_probe();
-	if (!pr) {
-		close(fd);
-		return -ENOMEM;
-	}
-	if (blkid_probe_set_device(pr, fd, 0, 0) == 0) {
-		blkid_probe_enable_superblocks(pr, 0);
-		blkid_probe_enable_partitions(pr, 1);
-		if (blkid_do_safeprobe(pr) == 0 &&
-		    blkid_probe_lookup_value(pr, "PTTYPE", &type, NULL) == 0 &&
-		    strcmp(type, "gpt") == 0 &&
-		    blkid_probe_lookup_value(pr, "PTUUID", &uuid, NULL) == 0 &&
-		    strncasecmp(uuid, BRD_POOL_GUID_PREFIX, strlen(BRD_POOL_GUID_PREFIX)) == 0)
-			rc = 1;
-	} else {
-		rc = -EIO;
-	}
+	pr = blkid_new_probe_from_filename(devpath);	/* read-only, closed on free */
+	if (!pr)
+		return errno ? -errno : -EIO;
+	blkid_probe_enable_superblocks(pr, 0);
+	blkid_probe_enable_partitions(pr, 1);
+	if (blkid_do_safeprobe(pr) == 0 &&
+	    blkid_probe_lookup_value(pr, "PTTYPE", &type, NULL) == 0 &&
+	    strcmp(type, "gpt") == 0 &&
+	    blkid_probe_lookup_value(pr, "PTUUID", &uuid, NULL) == 0 &&
+	    strncasecmp(uuid, BRD_POOL_GUID_PREFIX, strlen(BRD_POOL_GUID_PREFIX)) == 0)
+		rc = 1;
 	blkid_free_probe(pr);
-	close(fd);
 	return rc;
 }
 
