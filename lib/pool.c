@@ -277,6 +277,25 @@ static int open_pool_rw(const char *devpath, struct fdisk_context **cxt,
 	return 0;
 }
 
+/*
+ * The end of every change: @rc is what libfdisk said of the change (< 0
+ * -errno, > 0 a libfdisk refusal); on success write the table and tell the
+ * kernel, and put the old table back if that fails.
+ */
+static int finish_change(struct fdisk_context *cxt, struct fdisk_table *org,
+			 const char *devpath, int rc, const char *what)
+{
+	if (rc) {
+		brd_err("%s: cannot %s: %s", devpath, what,
+			strerror(rc < 0 ? -rc : EINVAL));
+		return rc < 0 ? rc : -EINVAL;
+	}
+	rc = commit(cxt, org, devpath);
+	if (rc)
+		rollback(cxt, org, devpath);
+	return rc;
+}
+
 int brd_pool_add(const char *devpath, const char *name, uint64_t start,
 		 uint64_t size, unsigned int *partno)
 {
@@ -286,6 +305,7 @@ int brd_pool_add(const char *devpath, const char *name, uint64_t start,
 	struct fdisk_parttype *type;
 	size_t no = 0;
 	uint64_t ss;
+	char what[128];
 	int rc;
 
 	if ((rc = open_pool_rw(devpath, &cxt, &org)))
@@ -302,17 +322,9 @@ int brd_pool_add(const char *devpath, const char *name, uint64_t start,
 	fdisk_partition_partno_follow_default(pa, 1);
 	fdisk_partition_set_name(pa, name);
 	fdisk_partition_set_type(pa, type);
-	rc = fdisk_add_partition(cxt, pa, &no);
-	if (rc) {
-		brd_err("%s: cannot add partition %s: %s", devpath, name,
-			strerror(rc < 0 ? -rc : EINVAL));
-		rc = rc < 0 ? rc : -EINVAL;
-		goto out;
-	}
-	rc = commit(cxt, org, devpath);
-	if (rc)
-		rollback(cxt, org, devpath);
-	else
+	snprintf(what, sizeof(what), "add partition %s", name);
+	rc = finish_change(cxt, org, devpath, fdisk_add_partition(cxt, pa, &no), what);
+	if (!rc)
 		*partno = (unsigned int)no + 1;
 out:
 	fdisk_unref_parttype(type);
@@ -327,6 +339,7 @@ int brd_pool_resize(const char *devpath, unsigned int partno, uint64_t size)
 	struct fdisk_context *cxt;
 	struct fdisk_table *org;
 	struct fdisk_partition *pa;
+	char what[64];
 	int rc;
 
 	if ((rc = open_pool_rw(devpath, &cxt, &org)))
@@ -337,16 +350,9 @@ int brd_pool_resize(const char *devpath, unsigned int partno, uint64_t size)
 		goto out;
 	}
 	fdisk_partition_set_size(pa, size / fdisk_get_sector_size(cxt));
-	rc = fdisk_set_partition(cxt, partno - 1, pa);
-	if (rc) {
-		brd_err("%s: cannot resize partition %u: %s", devpath, partno,
-			strerror(rc < 0 ? -rc : EINVAL));
-		rc = rc < 0 ? rc : -EINVAL;
-		goto out;
-	}
-	rc = commit(cxt, org, devpath);
-	if (rc)
-		rollback(cxt, org, devpath);
+	snprintf(what, sizeof(what), "resize partition %u", partno);
+	rc = finish_change(cxt, org, devpath,
+			   fdisk_set_partition(cxt, partno - 1, pa), what);
 out:
 	fdisk_unref_partition(pa);
 	fdisk_unref_table(org);
@@ -358,15 +364,14 @@ int brd_pool_delete(const char *devpath, unsigned int partno)
 {
 	struct fdisk_context *cxt;
 	struct fdisk_table *org;
+	char what[64];
 	int rc;
 
 	if ((rc = open_pool_rw(devpath, &cxt, &org)))
 		return rc;
-	rc = fdisk_delete_partition(cxt, partno - 1);
-	if (rc)
-		rc = rc < 0 ? rc : -EINVAL;
-	else if ((rc = commit(cxt, org, devpath)))
-		rollback(cxt, org, devpath);
+	snprintf(what, sizeof(what), "delete partition %u", partno);
+	rc = finish_change(cxt, org, devpath,
+			   fdisk_delete_partition(cxt, partno - 1), what);
 	fdisk_unref_table(org);
 	close_cxt(cxt);
 	return rc;
