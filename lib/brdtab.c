@@ -889,6 +889,27 @@ out:
 	return rc;
 }
 
+/*
+ * A numeric user or group id: below (uid_t)-1, which means "none".  False
+ * when out of range, with the error added to @tab (*rc: adding it failed).
+ */
+static bool numeric_id(struct brdtab *tab, const struct brdtab_entry *e,
+		       const char *what, const char *s, uint32_t *id, int *rc)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v >= UINT32_MAX) {
+		*rc = add_err(tab, e->line, "%s id '%s' out of range "
+			      "(0-4294967294)", what, s);
+		return false;
+	}
+	*id = (uint32_t)v;
+	return true;
+}
+
 static int check_owner(struct brdtab *tab, struct brdtab_entry *e)
 {
 	char buf[16384];
@@ -902,7 +923,10 @@ static int check_owner(struct brdtab *tab, struct brdtab_entry *e)
 			if (e->owner_group)
 				e->gid = res->pw_gid;
 		} else if (all_digits(e->owner) && !e->owner_group) {
-			e->uid = (uid_t)strtoul(e->owner, NULL, 10);
+			uint32_t id;
+
+			if (numeric_id(tab, e, "user", e->owner, &id, &rc))
+				e->uid = (uid_t)id;
 		} else {
 			rc = add_err(tab, e->line, "unknown user '%s'", e->owner);
 		}
@@ -912,9 +936,12 @@ static int check_owner(struct brdtab *tab, struct brdtab_entry *e)
 
 		if (getgrnam_r(e->group, &gr, buf, sizeof(buf), &res) == 0 && res)
 			e->gid = res->gr_gid;
-		else if (all_digits(e->group))
-			e->gid = (gid_t)strtoul(e->group, NULL, 10);
-		else
+		else if (all_digits(e->group)) {
+			uint32_t id;
+
+			if (numeric_id(tab, e, "group", e->group, &id, &rc))
+				e->gid = (gid_t)id;
+		} else
 			rc = add_err(tab, e->line, "unknown group '%s'", e->group);
 	}
 	return rc;

@@ -457,8 +457,11 @@ static void test_system_errors(void **state)
 		      "ram3 4M nosuchfs9\n"
 		      "ram4 4M ext4 /nonexistent/u - no-such-user-xq\n"
 		      "ram5 4M ext4 /nonexistent/g - root:no-such-group-xq\n"
-		      "ram6 4M ext4 /nonexistent/l - 123:\n");
-	assert_int_equal(tab->nerr, 7);
+		      "ram6 4M ext4 /nonexistent/l - 123:\n"
+		      "ram7 4M ext4 /nonexistent/o - 4294967295\n"
+		      "ram8 4M ext4 /nonexistent/p - 0:99999999999999999999\n"
+		      "ram9 4M ext4 /nonexistent/q - 4294967294:4294967294\n");
+	assert_int_equal(tab->nerr, 9);
 	has_error(tab, 1, "is not a directory");
 	has_error(tab, 2, "cannot be created");
 	has_error(tab, 3, "unknown filesystem type 'nosuchfs8': no mkfs.nosuchfs8 in PATH");
@@ -467,6 +470,11 @@ static void test_system_errors(void **state)
 	has_error(tab, 6, "unknown group 'no-such-group-xq'");
 	if (getpwnam("123") == NULL)
 		has_error(tab, 7, "unknown user '123'");	/* "123:" needs a login group */
+	has_error(tab, 8, "user id '4294967295' out of range (0-4294967294)");
+	assert_int_equal(tab->ent[7].uid, (uid_t)-1);	/* left unset */
+	has_error(tab, 9, "group id '99999999999999999999' out of range (0-4294967294)");
+	assert_int_equal(tab->ent[9].uid, 4294967294u);
+	assert_int_equal(tab->ent[9].gid, 4294967294u);
 	brdtab_free(tab);
 }
 
