@@ -30,12 +30,14 @@ CMD_SRC    := $(sort $(wildcard cmd/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test-*.c))
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+PRELOAD_SRC := $(sort $(wildcard tests/preload/*.c))
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CMD_OBJ    := $(CMD_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:%.c=$(BUILD)/%)
 HELPER_BIN := $(HELPER_SRC:%.c=$(BUILD)/%)
 FUZZ_BIN   := $(FUZZ_SRC:%.c=$(BUILD)/%)
+PRELOAD_SO := $(PRELOAD_SRC:%.c=$(BUILD)/%.so)
 
 .PHONY: all tests check check-asan check-vm fuzz install uninstall clean deps vm-shell
 
@@ -63,6 +65,12 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libbrd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libbrd.a $(PKG_LIBS)
 
+# LD_PRELOAD shims that stage races for tests; never sanitized (the
+# sanitizer runtime must come first in the library list).
+$(BUILD)/tests/preload/%.so: tests/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 $(WARN) -fPIC -shared -o $@ $< -ldl
+
 # libFuzzer targets are always built with clang, ASan and UBSan, straight
 # from the library sources.
 $(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
@@ -71,7 +79,7 @@ $(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	  -o $@ $< $(LIB_SRC) $(PKG_LIBS)
 
-tests: all $(UNIT_BIN) $(HELPER_BIN)
+tests: all $(UNIT_BIN) $(HELPER_BIN) $(PRELOAD_SO)
 
 fuzz: $(FUZZ_BIN)
 
@@ -132,7 +140,7 @@ DEB_PACKAGES := gcc clang make pkg-config libblkid-dev libmount-dev \
   libclang-rt-14-dev bats bats-support bats-assert jq mdadm e2fsprogs \
   xfsprogs btrfs-progs fdisk util-linux kmod qemu-system-x86 busybox-static \
   cpio xz-utils zstd bash-completion zsh strace systemd groff-base time \
-  dmsetup
+  dmsetup man-db python3
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \

@@ -4,7 +4,8 @@
  * (sync and drop the device's page cache), then BLKDISCARD over the whole
  * device in page-aligned ranges, which frees brd pages on kernels >= 6.10.
  * The data is gone afterwards: refused on mounted, held or open devices and
- * on devices with a filesystem signature unless --force.
+ * on devices with a filesystem signature unless --force.  A pool's whole
+ * disk is never discarded as one: its pooled ramdisks are flushed instead.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,8 @@
 static int opt_all, opt_force, opt_cache_only;
 
 static const struct poptOption flush_options[] = {
-	{ "all", 'a', POPT_ARG_NONE, &opt_all, 0, "flush every ramdisk", NULL },
+	{ "all", 'a', POPT_ARG_NONE, &opt_all, 0,
+	  "flush every ramdisk (every pooled ramdisk of a pool)", NULL },
 	{ "force", '\0', POPT_ARG_NONE, &opt_force, 0,
 	  "flush even a mounted, open or formatted ramdisk", NULL },
 	{ "cache-only", '\0', POPT_ARG_NONE, &opt_cache_only, 0,
@@ -84,6 +86,49 @@ out:
 	return ret;
 }
 
+/*
+ * --all: every whole-disk ramdisk, and in place of a pool's whole disk its
+ * pooled ramdisks (with --cache-only the pool's disk itself, whose page
+ * cache is the one to drop).
+ */
+static int list_all(struct brd_disk **out, size_t *nout)
+{
+	struct brd_disk *disks, *parts, *all = NULL, *tmp;
+	size_t n, np, nall = 0;
+	int rc = brd_list(&disks, &n);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if (opt_cache_only || !rd_is_pool_disk(&disks[i])) {
+			parts = &disks[i];
+			np = 1;
+		} else if ((rc = brd_list_parts(disks[i].num, &parts, &np))) {
+			goto fail;
+		}
+		tmp = np ? realloc(all, (nall + np) * sizeof(*all)) : all;
+		if (!tmp) {
+			rc = -ENOMEM;
+		} else {
+			all = tmp;
+			memcpy(all + nall, parts, np * sizeof(*all));
+			nall += np;
+		}
+		if (parts != &disks[i])
+			free(parts);
+		if (rc)
+			goto fail;
+	}
+	free(disks);
+	*out = all;
+	*nout = nall;
+	return 0;
+fail:
+	free(all);
+	free(disks);
+	return rc;
+}
+
 static int do_flush(const struct brd_cmd *cmd, int argc, const char **argv)
 {
 	struct brd_disk *disks = NULL;
@@ -98,7 +143,7 @@ static int do_flush(const struct brd_cmd *cmd, int argc, const char **argv)
 	if (!G.dry_run && (lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
 		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
 	if (opt_all) {
-		if ((rc = brd_list(&disks, &n))) {
+		if ((rc = list_all(&disks, &n))) {
 			ret = cmd_err(rc, "/sys/block", "cannot list ramdisks");
 			goto out;
 		}

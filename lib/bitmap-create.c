@@ -117,6 +117,26 @@ static int write_all(int fd, const unsigned char *buf, size_t len,
 	return 0;
 }
 
+/*
+ * Move the finished temporary file to its name. Without force, never replace
+ * a file that appeared after the first check: RENAME_NOREPLACE, or where the
+ * filesystem lacks it, link() (which fails on an existing name) and unlink().
+ */
+static int install_file(const char *tmp, const char *target, bool force)
+{
+	if (force)
+		return rename(tmp, target) < 0 ? -errno : 0;
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, target, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+		return -errno;
+	if (link(tmp, target) < 0)
+		return -errno;
+	if (unlink(tmp) < 0)
+		brd_dbg("%s: cannot remove: %s", tmp, strerror(errno));
+	return 0;
+}
+
 int brd_bitmap_write_file(const char *path, const struct brd_bitmap_sb *sb,
 			  bool force, uint64_t *bytes, char *why,
 			  size_t whylen)
@@ -222,10 +242,9 @@ int brd_bitmap_write_file(const char *path, const struct brd_bitmap_sb *sb,
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp, target) < 0) {
-		rc = -errno;
+	rc = install_file(tmp, target, force);
+	if (rc)
 		goto out;
-	}
 	free(tmp);
 	tmp = NULL;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

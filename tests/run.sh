@@ -19,6 +19,9 @@ TOP=$PWD
 LAYERS=${LAYERS:-unit host asan fuzz vm}
 VM=${VM:-1}
 VM_KERNELS=${VM_KERNELS:-6.1 6.12}
+# one guest suite takes 5-8 min on 2 cores; a hung guest must not eat the
+# whole CI budget (90 min for everything): 20 min each at most
+export VM_TIMEOUT=${VM_TIMEOUT:-1200}
 FUZZ_RUNS=${FUZZ_RUNS:-20000}
 RESULTS=$TOP/build/test-results
 mkdir -p "$RESULTS"

@@ -7,7 +7,8 @@ TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 BRDCTL=${BRDCTL:-$TOP/build/brdctl}
 BITMAPCTL=$(dirname "$BRDCTL")/bitmapctl
 HELPERS=${HELPERS:-$(dirname "$BRDCTL")/tests/helpers}
-export BRDCTL BITMAPCTL HELPERS TOP
+PRELOAD=${PRELOAD:-$(dirname "$BRDCTL")/tests/preload}
+export BRDCTL BITMAPCTL HELPERS PRELOAD TOP
 
 # run_brdctl EXPECTED-RC ARGS...: run brdctl, show the command and its
 # output on failure, and check the exit status ('?' = caller checks).
@@ -54,6 +55,14 @@ release_loop() {
 	LOOPDEV= LOOPIMG=
 }
 
+# Host suites with a filesystem on a loop device: leave the test directory,
+# unmount $MNT if mounted, detach the loop device and remove its image.
+host_fs_teardown() {
+	cd /
+	if [ -n "${MNT:-}" ] && mountpoint -q "$MNT" 2>/dev/null; then umount "$MNT"; fi
+	release_loop
+}
+
 # Guest side (tests/vm): close fd 4 (tests open ramdisks on it), unmount
 # every ramdisk mount, deepest first, and unload brd; fails if brd stays.
 vm_unload_brd() {
@@ -64,6 +73,69 @@ vm_unload_brd() {
 	done
 	rmmod brd 2>/dev/null || true
 	[ ! -d /sys/module/brd ]
+}
+
+# wait_for SECONDS CMD...: poll CMD until it succeeds, for at most SECONDS of
+# wall-clock time (under TCG one poll can take a second, so count time, not
+# polls)
+wait_for() {
+	local end=$(( SECONDS + $1 ))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+
+# Guest side: MemFree in KiB with the page cache dropped first, so that
+# cache filled by reads (of ramdisks, of the 9p root) does not hide or fake
+# a change.
+memfree_kib() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	awk '/^MemFree:/ {print $2}' /proc/meminfo
+}
+
+# Guest side: wait up to 30 s until MemFree is more than $2 KiB above $1.
+# brd on 6.12 frees discarded pages after an RCU grace period, which a
+# loaded TCG guest can stretch to seconds. Prints the last reading.
+wait_memfree_rise() {
+	local before=$1 want=$2 now end=$(( SECONDS + 30 ))
+	while :; do
+		now=$(memfree_kib)
+		[ $((now - before)) -gt "$want" ] && break
+		[ "$SECONDS" -lt "$end" ] || break
+		sleep 0.2
+	done
+	echo "MemFree before $before KiB, after $now KiB (want > +$want KiB)"
+	[ $((now - before)) -gt "$want" ]
+}
+
+# run_as_nobody ARGS...: `run` brdctl ARGS as uid/gid 65534, from a copy in
+# a world-searchable directory (the checkout's path may not be searchable)
+run_as_nobody() {
+	local d
+	d=$(mktemp -d /tmp/brdctl-nobody.XXXXXX)
+	chmod 755 "$d"
+	install -m 755 "$BRDCTL" "$d/brdctl"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$d/brdctl" "$@"
+	rm -rf "$d"
+}
+
+# setup/teardown of the guest suites that start each test without brd
+vm_setup() {
+	require_vm
+	vm_unload_brd
+}
+
+# vm_teardown [PATH...]: also remove PATHs the suite made in the guest
+vm_teardown() {
+	[ "${IN_VM:-0}" = 1 ] || return 0
+	# a test that unmounted debugfs and failed must not blind later tests
+	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+	DM_DISABLE_UDEV=1 dmsetup remove brdtest >/dev/null 2>&1 || true
+	vm_unload_brd || return 1
+	[ $# -eq 0 ] || rm -rf -- "$@"
 }
 
 # brd frees pages on discard since Linux 6.10

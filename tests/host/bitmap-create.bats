@@ -10,11 +10,7 @@ setup() {
 	cd "$T"
 }
 
-teardown() {
-	cd /
-	if [ -n "${MNT:-}" ] && mountpoint -q "$MNT"; then umount "$MNT"; fi
-	release_loop
-}
+teardown() { host_fs_teardown; }
 
 # expected FILE SYNC-SECTORS CHUNK [VERSION [DELAY [WB [UUID-HEX]]]]:
 # build the file mdadm's CreateBitmap would write, independently (python).
@@ -99,6 +95,19 @@ EOF
 	[ -L link ]
 	expected exp2 1 4096
 	cmp bm exp2
+}
+
+@test "a file created by another program during create is never replaced" {
+	# the shim creates bm at brdctl's first fsync(): after the existence
+	# check, before the temporary file is moved to its name
+	[ -f "$PRELOAD/race-create.so" ] || fail "missing $PRELOAD/race-create.so (make tests)"
+	RACE_CREATE_PATH=$T/bm LD_PRELOAD=$PRELOAD/race-create.so \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		run_brdctl 4 bitmap create --sync-size 1G bm
+	assert_equal "$stderr" "brdctl: bm: bitmap file already exists (use --force to replace it): File exists"
+	assert_equal "$(cat bm)" "written by another program"
+	# the temporary file is gone
+	assert_equal "$(find . -name '.bm.*')" ""
 }
 
 @test "bad arguments: exit 2, nothing created or changed" {

@@ -14,9 +14,7 @@ setup() {
 }
 
 teardown() {
-	cd /
-	if [ -n "${MNT:-}" ] && mountpoint -q "$MNT"; then umount "$MNT"; fi
-	release_loop
+	host_fs_teardown
 	for l in ${EXTRA_LOOPS:-}; do losetup -d "$l" 2>/dev/null || true; done
 }
 
@@ -449,8 +447,10 @@ fs_golden() {
 	# set the first 8 chunks dirty directly on the device, like md's submit_bh
 	printf '\xff' | dd of="$LOOPDEV" bs=1 seek=$((phys + 256)) conv=notrunc status=none
 	blockdev --flushbufs "$LOOPDEV"
-	# a buffered read still sees the old byte
-	[ "$(od -An -tx1 -j256 -N1 "$MNT/bm" | tr -d ' ')" = 00 ]
+	# a buffered read still sees the old byte (unless memory pressure
+	# evicted the page meanwhile: then there is no stale cache to bypass)
+	[ "$(od -An -tx1 -j256 -N1 "$MNT/bm" | tr -d ' ')" = 00 ] ||
+		skip "the file's page cache was evicted before the check"
 	examine "$MNT/bm"
 	grep -qx '          Bitmap : 16384 bits (chunks), 8 dirty (0.0%)' b.out
 	golden "$MNT/bm"

@@ -22,10 +22,8 @@ setup() {
 }
 
 teardown() {
-	cd /
 	if [ -n "${FROZEN:-}" ]; then fsfreeze -u "$MNT" 2>/dev/null || true; fi
-	if mountpoint -q "$MNT" 2>/dev/null; then umount "$MNT"; fi
-	release_loop
+	host_fs_teardown
 }
 
 # stderr_has TEXT: brdctl's stderr (run_brdctl) contains TEXT
@@ -254,7 +252,8 @@ EOF
 	if [ "$(jq -r .blockmap.writable <<<"$output")" = true ]; then
 		skip "writeback already happened (no delayed allocation to see)"
 	fi
-	jq -e '.blockmap.reasons[] | select(.flag == "DELALLOC")' <<<"$output"
+	# delalloc, or unwritten if writeback has just begun: refused either way
+	jq -e '.blockmap.reasons[] | select(.flag == "DELALLOC" or .flag == "UNWRITTEN")' <<<"$output"
 	run_brdctl 0 -J bitmap map "$bm"
 	[ "$(jq -r .blockmap.writable <<<"$output")" = true ]
 	guarded 0 bitmap clear --chunk 0 "$bm"

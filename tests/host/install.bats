@@ -148,7 +148,8 @@ ExecStop=/usr/sbin/brdctl unapply"
 	sed -n '/^# 2\./,$ s/^#\(cache\|auto\)/\1/p' "$ex" |
 		sed -e 's/app:/root:/' -e 's/postgres:postgres/root:root/' >"$BATS_TEST_TMPDIR/set2"
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/set2")" = 2 ]
-	if command -v mkfs.xfs >/dev/null && grep -qw xfs /proc/filesystems; then
+	if command -v mkfs.xfs >/dev/null &&
+	   { grep -qw xfs /proc/filesystems || modprobe -n -q fs-xfs 2>/dev/null; }; then
 		run_brdctl 0 apply --check "$BATS_TEST_TMPDIR/set2"
 	fi
 	# both sets together: whole disks and pooled ramdisks do not mix

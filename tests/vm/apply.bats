@@ -6,20 +6,11 @@
 load ../test_helper
 
 setup() {
-	require_vm
-	cleanup_brd
+	vm_setup
 	TAB=$BATS_TEST_TMPDIR/brdtab
 }
 
-teardown() {
-	[ "${IN_VM:-0}" = 1 ] || return 0
-	cleanup_brd
-}
-
-cleanup_brd() {
-	vm_unload_brd || return 1
-	rm -rf /mnt/bt
-}
+teardown() { vm_teardown /mnt/bt; }
 
 # source device of the mount at $1 ("" if none)
 mounted_dev() { findmnt -n -o SOURCE --mountpoint "$1" || true; }

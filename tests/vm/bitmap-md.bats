@@ -43,15 +43,8 @@ golden() {
 	[ "$mrc" = 0 ] || fail "mdadm exit $mrc"
 }
 
-# wait_for SECONDS CMD...: poll CMD until it succeeds
-wait_for() {
-	local n=$(( $1 * 10 ))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		n=$((n - 1))
-		[ $n -gt 0 ] || return 1
-		sleep 0.1
-	done
+md_gone() {
+	! compgen -G '/sys/block/md*/md' >/dev/null
 }
 
 md_idle() {
@@ -67,7 +60,7 @@ create() {  # create METADATA BITMAP [mdadm options]
 		--metadata="$meta" --bitmap="$bm" "$@" /dev/ram0 /dev/ram1 \
 		3>&- || fail "mdadm --create $meta failed"
 	mdadm --wait "$MD" 3>&- || true
-	wait_for 60 md_idle || fail "resync did not finish"
+	wait_for 120 md_idle || fail "resync did not finish"
 }
 
 @test "internal bitmaps of 0.90, 1.0, 1.1, 1.2 members: golden, dirty after a degraded write" {
@@ -77,7 +70,7 @@ create() {  # create METADATA BITMAP [mdadm options]
 		# fail a member, write 1 MiB at the start: chunks 0-15 stay dirty
 		mdadm "$MD" --fail /dev/ram1 3>&- >/dev/null
 		dd if=/dev/urandom of="$MD" bs=1M count=1 oflag=direct status=none
-		wait_for 30 bash -c "'$BRDCTL' bitmap examine /dev/ram0 | grep -q ' 16 dirty'" ||
+		wait_for 60 bash -c "'$BRDCTL' bitmap examine /dev/ram0 | grep -q ' 16 dirty'" ||
 			{ "$BRDCTL" bitmap examine /dev/ram0; fail "$m: the kernel did not set 16 bits"; }
 		mdadm --stop "$MD" 3>&- >/dev/null
 		golden /dev/ram0
@@ -89,6 +82,8 @@ create() {  # create METADATA BITMAP [mdadm options]
 		"$BRDCTL" --json bitmap examine /dev/ram0 >"$T/j.json"
 		grep -q "\"metadata\": \"$m\"" "$T/j.json"
 		mdadm --zero-superblock /dev/ram0 /dev/ram1
+		# md deletes a stopped array's device asynchronously
+		wait_for 10 md_gone || true
 	done
 }
 
@@ -100,13 +95,13 @@ create() {  # create METADATA BITMAP [mdadm options]
 	create 1.2 "$T/mnt/bitmap" --bitmap-chunk=64K --delay=1 ||
 		skip "this kernel cannot use bitmap files"
 	# mdadm created it all dirty; the kernel clears the bits after the sync
-	wait_for 30 bash -c "'$BRDCTL' bitmap examine '$T/mnt/bitmap' | grep -q ' 0 dirty'" ||
+	wait_for 60 bash -c "'$BRDCTL' bitmap examine '$T/mnt/bitmap' | grep -q ' 0 dirty'" ||
 		{ "$BRDCTL" bitmap examine "$T/mnt/bitmap"; fail "bits not cleared"; }
 	mdadm "$MD" --fail /dev/ram1 3>&- >/dev/null
 	dd if=/dev/urandom of="$MD" bs=64K count=3 seek=10 oflag=direct status=none
 	# md writes the file behind the page cache with submit_bh; only an
 	# O_DIRECT reader sees it
-	wait_for 30 bash -c "'$BRDCTL' bitmap examine '$T/mnt/bitmap' | grep -q ' 3 dirty'" ||
+	wait_for 60 bash -c "'$BRDCTL' bitmap examine '$T/mnt/bitmap' | grep -q ' 3 dirty'" ||
 		{ "$BRDCTL" bitmap examine "$T/mnt/bitmap"; fail "kernel-written dirty bits not seen"; }
 	"$BRDCTL" bitmap examine --dirty "$T/mnt/bitmap" >"$T/d.out"
 	grep -qx '           Dirty : chunks 10-12, sectors 1280-1663, bytes 655360-851967' "$T/d.out" ||
@@ -125,12 +120,13 @@ create() {  # create METADATA BITMAP [mdadm options]
 	local size
 	# the array's size in sectors is what the kernel wants as sync_size
 	size=$(( $(cat "/sys/block/$(basename "$(readlink -f "$MD")")/md/component_size") * 1024 ))
-	"$BRDCTL" bitmap create --sync-size "$size" --chunk 64K "$T/mnt/bm"
+	# --delay 1: the kernel clears bits a few daemon periods after the resync
+	"$BRDCTL" bitmap create --sync-size "$size" --chunk 64K --delay 1 "$T/mnt/bm"
 	mdadm --grow "$MD" --bitmap="$T/mnt/bm" --force 3>&- ||
 		fail "mdadm --grow --bitmap=file refused the file"
 	mdadm --detail "$MD" | grep -q "Intent Bitmap : $T/mnt/bm"
 	# the kernel stamps the array uuid and clears the bits after a resync
-	wait_for 30 bash -c "'$BRDCTL' bitmap examine '$T/mnt/bm' | grep -q ' 0 dirty'" ||
+	wait_for 90 bash -c "'$BRDCTL' bitmap examine '$T/mnt/bm' | grep -q ' 0 dirty'" ||
 		{ "$BRDCTL" bitmap examine "$T/mnt/bm"; fail "kernel did not clear the bits"; }
 	mdadm --grow "$MD" --bitmap=none 3>&- || true
 	mdadm --stop "$MD" 3>&- >/dev/null

@@ -4,20 +4,8 @@
 
 load ../test_helper
 
-setup() {
-	require_vm
-	cleanup_brd
-}
-
-teardown() {
-	[ "${IN_VM:-0}" = 1 ] || return 0
-	cleanup_brd
-}
-
-cleanup_brd() {
-	vm_unload_brd
-}
-
+setup() { vm_setup; }
+teardown() { vm_teardown; }
 
 pages() { cat /sys/kernel/debug/ramdisk_pages/ram0; }
 sum() { head -c "$2" "$1" | md5sum; }
@@ -178,7 +166,8 @@ big pooled /dev/ram0p3 67108864"
 	run_brdctl 1 create --size 100G huge
 	[[ $stderr == *"pooled ramdisks would total"*"use --force"* ]]
 	[ ! -e /sys/block/ram0/ram0p2 ]
-	run_brdctl 1 resize x --size 1900M
+	# MemTotal is always above MemAvailable, whatever the guest's RAM
+	run_brdctl 1 resize x --size "$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024 ))M"
 	[[ $stderr == *"would total"* ]]
 	assert_equal "$(cat /sys/block/ram0/ram0p1/size)" 32768
 	run_brdctl 0 create --size 1G --force huge
@@ -196,6 +185,34 @@ big pooled /dev/ram0p3 67108864"
 	assert_output --regexp '^/dev/ram0p1: freed 8M \(2048 pages\)'
 	assert_equal "$(pages)" $((before - 2048))
 	assert_equal "$(sum /dev/ram0p2 4M)" "$sg"
+}
+
+@test "flush --all flushes each pooled ramdisk, never the pool's disk; a refusal spares the rest" {
+	kernel_discards || skip "no discard in brd on $(uname -r)"
+	run_brdctl 0 create --size 16M f g h
+	dd if=/dev/urandom of=/dev/ram0p1 bs=1M count=8 oflag=direct status=none
+	dd if=/dev/urandom of=/dev/ram0p2 bs=1M count=4 oflag=direct status=none
+	# no lazy init: the mounted filesystem stays quiet during the test
+	mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 /dev/ram0p3
+	mkdir -p "$BATS_TEST_TMPDIR/m"
+	mount /dev/ram0p3 "$BATS_TEST_TMPDIR/m"
+	echo kept >"$BATS_TEST_TMPDIR/m/file"
+	sync
+	local before; before=$(pages)
+	run_brdctl 4 flush --all
+	assert_line --regexp '^/dev/ram0p1: freed 8M \(2048 pages\)'
+	assert_line --regexp '^/dev/ram0p2: freed 4M \(1024 pages\)'
+	[[ $stderr == *"/dev/ram0p3: refusing to flush: mounted on $BATS_TEST_TMPDIR/m"* ]]
+	[[ $stderr != *"/dev/ram0:"* ]]
+	# at least the 3072 pages of f and g are gone (ext4 on h may add some)
+	[ "$(pages)" -le $((before - 3072)) ]
+	echo 3 >/proc/sys/vm/drop_caches
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/m/file")" kept
+	# the GPT survived: the pool still has its three ramdisks
+	run_brdctl 0 list -n -o NAME
+	assert_output --partial "f"
+	assert_equal "$(sfdisk -l /dev/ram0 | grep -c '^/dev/ram0p')" 3
+	umount "$BATS_TEST_TMPDIR/m"
 }
 
 @test "--dry-run of pooled create, resize and remove changes nothing" {

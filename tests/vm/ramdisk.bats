@@ -4,20 +4,8 @@
 
 load ../test_helper
 
-setup() {
-	require_vm
-	cleanup_brd
-}
-
-teardown() {
-	[ "${IN_VM:-0}" = 1 ] || return 0
-	cleanup_brd
-}
-
-cleanup_brd() {
-	vm_unload_brd
-}
-
+setup() { vm_setup; }
+teardown() { vm_teardown; }
 
 pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 
@@ -181,9 +169,10 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 	assert_equal "$(jq -r '.ramdisks[0].uuid' <<<"$output")" "$(blkid -p -o value -s UUID /dev/ram0)"
 	assert_equal "$(jq -c '.ramdisks[0].mountpoints' <<<"$output")" '["/tmp/mnt"]'
 	dmsetup create brdtest --table "0 8192 linear /dev/ram1 0"
+	local dm; dm=dm-$(dmsetup info -c --noheadings -o minor brdtest | tr -d ' ')
 	run_brdctl 0 list -o NAME,HOLDERS --raw --noheadings ram1
 	dmsetup remove brdtest
-	assert_output "ram1 dm-0"
+	assert_output "ram1 $dm"
 }
 
 @test "ALLOC is unknown, never 0, when debugfs cannot be read" {
@@ -194,7 +183,7 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 	assert_output "ram0 0"
 	run ! grep -q " /sys/kernel/debug " /proc/mounts
 	# an unprivileged user cannot: unknown
-	run setpriv --reuid=65534 --regid=65534 --clear-groups "$BRDCTL" list -o NAME,ALLOC --raw --noheadings
+	run_as_nobody list -o NAME,ALLOC --raw --noheadings
 	mount -t debugfs debugfs /sys/kernel/debug
 	assert_success
 	assert_output "ram0 unknown"
@@ -231,20 +220,11 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 	local sum; sum=$(head -c 32M /dev/ram0 | md5sum)
 	assert_equal "$(pages ram0)" 8192
 	if kernel_discards; then
-		local free_before; free_before=$(awk '/MemFree/{print $2}' /proc/meminfo)
+		local free_before; free_before=$(memfree_kib)
 		run_brdctl 0 flush ram0
 		assert_output "/dev/ram0: freed 32M (8192 pages), 0 pages still allocated"
 		assert_equal "$(pages ram0)" 0
-		# freed pages may reach MemFree after an RCU grace period
-		local i free_after
-		# (gradually: 6.12 frees discarded pages after an RCU grace period)
-		for i in $(seq 50); do
-			free_after=$(awk '/MemFree/{print $2}' /proc/meminfo)
-			[ $((free_after - free_before)) -gt $((16 * 1024)) ] && break
-			sleep 0.1
-		done
-		echo "MemFree before $free_before KiB, after $free_after KiB"
-		[ $((free_after - free_before)) -gt $((16 * 1024)) ]
+		wait_memfree_rise "$free_before" $((24 * 1024))
 		assert_equal "$(head -c 1M /dev/ram0 | tr -d '\0' | wc -c)" 0
 	else
 		run_brdctl 5 flush ram0
@@ -307,7 +287,7 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 }
 
 @test "an unprivileged user gets a clear permission error (exit 6)" {
-	run setpriv --reuid=65534 --regid=65534 --clear-groups "$BRDCTL" create --size 8M
+	run_as_nobody create --size 8M
 	assert_equal "$status" 6
 	assert_output --partial "Permission denied"
 	[ ! -d /sys/module/brd ]

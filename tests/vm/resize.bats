@@ -4,20 +4,8 @@
 
 load ../test_helper
 
-setup() {
-	require_vm
-	cleanup_brd
-}
-
-teardown() {
-	[ "${IN_VM:-0}" = 1 ] || return 0
-	cleanup_brd
-}
-
-cleanup_brd() {
-	vm_unload_brd || return 1
-	rm -rf /tmp/bk
-}
+setup() { vm_setup; }
+teardown() { vm_teardown /tmp/bk; }
 
 sum() { head -c "$2" "$1" | md5sum; }
 
