@@ -278,11 +278,25 @@ int brd_parse_name(const char *name, unsigned int *num)
 	return 0;
 }
 
+/* The entries of a sysfs directory such as holders/ (0 if it cannot be
+ * opened); closes @dir. */
+static unsigned int count_entries(DIR *dir)
+{
+	struct dirent *de;
+	unsigned int n = 0;
+
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
 int brd_get(unsigned int num, struct brd_disk *d)
 {
 	uint64_t sectors, ro = 0;
-	DIR *dir;
-	struct dirent *de;
 	int rc;
 
 	memset(d, 0, sizeof(*d));
@@ -302,13 +316,8 @@ int brd_get(unsigned int num, struct brd_disk *d)
 	if (brd_path_read_u64(&d->discard_max,
 			      "/sys/block/%s/queue/discard_max_bytes", d->name))
 		d->discard_max = 0;
-	dir = brd_path_opendir("/sys/block/%s/holders", d->name);
-	if (dir) {
-		while ((de = readdir(dir)))
-			if (de->d_name[0] != '.')
-				d->nholders++;
-		closedir(dir);
-	}
+	d->nholders = count_entries(brd_path_opendir("/sys/block/%s/holders",
+						     d->name));
 	return 0;
 }
 
@@ -326,8 +335,6 @@ static int get_part(const struct brd_disk *disk, const char *part, struct brd_di
 {
 	uint64_t v = 0;
 	char *uevent = NULL, *p;
-	struct dirent *de;
-	DIR *dir;
 	int rc;
 
 	memset(d, 0, sizeof(*d));
@@ -357,13 +364,8 @@ static int get_part(const struct brd_disk *disk, const char *part, struct brd_di
 		}
 		free(uevent);
 	}
-	dir = brd_path_opendir("/sys/block/%s/%s/holders", disk->name, part);
-	if (dir) {
-		while ((de = readdir(dir)))
-			if (de->d_name[0] != '.')
-				d->nholders++;
-		closedir(dir);
-	}
+	d->nholders = count_entries(brd_path_opendir("/sys/block/%s/%s/holders",
+						     disk->name, part));
 	return 0;
 }
 

@@ -55,6 +55,19 @@ release_loop() {
 	LOOPDEV= LOOPIMG=
 }
 
+# mkfs_loop FSTYPE [MOUNTOPTS]: a loop device with an ext4 or xfs filesystem
+# mounted on $MNT ($T/mnt); skips when the kernel cannot mount it.
+mkfs_loop() {
+	require_loop 320M
+	case $1 in
+	ext4) require_cmd mkfs.ext4; mkfs.ext4 -q -F "$LOOPDEV" ;;
+	xfs) require_cmd mkfs.xfs; mkfs.xfs -q -f "$LOOPDEV" ;;
+	esac
+	MNT=$T/mnt
+	mkdir -p "$MNT"
+	mount ${2:+-o "$2"} "$LOOPDEV" "$MNT" || skip "cannot mount $1"
+}
+
 # Host suites with a filesystem on a loop device: leave the test directory,
 # unmount $MNT if mounted, detach the loop device and remove its image.
 host_fs_teardown() {

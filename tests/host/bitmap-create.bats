@@ -167,16 +167,6 @@ check_extents() {
 	[ $((blocks * 512)) -ge "$size" ] || fail "$f has holes"
 }
 
-mkfs_loop() {
-	require_loop 320M
-	case $1 in
-	ext4) require_cmd mkfs.ext4; mkfs.ext4 -q -F "$LOOPDEV" ;;
-	xfs) require_cmd mkfs.xfs; mkfs.xfs -q -f "$LOOPDEV" ;;
-	esac
-	MNT=$T/mnt
-	mkdir -p "$MNT"
-	mount "$LOOPDEV" "$MNT" || skip "cannot mount $1"
-}
 
 @test "ext4: data written and allocated, no holes or unwritten extents" {
 	mkfs_loop ext4

@@ -381,17 +381,6 @@ mkmember() {  # mkmember META BITMAP-OFFSET [mkbitmap options]
 
 # ------------------------------------------------ filesystems, O_DIRECT
 
-# mkfs_loop FSTYPE: a loop device with FSTYPE mounted on $MNT
-mkfs_loop() {
-	require_loop 320M
-	case $1 in
-	ext4) require_cmd mkfs.ext4; mkfs.ext4 -q -F "$LOOPDEV" ;;
-	xfs) require_cmd mkfs.xfs; mkfs.xfs -q -f "$LOOPDEV" ;;
-	esac
-	MNT=$T/mnt
-	mkdir -p "$MNT"
-	mount ${2:+-o "$2"} "$LOOPDEV" "$MNT" || skip "cannot mount $1"
-}
 
 fs_golden() {
 	"$MK" --sync-size 8388608 --chunksize 4096 --pattern random:11 "$MNT/bm"
