@@ -130,11 +130,13 @@ EOF
 	done
 	run_brdctl 2 bitmap create --sync-size 1G
 	run_brdctl 2 bitmap create --sync-size 1G a b
-	[ ! -e a ] && [ ! -e b ]
+	[ ! -e a ]
+	[ ! -e b ]
 }
 
 @test "non-regular targets and missing directories are refused" {
-	mkdir w && cd w
+	mkdir w
+	cd w
 	mkdir dir
 	run_brdctl 1 bitmap create --sync-size 1G --force dir
 	assert_equal "$stderr" "brdctl: dir: cannot create bitmap file: exists and is not a regular file: Invalid argument"

@@ -134,7 +134,8 @@ unload brd"
 	[[ $stderr == *"$TAB:6: too many fields (8)"* ]]
 	[[ $stderr == *"$TAB:7: mount point /mnt/bt/a is already used on line 2"* ]]
 	[[ $stderr == *"nothing changed"* ]]
-	[ ! -d /sys/module/brd ] && [ ! -e /mnt/bt ]
+	[ ! -d /sys/module/brd ]
+	[ ! -e /mnt/bt ]
 	run_brdctl 2 apply --check "$TAB"
 	[[ $stderr == *"$TAB:5: invalid size '1X'"* ]]
 	run_brdctl 2 unapply "$TAB"
@@ -160,7 +161,8 @@ unload brd"
 	[[ $output == *"mkfs.ext4 -m 0 "* ]]
 	[[ $output == *"chown 65534:65534 /mnt/bt/a"* && $output == *"chmod 0750 /mnt/bt/a"* ]]
 	[[ $output == *"chmod 1777 /mnt/bt/b"* ]]
-	[ ! -d /sys/module/brd ] && [ ! -e /mnt/bt ]
+	[ ! -d /sys/module/brd ]
+	[ ! -e /mnt/bt ]
 }
 
 @test "unapply refuses a mount in use (exit 4, names it) and keeps its ramdisk" {
@@ -171,7 +173,8 @@ unload brd"
 	run_brdctl 4 unapply "$TAB"
 	[[ $stderr == *"$TAB:4: cannot unmount /mnt/bt/b: in use"* ]]
 	assert_equal "$(mounted_dev /mnt/bt/a)" ""	# the other one went
-	[ -n "$(mounted_dev /mnt/bt/b)" ] && [ -d /sys/module/brd ]
+	[ -n "$(mounted_dev /mnt/bt/b)" ]
+	[ -d /sys/module/brd ]
 	assert_equal "$(cat /mnt/bt/b/f)" data
 	exec 4<&-
 	run_brdctl 0 unapply "$TAB"

@@ -41,7 +41,9 @@ big pooled /dev/ram0p3 67108864"
 
 @test "grow a pooled ramdisk while its ext4 is mounted, growing the filesystem online" {
 	run_brdctl 0 create --size 32M a b
-	mkfs.ext4 -q -F /dev/ram0p1 && mkdir -p /tmp/a && mount /dev/ram0p1 /tmp/a
+	mkfs.ext4 -q -F /dev/ram0p1
+	mkdir -p /tmp/a
+	mount /dev/ram0p1 /tmp/a
 	dd if=/dev/urandom of=/tmp/a/file bs=1M count=8 status=none
 	local s; s=$(md5sum < /tmp/a/file)
 	dd if=/dev/urandom of=/dev/ram0p2 bs=1M count=4 oflag=direct status=none
@@ -64,7 +66,8 @@ big pooled /dev/ram0p3 67108864"
 	run_brdctl 4 resize fs --size 16M
 	[[ $stderr == *"fs: refusing to shrink over a ext4 signature"* ]]
 	assert_equal "$(cat /sys/block/ram0/ram0p1/size)" 131072
-	mkdir -p /tmp/fs && mount /dev/ram0p1 /tmp/fs
+	mkdir -p /tmp/fs
+	mount /dev/ram0p1 /tmp/fs
 	run_brdctl 4 resize fs --size 16M --force
 	[[ $stderr == *"cannot shrink: mounted on /tmp/fs"* ]]
 	umount /tmp/fs
@@ -113,14 +116,17 @@ big pooled /dev/ram0p3 67108864"
 
 @test "remove refuses a mounted or open pooled ramdisk, naming it, and changes nothing" {
 	run_brdctl 0 create --size 16M m o
-	mkfs.ext4 -q -F /dev/ram0p1 && mkdir -p /tmp/m && mount /dev/ram0p1 /tmp/m
+	mkfs.ext4 -q -F /dev/ram0p1
+	mkdir -p /tmp/m
+	mount /dev/ram0p1 /tmp/m
 	run_brdctl 4 remove m
 	[[ $stderr == *"m: in use: mounted on /tmp/m"* ]]
 	exec 4</dev/ram0p2
 	run_brdctl 4 remove o
 	exec 4<&-
 	[[ $stderr == *"o: in use: open by"* ]]
-	[ -e /sys/block/ram0/ram0p1 ] && [ -e /sys/block/ram0/ram0p2 ]
+	[ -e /sys/block/ram0/ram0p1 ]
+	[ -e /sys/block/ram0/ram0p2 ]
 	run_brdctl 4 remove --all
 	[[ $stderr == *"/dev/ram0p1: in use: mounted on /tmp/m"* ]]
 	[ -d /sys/module/brd ]

@@ -17,7 +17,9 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 	assert_equal "$(cat /sys/module/brd/parameters/rd_size)" 8192
 	assert_equal "$(cat /sys/block/ram0/size)" 16384
 	assert_equal "$(cat /sys/block/ram1/size)" 16384
-	[ -b /dev/ram0 ] && [ -b /dev/ram1 ] && ! [ -e /sys/block/ram2 ]
+	[ -b /dev/ram0 ]
+	[ -b /dev/ram1 ]
+	[ ! -e /sys/block/ram2 ]
 }
 
 @test "mkfs works right after create (node exists and udev let go)" {
@@ -62,7 +64,8 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 	assert_equal "$output" /dev/ram2
 	assert_equal "$(cat /sys/module/brd/parameters/rd_size)" 16384
 	assert_equal "$(cat /sys/block/ram0/size)" 32768
-	[ -e /sys/block/ram1 ] && [ -e /sys/block/ram2 ]
+	[ -e /sys/block/ram1 ]
+	[ -e /sys/block/ram2 ]
 }
 
 @test "create --size S refuses when a ramdisk holds data, naming size, disk and resize" {
@@ -78,7 +81,9 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 
 @test "create --size S refuses when a ramdisk is mounted, naming the mount point" {
 	run_brdctl 0 create --size 16M
-	mkfs.ext4 -q -F /dev/ram0 && mkdir -p /tmp/mnt && mount /dev/ram0 /tmp/mnt
+	mkfs.ext4 -q -F /dev/ram0
+	mkdir -p /tmp/mnt
+	mount /dev/ram0 /tmp/mnt
 	run_brdctl 4 create --size 32M
 	[[ $stderr == *"ram0: mounted on /tmp/mnt"* ]]
 	mountpoint -q /tmp/mnt
@@ -162,7 +167,8 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 @test "list shows FSTYPE, LABEL, UUID, MOUNTPOINTS and HOLDERS" {
 	run_brdctl 0 create --size 16M --count 2
 	mkfs.ext4 -q -F -L scratch /dev/ram0
-	mkdir -p /tmp/mnt && mount /dev/ram0 /tmp/mnt
+	mkdir -p /tmp/mnt
+	mount /dev/ram0 /tmp/mnt
 	run_brdctl 0 list -o NAME,FSTYPE,LABEL,MOUNTPOINTS --raw --noheadings ram0
 	assert_output "ram0 ext4 scratch /tmp/mnt"
 	run_brdctl 0 list --json -o NAME,UUID,MOUNTPOINTS ram0
@@ -245,7 +251,9 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 @test "flush refuses mounted, open and formatted ramdisks, and changes nothing" {
 	kernel_discards || skip "flush cannot free RAM on $(uname -r) (tested in the previous test)"
 	run_brdctl 0 create --size 16M --count 3
-	mkfs.ext4 -q -F /dev/ram0 && mkdir -p /tmp/mnt && mount /dev/ram0 /tmp/mnt
+	mkfs.ext4 -q -F /dev/ram0
+	mkdir -p /tmp/mnt
+	mount /dev/ram0 /tmp/mnt
 	local p0; p0=$(pages ram0)
 	run_brdctl 4 flush ram0
 	[[ $stderr == *"/dev/ram0: refusing to flush: mounted on /tmp/mnt"* ]]
@@ -275,7 +283,9 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 
 @test "remove --all unloads brd, refuses while a ramdisk is in use, and is idempotent" {
 	run_brdctl 0 create --size 16M --count 2
-	mkfs.ext4 -q -F /dev/ram1 && mkdir -p /tmp/mnt && mount /dev/ram1 /tmp/mnt
+	mkfs.ext4 -q -F /dev/ram1
+	mkdir -p /tmp/mnt
+	mount /dev/ram1 /tmp/mnt
 	run_brdctl 4 remove --all
 	[[ $stderr == *"/dev/ram1: in use: mounted on /tmp/mnt"* ]]
 	[ -d /sys/module/brd ]

@@ -51,7 +51,9 @@ sum() { head -c "$2" "$1" | md5sum; }
 
 @test "resize refuses when any ramdisk is in use, naming it, and changes nothing" {
 	run_brdctl 0 create --size 16M --count 2
-	mkfs.ext4 -q -F /dev/ram1 && mkdir -p /tmp/r && mount /dev/ram1 /tmp/r
+	mkfs.ext4 -q -F /dev/ram1
+	mkdir -p /tmp/r
+	mount /dev/ram1 /tmp/r
 	run_brdctl 4 resize ram0 --size 32M
 	[[ $stderr == *"/dev/ram1: in use: mounted on /tmp/r"* ]]
 	assert_equal "$(cat /sys/module/brd/parameters/rd_size)" 16384
