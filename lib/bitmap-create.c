@@ -12,91 +12,78 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <linux/fiemap.h>
 #include <linux/fs.h>
 
 #include "bitmap.h"
+#include "blockmap.h"
 #include "log.h"
 
 #define WRITE_BUFSZ	(1u << 20)
-#define NEXTENTS	32
 
-/* Extent flags the kernel's bmap()-based bitmap I/O can live with. */
-#define OK_FLAGS	(FIEMAP_EXTENT_LAST | FIEMAP_EXTENT_MERGED)
+/* the written file must be plain written extents from byte 0 to `size` */
+struct extent_check {
+	uint64_t size;		/* bytes to check (later extents: preallocation) */
+	uint64_t next;		/* first byte not yet seen mapped */
+	bool last;		/* the kernel reported the last extent */
+	char *why;
+	size_t whylen;
+};
+
+static int check_extent(const struct brd_extent *e, void *arg)
+{
+	struct extent_check *c = arg;
+
+	if (e->logical >= c->size)
+		return 1;	/* past the end: done */
+	if (e->logical > c->next) {
+		snprintf(c->why, c->whylen, "hole at byte %llu after writing",
+			 (unsigned long long)c->next);
+		return -EIO;
+	}
+	if (brd_extent_bad_flags(e->flags)) {
+		snprintf(c->why, c->whylen, "extent at byte %llu has flags 0x%x "
+			 "(unwritten, delayed, inline or shared) after fsync",
+			 (unsigned long long)e->logical, e->flags);
+		return -EIO;
+	}
+	c->next = e->logical + e->length;
+	c->last = e->flags & FIEMAP_EXTENT_LAST;
+	return 0;
+}
 
 static int check_extents(int fd, const char *name, uint64_t size, char *why,
 			 size_t whylen)
 {
-	size_t sz = sizeof(struct fiemap) + NEXTENTS * sizeof(struct fiemap_extent);
-	struct fiemap *fm = calloc(1, sz);
-	uint64_t next = 0;
-	int rc = 0;
+	struct extent_check c = { .size = size, .why = why, .whylen = whylen };
+	int rc = brd_fiemap_walk(fd, 0, size, true, check_extent, &c);
 
-	if (!fm)
-		return -ENOMEM;
-	while (next < size) {
-		uint32_t i;
+	if (rc == 1)
+		rc = 0;
 
-		memset(fm, 0, sz);
-		fm->fm_start = next;
-		fm->fm_length = size - next;
-		fm->fm_flags = FIEMAP_FLAG_SYNC;
-		fm->fm_extent_count = NEXTENTS;
-		if (ioctl(fd, FS_IOC_FIEMAP, fm) < 0) {
-			int err = errno;
-
-			if (err == EOPNOTSUPP || err == ENOTTY) {
-				brd_dbg("%s: the filesystem has no FIEMAP; extents "
-					"not checked (md cannot use such a file: "
-					"it needs bmap)", name);
-				rc = 0;
-				goto out;
-			}
-			snprintf(why, whylen, "FIEMAP failed: %s", strerror(err));
-			rc = -err;
-			goto out;
-		}
-		if (fm->fm_mapped_extents == 0) {
-			snprintf(why, whylen, "hole at byte %llu after writing",
-				 (unsigned long long)next);
-			rc = -EIO;
-			goto out;
-		}
-		for (i = 0; i < fm->fm_mapped_extents; i++) {
-			const struct fiemap_extent *e = &fm->fm_extents[i];
-
-			if (e->fe_logical > next) {
-				snprintf(why, whylen, "hole at byte %llu after "
-					 "writing", (unsigned long long)next);
-				rc = -EIO;
-				goto out;
-			}
-			if (e->fe_flags & ~OK_FLAGS) {
-				snprintf(why, whylen, "extent at byte %llu has "
-					 "flags 0x%x (unwritten, delayed, "
-					 "inline or shared) after fsync",
-					 (unsigned long long)e->fe_logical,
-					 e->fe_flags);
-				rc = -EIO;
-				goto out;
-			}
-			next = e->fe_logical + e->fe_length;
-			if (e->fe_flags & FIEMAP_EXTENT_LAST)
-				break;
-		}
-		if (i < fm->fm_mapped_extents && next < size) {
+	if (rc == -EOPNOTSUPP || rc == -ENOTTY) {
+		brd_dbg("%s: the filesystem has no FIEMAP; extents not checked "
+			"(md cannot use such a file: it needs bmap)", name);
+		return 0;
+	}
+	if (rc == -EIO && why[0])
+		return rc;
+	if (rc) {
+		snprintf(why, whylen, "FIEMAP failed: %s", strerror(-rc));
+		return rc;
+	}
+	if (c.next < size) {
+		if (c.last)
 			snprintf(why, whylen, "extents end at byte %llu of %llu",
-				 (unsigned long long)next,
+				 (unsigned long long)c.next,
 				 (unsigned long long)size);
-			rc = -EIO;
-			goto out;
-		}
+		else
+			snprintf(why, whylen, "hole at byte %llu after writing",
+				 (unsigned long long)c.next);
+		return -EIO;
 	}
 	brd_dbg("%s: %llu bytes in plain written extents", name,
 		(unsigned long long)size);
-out:
-	free(fm);
-	return rc;
+	return 0;
 }
 
 static int write_all(int fd, const unsigned char *buf, size_t len,

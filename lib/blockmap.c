@@ -36,33 +36,33 @@ static const struct {
 	uint32_t bit;
 	const char *name;
 } flag_names[] = {
-	{ 0x00000001, "LAST" },
-	{ 0x00000002, "UNKNOWN" },
-	{ 0x00000004, "DELALLOC" },
-	{ 0x00000008, "ENCODED" },
-	{ 0x00000080, "DATA_ENCRYPTED" },
-	{ 0x00000100, "NOT_ALIGNED" },
-	{ 0x00000200, "DATA_INLINE" },
-	{ 0x00000400, "DATA_TAIL" },
-	{ 0x00000800, "UNWRITTEN" },
-	{ 0x00001000, "MERGED" },
-	{ 0x00002000, "SHARED" },
+	{ FIEMAP_EXTENT_LAST, "LAST" },
+	{ FIEMAP_EXTENT_UNKNOWN, "UNKNOWN" },
+	{ FIEMAP_EXTENT_DELALLOC, "DELALLOC" },
+	{ FIEMAP_EXTENT_ENCODED, "ENCODED" },
+	{ FIEMAP_EXTENT_DATA_ENCRYPTED, "DATA_ENCRYPTED" },
+	{ FIEMAP_EXTENT_NOT_ALIGNED, "NOT_ALIGNED" },
+	{ FIEMAP_EXTENT_DATA_INLINE, "DATA_INLINE" },
+	{ FIEMAP_EXTENT_DATA_TAIL, "DATA_TAIL" },
+	{ FIEMAP_EXTENT_UNWRITTEN, "UNWRITTEN" },
+	{ FIEMAP_EXTENT_MERGED, "MERGED" },
+	{ FIEMAP_EXTENT_SHARED, "SHARED" },
 };
 
 /* what each bad flag means for us */
 static const char *flag_why(uint32_t bit)
 {
 	switch (bit) {
-	case 0x2: return "location unknown";
-	case 0x4: return "delayed allocation, no blocks yet";
-	case 0x8: return "data is encoded (compressed or encrypted)";
-	case 0x80: return "data is encrypted";
-	case 0x100: return "not block aligned";
-	case 0x200: return "data is inline in metadata";
-	case 0x400: return "tail is packed with other files";
-	case 0x800: return "unwritten (preallocated) blocks read as zeros "
+	case FIEMAP_EXTENT_UNKNOWN: return "location unknown";
+	case FIEMAP_EXTENT_DELALLOC: return "delayed allocation, no blocks yet";
+	case FIEMAP_EXTENT_ENCODED: return "data is encoded (compressed or encrypted)";
+	case FIEMAP_EXTENT_DATA_ENCRYPTED: return "data is encrypted";
+	case FIEMAP_EXTENT_NOT_ALIGNED: return "not block aligned";
+	case FIEMAP_EXTENT_DATA_INLINE: return "data is inline in metadata";
+	case FIEMAP_EXTENT_DATA_TAIL: return "tail is packed with other files";
+	case FIEMAP_EXTENT_UNWRITTEN: return "unwritten (preallocated) blocks read as zeros "
 			   "whatever is written to them";
-	case 0x2000: return "blocks are shared with another file "
+	case FIEMAP_EXTENT_SHARED: return "blocks are shared with another file "
 			    "(writing would change it too)";
 	default: return "unknown flag";
 	}
@@ -546,17 +546,19 @@ static int add_extent(struct brd_blockmap *m, const struct brd_extent *e)
 
 #define FIEMAP_BATCH 128
 
-static int map_fiemap(struct brd_blockmap *m, int fd, bool sync)
+int brd_fiemap_walk(int fd, uint64_t start, uint64_t end, bool sync,
+		    brd_fiemap_fn fn, void *arg)
 {
 	size_t sz = sizeof(struct fiemap) +
 		    FIEMAP_BATCH * sizeof(struct fiemap_extent);
 	struct fiemap *fm = calloc(1, sz);
-	uint64_t start = 0, need = needed_bytes(m);
 	int rc = 0;
 
 	if (!fm)
 		return -ENOMEM;
-	while (start < need) {
+	while (start < end) {
+		const struct fiemap_extent *last;
+
 		memset(fm, 0, sz);
 		fm->fm_start = start;
 		fm->fm_length = FIEMAP_MAX_OFFSET - start;
@@ -577,11 +579,10 @@ static int map_fiemap(struct brd_blockmap *m, int fd, bool sync)
 				.flags = fe->fe_flags,
 			};
 
-			if ((rc = add_extent(m, &e)))
+			if ((rc = fn(&e, arg)))
 				goto out;
 		}
-		const struct fiemap_extent *last =
-			&fm->fm_extents[fm->fm_mapped_extents - 1];
+		last = &fm->fm_extents[fm->fm_mapped_extents - 1];
 		if ((last->fe_flags & FIEMAP_EXTENT_LAST) ||
 		    last->fe_logical + last->fe_length <= start)
 			break;
@@ -590,6 +591,16 @@ static int map_fiemap(struct brd_blockmap *m, int fd, bool sync)
 out:
 	free(fm);
 	return rc;
+}
+
+static int add_extent_cb(const struct brd_extent *e, void *arg)
+{
+	return add_extent(arg, e);
+}
+
+static int map_fiemap(struct brd_blockmap *m, int fd, bool sync)
+{
+	return brd_fiemap_walk(fd, 0, needed_bytes(m), sync, add_extent_cb, m);
 }
 
 /* at most this many FIBMAP calls (a bitmap file is far smaller) */

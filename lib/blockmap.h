@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/fiemap.h>
 
 struct brd_extent {
 	uint64_t logical;	/* byte offset in the file */
@@ -25,14 +26,29 @@ struct brd_extent {
 	uint32_t flags;		/* FIEMAP_EXTENT_* */
 };
 
-/* Extent flags that are fine for a write through the block address. */
-#define BRD_EXTENT_OK_FLAGS	0x1001u	/* FIEMAP_EXTENT_LAST | _MERGED */
+/*
+ * Extent flags that are fine for a write through the block address (and for
+ * the kernel's bmap()-based bitmap file I/O): the extent is plain written
+ * data at a known, aligned place on st_dev's device.
+ */
+#define BRD_EXTENT_OK_FLAGS	(FIEMAP_EXTENT_LAST | FIEMAP_EXTENT_MERGED)
 
 /* The flags of @flags that forbid writing (everything but LAST, MERGED). */
 static inline uint32_t brd_extent_bad_flags(uint32_t flags)
 {
 	return flags & ~BRD_EXTENT_OK_FLAGS;
 }
+
+/*
+ * Walk the FIEMAP extents of fd from byte `start` (FIEMAP_FLAG_SYNC when
+ * `sync`), calling fn for each one until it returns non-zero, the kernel
+ * reports the last extent, or an extent ends at or beyond `end`.  Returns
+ * 0, fn's non-zero value, or -errno of the ioctl (-EOPNOTSUPP/-ENOTTY: the
+ * filesystem has no FIEMAP).  The one FIEMAP loop of the project.
+ */
+typedef int (*brd_fiemap_fn)(const struct brd_extent *e, void *arg);
+int brd_fiemap_walk(int fd, uint64_t start, uint64_t end, bool sync,
+		    brd_fiemap_fn fn, void *arg);
 
 /* Name of one FIEMAP_EXTENT_* bit ("UNWRITTEN"), NULL if unknown. */
 const char *brd_extent_flag_name(uint32_t bit);
