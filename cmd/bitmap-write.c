@@ -83,80 +83,28 @@ struct job {
 	struct chunk_range *cr;		/* JOB_SET/CLEAR */
 	size_t ncr;
 	/* JOB_UPDATE */
-	bool set_events, set_cleared;
-	uint64_t events, cleared;
-	int state;			/* 0 keep, 1 ok, 2 stale */
+	struct brd_bitmap_sb_edit sb_edit;
 	/* JOB_WRITE */
 	unsigned char *image;
 	uint64_t image_len;
 };
 
-static void put_le64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get_le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static void put_le32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
 static int edit(void *arg, uint64_t off, unsigned char *buf, size_t len)
 {
 	struct job *j = arg;
-	uint64_t end = off + len;
 
 	switch (j->kind) {
 	case JOB_SET:
 	case JOB_CLEAR:
-		for (size_t i = 0; i < j->ncr; i++) {
-			uint64_t a = j->cr[i].first, b = j->cr[i].last;
-			uint64_t lo, hi;
-
-			/* chunks whose byte lies in [off, end) */
-			if (end <= j->data_pos)
-				continue;
-			lo = off > j->data_pos ? (off - j->data_pos) * 8 : 0;
-			hi = (end - j->data_pos) * 8 - 1;
-			if (a < lo)
-				a = lo;
-			if (b > hi)
-				b = hi;
-			for (uint64_t c = a; c <= b; c++) {
-				unsigned char *p = buf + (j->data_pos + c / 8 - off);
-				unsigned char bit = (unsigned char)(1u << (c % 8));
-
-				if (j->kind == JOB_SET)
-					*p |= bit;
-				else
-					*p &= (unsigned char)~bit;
-			}
-		}
+		for (size_t i = 0; i < j->ncr; i++)
+			brd_bitmap_bits_edit(buf, off, len, j->data_pos,
+					     j->cr[i].first, j->cr[i].last,
+					     j->kind == JOB_SET);
 		return 0;
 	case JOB_UPDATE:
 		if (off != 0 || len < BRD_BITMAP_SB_SIZE)
 			return -EINVAL;
-		if (j->set_events)
-			put_le64(buf + 24, j->events);
-		if (j->set_cleared)
-			put_le64(buf + 32, j->cleared);
-		if (j->state) {
-			uint32_t st = get_le32(buf + 48);
-
-			if (j->state == 1)
-				st &= ~(BRD_BITMAP_STALE | BRD_BITMAP_WRITE_ERROR);
-			else
-				st |= BRD_BITMAP_STALE;
-			put_le32(buf + 48, st);
-		}
+		brd_bitmap_sb_edit(buf, &j->sb_edit);
 		return 0;
 	case JOB_WRITE:
 		if (off < j->image_len)
@@ -473,9 +421,11 @@ static int run_job(const char *file, struct job *j)
 	case JOB_UPDATE:
 		range[0] = (struct brd_bw_range){ 0, BRD_BITMAP_SB_SIZE };
 		nranges = 1;
-		if (j->set_cleared && j->set_events && j->cleared > j->events)
+		if (j->sb_edit.set_cleared && j->sb_edit.set_events &&
+		    j->sb_edit.events_cleared > j->sb_edit.events)
 			cmd_warnx("%s: events-cleared %" PRIu64 " is greater than "
-				  "events %" PRIu64, file, j->cleared, j->events);
+				  "events %" PRIu64, file, j->sb_edit.events_cleared,
+				  j->sb_edit.events);
 		break;
 	case JOB_WRITE:
 		if ((rc = load_image(j, opt_from, &sb)))
@@ -601,21 +551,22 @@ static int do_update(const struct brd_cmd *cmd, int argc, const char **argv)
 				       "--events-cleared or --state");
 	if (opt_events) {
 		if ((rc = cmd_parse_u64("--events", opt_events, 0, UINT64_MAX,
-					&j.events)))
+					&j.sb_edit.events)))
 			return rc;
-		j.set_events = true;
+		j.sb_edit.set_events = true;
 	}
 	if (opt_events_cleared) {
 		if ((rc = cmd_parse_u64("--events-cleared", opt_events_cleared,
-					0, UINT64_MAX, &j.cleared)))
+					0, UINT64_MAX, &j.sb_edit.events_cleared)))
 			return rc;
-		j.set_cleared = true;
+		j.sb_edit.set_cleared = true;
 	}
 	if (opt_state) {
 		if (!strcmp(opt_state, "ok"))
-			j.state = 1;
+			j.sb_edit.state_clear = BRD_BITMAP_STALE |
+						BRD_BITMAP_WRITE_ERROR;
 		else if (!strcmp(opt_state, "stale"))
-			j.state = 2;
+			j.sb_edit.state_set = BRD_BITMAP_STALE;
 		else
 			return cmd_usage_error("--state: '%s' is not ok or stale",
 					       opt_state);

@@ -7,49 +7,25 @@
 #include <string.h>
 
 #include "bitmap.h"
-
-static uint32_t get_le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_le64(const unsigned char *p)
-{
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
-static void put_le32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
-static void put_le64(unsigned char *p, uint64_t v)
-{
-	put_le32(p, (uint32_t)v);
-	put_le32(p + 4, (uint32_t)(v >> 32));
-}
+#include "endian.h"
 
 void brd_bitmap_sb_decode(struct brd_bitmap_sb *sb, const void *buf)
 {
 	const unsigned char *p = buf;
 
 	memset(sb, 0, sizeof(*sb));
-	sb->magic = get_le32(p + 0);
-	sb->version = get_le32(p + 4);
+	sb->magic = brd_get_le32(p + 0);
+	sb->version = brd_get_le32(p + 4);
 	memcpy(sb->uuid, p + 8, 16);
-	sb->events = get_le64(p + 24);
-	sb->events_cleared = get_le64(p + 32);
-	sb->sync_size = get_le64(p + 40);
-	sb->state = get_le32(p + 48);
-	sb->chunksize = get_le32(p + 52);
-	sb->daemon_sleep = get_le32(p + 56);
-	sb->write_behind = get_le32(p + 60);
-	sb->sectors_reserved = get_le32(p + 64);
-	sb->nodes = get_le32(p + 68);
+	sb->events = brd_get_le64(p + 24);
+	sb->events_cleared = brd_get_le64(p + 32);
+	sb->sync_size = brd_get_le64(p + 40);
+	sb->state = brd_get_le32(p + 48);
+	sb->chunksize = brd_get_le32(p + 52);
+	sb->daemon_sleep = brd_get_le32(p + 56);
+	sb->write_behind = brd_get_le32(p + 60);
+	sb->sectors_reserved = brd_get_le32(p + 64);
+	sb->nodes = brd_get_le32(p + 68);
 	memcpy(sb->cluster_name, p + 72, 64);
 	sb->cluster_name[64] = '\0';
 }
@@ -59,19 +35,58 @@ void brd_bitmap_sb_encode(const struct brd_bitmap_sb *sb, void *buf)
 	unsigned char *p = buf;
 
 	memset(p, 0, BRD_BITMAP_SB_SIZE);
-	put_le32(p + 0, sb->magic);
-	put_le32(p + 4, sb->version);
+	brd_put_le32(p + 0, sb->magic);
+	brd_put_le32(p + 4, sb->version);
 	memcpy(p + 8, sb->uuid, 16);
-	put_le64(p + 24, sb->events);
-	put_le64(p + 32, sb->events_cleared);
-	put_le64(p + 40, sb->sync_size);
-	put_le32(p + 48, sb->state);
-	put_le32(p + 52, sb->chunksize);
-	put_le32(p + 56, sb->daemon_sleep);
-	put_le32(p + 60, sb->write_behind);
-	put_le32(p + 64, sb->sectors_reserved);
-	put_le32(p + 68, sb->nodes);
+	brd_put_le64(p + 24, sb->events);
+	brd_put_le64(p + 32, sb->events_cleared);
+	brd_put_le64(p + 40, sb->sync_size);
+	brd_put_le32(p + 48, sb->state);
+	brd_put_le32(p + 52, sb->chunksize);
+	brd_put_le32(p + 56, sb->daemon_sleep);
+	brd_put_le32(p + 60, sb->write_behind);
+	brd_put_le32(p + 64, sb->sectors_reserved);
+	brd_put_le32(p + 68, sb->nodes);
 	memcpy(p + 72, sb->cluster_name, strnlen(sb->cluster_name, 64));
+}
+
+void brd_bitmap_sb_edit(void *buf, const struct brd_bitmap_sb_edit *e)
+{
+	unsigned char *p = buf;
+
+	if (e->set_events)
+		brd_put_le64(p + 24, e->events);
+	if (e->set_cleared)
+		brd_put_le64(p + 32, e->events_cleared);
+	if (e->state_set || e->state_clear)
+		brd_put_le32(p + 48, (brd_get_le32(p + 48) & ~e->state_clear) |
+				     e->state_set);
+}
+
+void brd_bitmap_bits_edit(unsigned char *buf, uint64_t off, size_t len,
+			  uint64_t data_pos, uint64_t first, uint64_t last,
+			  bool set)
+{
+	uint64_t end = off + len, lo, hi;
+
+	/* chunks whose byte lies in [off, end): one bit per chunk, LSB first */
+	if (end <= data_pos)
+		return;
+	lo = off > data_pos ? (off - data_pos) * 8 : 0;
+	hi = (end - data_pos) * 8 - 1;
+	if (first < lo)
+		first = lo;
+	if (last > hi)
+		last = hi;
+	for (uint64_t c = first; c <= last; c++) {
+		unsigned char *q = buf + (data_pos + c / 8 - off);
+		unsigned char bit = (unsigned char)(1u << (c % 8));
+
+		if (set)
+			*q |= bit;
+		else
+			*q &= (unsigned char)~bit;
+	}
 }
 
 const char *brd_llbit_state_name(unsigned state)

@@ -68,6 +68,22 @@ struct brd_bitmap_sb {
 void brd_bitmap_sb_decode(struct brd_bitmap_sb *sb, const void *buf);
 void brd_bitmap_sb_encode(const struct brd_bitmap_sb *sb, void *buf);
 
+/* Change some fields of the 256 on-disk bytes in place; every other byte
+ * (padding included) stays as it is. */
+struct brd_bitmap_sb_edit {
+	bool set_events, set_cleared;
+	uint64_t events, events_cleared;
+	uint32_t state_set, state_clear;	/* BRD_BITMAP_* bits */
+};
+void brd_bitmap_sb_edit(void *buf, const struct brd_bitmap_sb_edit *e);
+
+/* Set (or clear) the bits of chunks first..last (inclusive) that lie in
+ * buf, which holds the len bytes at file offset off of a version 3/4/5
+ * bitmap whose chunk 0 is at file offset data_pos. */
+void brd_bitmap_bits_edit(unsigned char *buf, uint64_t off, size_t len,
+			  uint64_t data_pos, uint64_t first, uint64_t last,
+			  bool set);
+
 /* Layout of the chunk data, from a validated superblock. */
 struct brd_bitmap_geom {
 	uint64_t chunk_bytes;	/* array bytes per chunk */

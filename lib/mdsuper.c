@@ -8,17 +8,8 @@
 #include "dio.h"
 #include "log.h"
 #include "mdsuper.h"
+#include "endian.h"
 
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const unsigned char *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
 
 const char *brd_md_meta_name(enum brd_md_meta m)
 {
@@ -83,22 +74,22 @@ int brd_md_parse1(const void *buf, size_t len, enum brd_md_meta m,
 		return -ENOENT;
 	if (m != BRD_MD_1_0 && m != BRD_MD_1_1 && m != BRD_MD_1_2)
 		return -EINVAL;
-	if (le32(p) != BRD_MD_SB_MAGIC || le32(p + 4) != 1)
+	if (brd_get_le32(p) != BRD_MD_SB_MAGIC || brd_get_le32(p + 4) != 1)
 		return -ENOENT;
-	if (le64(p + 144) != sb_off >> 9)	/* super_offset */
+	if (brd_get_le64(p + 144) != sb_off >> 9)	/* super_offset */
 		return -ENOENT;
 
 	memset(out, 0, sizeof(*out));
 	out->meta = m;
 	out->sb_offset = sb_off;
-	out->feature_map = le32(p + 8);
+	out->feature_map = brd_get_le32(p + 8);
 	memcpy(out->set_uuid, p + 16, 16);
 	memcpy(out->name, p + 32, 32);
 	out->name[32] = '\0';
-	out->ctime = le64(p + 64) & 0xffffffffffull;
+	out->ctime = brd_get_le64(p + 64) & 0xffffffffffull;
 	out->clustered = out->feature_map & BRD_MD_FEATURE_CLUSTERED;
 	if (out->feature_map & BRD_MD_FEATURE_BITMAP_OFFSET) {
-		out->bitmap_offset = (int32_t)le32(p + 96);
+		out->bitmap_offset = (int32_t)brd_get_le32(p + 96);
 		if (add_offset(sb_off, out->bitmap_offset, &out->bitmap_pos))
 			return -EBADMSG;
 		out->has_bitmap = true;
@@ -114,7 +105,7 @@ int brd_md_parse0(const void *buf, size_t len, uint64_t sb_off,
 	if (len < BRD_MD_SB0_BYTES)
 		return -ENOENT;
 	/* host-endian; this code supports little-endian hosts only */
-	if (le32(p) != BRD_MD_SB_MAGIC || le32(p + 4) != 0)
+	if (brd_get_le32(p) != BRD_MD_SB_MAGIC || brd_get_le32(p + 4) != 0)
 		return -ENOENT;
 
 	memset(out, 0, sizeof(*out));
@@ -122,8 +113,8 @@ int brd_md_parse0(const void *buf, size_t len, uint64_t sb_off,
 	out->sb_offset = sb_off;
 	memcpy(out->set_uuid, p + 20, 4);	/* set_uuid0 */
 	memcpy(out->set_uuid + 4, p + 52, 12);	/* set_uuid1..3 */
-	out->ctime = le32(p + 24);
-	out->has_bitmap = le32(p + 132) & BRD_MD_SB0_BITMAP_PRESENT;
+	out->ctime = brd_get_le32(p + 24);
+	out->has_bitmap = brd_get_le32(p + 132) & BRD_MD_SB0_BITMAP_PRESENT;
 	out->bitmap_offset = BRD_MD_SB0_BYTES >> 9;
 	/* mdadm looks at sb + 4096 whether or not the flag is set */
 	if (sb_off > UINT64_MAX - BRD_MD_SB0_BYTES)
