@@ -11,6 +11,7 @@
 #include <libsmartcols.h>
 
 #include "ramdisk.h"
+#include "../lib/brdstat.h"
 
 const struct cmd_column rd_columns[RD_NCOLUMNS] = {
 	[COL_NAME]    = { "NAME", 5, 0, SCOLS_JSON_STRING,
@@ -150,7 +151,7 @@ int rd_table_add(struct cmd_table *t, const struct rd_info *ri)
 	cmd_table_set(t, ln, COL_MAJMIN, mm);
 	cmd_table_set_size(t, ln, COL_SIZE, ri->d.size);
 	if (ri->d.pages >= 0)
-		cmd_table_set_size(t, ln, COL_ALLOC, (uint64_t)ri->d.pages * 4096);
+		cmd_table_set_size(t, ln, COL_ALLOC, brd_pages_bytes(ri->d.pages));
 	else if (!G.json)	/* brd counts pages per disk, not per partition */
 		cmd_table_set(t, ln, COL_ALLOC, ri->d.partno ? "-" : "unknown");
 	cmd_table_set_bool(t, ln, COL_RO, ri->d.ro);

@@ -12,7 +12,7 @@
 #include <libsmartcols.h>
 
 #include "ramdisk.h"
-#include "../lib/sysfs.h"
+#include "../lib/brdstat.h"
 
 enum {
 	F_NAME, F_TYPE, F_PATH, F_MAJMIN, F_SIZE, F_ALLOC, F_PAGES, F_FILL, F_RO,
@@ -66,6 +66,7 @@ static const struct cmd_column fields[NFIELDS] = {
 struct values {
 	char *v[NFIELDS];	/* JSON form; NULL = unknown */
 	char *text[NFIELDS];	/* text form when it differs, else NULL */
+	bool io_uncounted;	/* the kernel keeps no I/O statistics */
 };
 
 static void setf(struct values *vals, int f, const char *fmt, ...)
@@ -121,9 +122,7 @@ static void gather(struct values *vals, struct rd_info *ri,
 		   const struct brd_module *m, unsigned kmaj, unsigned kmin)
 {
 	const struct brd_disk *d = &ri->d;
-	uint64_t st[17] = { 0 }, v;
-	char *s, *openers;
-	int n = 0;
+	char *openers;
 
 	setf(vals, F_NAME, "%s", d->label[0] ? d->label : d->name);
 	setf(vals, F_TYPE, "%s", d->partno ? "pooled" : ri->pool ? "pool" : "disk");
@@ -131,7 +130,7 @@ static void gather(struct values *vals, struct rd_info *ri,
 	setf(vals, F_MAJMIN, "%u:%u", major(d->devno), minor(d->devno));
 	set_size(vals, F_SIZE, d->size);
 	if (d->pages >= 0) {
-		uint64_t bytes = (uint64_t)d->pages * 4096;
+		uint64_t bytes = brd_pages_bytes(d->pages);
 
 		set_size(vals, F_ALLOC, bytes);
 		setf(vals, F_PAGES, "%" PRId64, d->pages);
@@ -146,50 +145,28 @@ static void gather(struct values *vals, struct rd_info *ri,
 	setf(vals, F_RO, "%d", d->ro);
 	sett(vals, F_RO, "%s", d->ro ? "yes" : "no");
 
-	char dir[96], disk[32];
+	struct brd_io_stats io;
+	struct brd_queue_limits q;
 
-	snprintf(disk, sizeof(disk), "ram%u", d->num);	/* queue/: the disk's */
-	if (d->partno)
-		snprintf(dir, sizeof(dir), "/sys/block/%s/%s", disk, d->name);
-	else
-		snprintf(dir, sizeof(dir), "/sys/block/%s", disk);
-	if (brd_path_read_string(&s, "%s/stat", dir) == 0) {
-		char *p = s, *end;
-
-		while (n < 17) {
-			v = strtoull(p, &end, 10);
-			if (end == p)
-				break;
-			st[n++] = v;
-			p = end;
-		}
-		free(s);
+	vals->io_uncounted = brd_disk_io_stats(d, &io) == 0 && !io.counted;
+	if (io.have_io) {
+		setf(vals, F_READS, "%" PRIu64, io.reads);
+		setf(vals, F_READ_SECTORS, "%" PRIu64, io.read_sectors);
+		setf(vals, F_WRITES, "%" PRIu64, io.writes);
+		setf(vals, F_WRITE_SECTORS, "%" PRIu64, io.write_sectors);
+		setf(vals, F_IN_FLIGHT, "%" PRIu64, io.in_flight);
 	}
-	/* brd is bio-based and keeps no I/O statistics (queue/iostats is 0
-	 * and the counters stay 0 on 6.1 and 6.12): report them as unknown
-	 * rather than as zero */
-	if (brd_path_read_u64(&v, "/sys/block/%s/queue/iostats", disk) == 0 && !v) {
-		for (int f = F_READS; f <= F_IN_FLIGHT; f++)
-			sett(vals, f, "not counted (brd keeps no I/O statistics)");
-		n = 0;
+	if (io.have_discard) {
+		setf(vals, F_DISCARDS, "%" PRIu64, io.discards);
+		setf(vals, F_DISCARD_SECTORS, "%" PRIu64, io.discard_sectors);
 	}
-	if (n >= 11) {
-		setf(vals, F_READS, "%" PRIu64, st[0]);
-		setf(vals, F_READ_SECTORS, "%" PRIu64, st[2]);
-		setf(vals, F_WRITES, "%" PRIu64, st[4]);
-		setf(vals, F_WRITE_SECTORS, "%" PRIu64, st[6]);
-		setf(vals, F_IN_FLIGHT, "%" PRIu64, st[8]);
-	}
-	if (n >= 15) {
-		setf(vals, F_DISCARDS, "%" PRIu64, st[11]);
-		setf(vals, F_DISCARD_SECTORS, "%" PRIu64, st[13]);
-	}
-	if (!brd_path_read_u64(&v, "/sys/block/%s/queue/logical_block_size", disk))
-		setf(vals, F_LBS, "%" PRIu64, v);
-	if (!brd_path_read_u64(&v, "/sys/block/%s/queue/physical_block_size", disk))
-		setf(vals, F_PBS, "%" PRIu64, v);
-	if (!brd_path_read_u64(&v, "/sys/block/%s/queue/discard_granularity", disk))
-		setf(vals, F_DISCARD_GRAN, "%" PRIu64, v);
+	brd_disk_queue_limits(d, &q);
+	if (q.logical_block_size >= 0)
+		setf(vals, F_LBS, "%" PRId64, q.logical_block_size);
+	if (q.physical_block_size >= 0)
+		setf(vals, F_PBS, "%" PRId64, q.physical_block_size);
+	if (q.discard_granularity >= 0)
+		setf(vals, F_DISCARD_GRAN, "%" PRId64, q.discard_granularity);
 	setf(vals, F_DISCARD_MAX, "%" PRIu64, d->discard_max);
 
 	setf(vals, F_MODULE, "%s", m->state == BRD_MODULE_BUILTIN ? "builtin" : "loaded");
@@ -240,6 +217,12 @@ static void print_text(const struct values *vals)
 		}
 		if (f == F_FILL)
 			continue;
+		if (f >= F_READS && f <= F_IN_FLIGHT && vals->io_uncounted) {
+			if (f == F_READS)	/* one line for all counters */
+				printf("%-21s %s\n", "I/O statistics:",
+				       "not counted (brd keeps none)");
+			continue;
+		}
 		if (!s)
 			s = "-";
 		printf("%s:%*s %s\n", fields[f].help,

@@ -49,7 +49,9 @@ ram1 unknown"
 		'[["ram0",256,0.0625,true,"loaded",16384,null],["ram1",0,0,false,"loaded",16384,null]]'
 	run_brdctl 0 stat ram1
 	assert_line --regexp '^Flush frees RAM: +no \(this kernel.s brd cannot discard; only .brdctl remove --all. frees RAM\)$'
-	assert_line --regexp '^Reads: +not counted \(brd keeps no I/O statistics\)$'
+	assert_line --regexp '^I/O statistics: +not counted \(brd keeps none\)$'
+	refute_line --partial 'brd keeps no I/O statistics'
+	refute_line --regexp '^(Reads|Writes|Discards|I/O in flight):'
 	run_brdctl 2 stat
 }
 
