@@ -24,6 +24,32 @@ run_brdctl() {
 	fi
 }
 
+# stderr_has TEXT: brdctl's stderr (run_brdctl) contains TEXT
+stderr_has() {
+	[[ $stderr == *"$1"* ]] || fail "stderr lacks '$1'"
+}
+
+# golden ARGS...: `brdctl bitmap examine ARGS` must print, byte for byte,
+# what `mdadm -X ARGS` prints, and something.  Sets MRC and BRC (the exit
+# statuses; check them with expect_rc), keeps $T/{m,b}.{out,err}.
+golden() {
+	require_cmd mdadm
+	MRC=0 BRC=0
+	mdadm -X "$@" >"$T/m.out" 2>"$T/m.err" || MRC=$?
+	"$BRDCTL" bitmap examine "$@" >"$T/b.out" 2>"$T/b.err" || BRC=$?
+	if ! cmp -s "$T/m.out" "$T/b.out"; then
+		diff -u "$T/m.out" "$T/b.out" || true
+		cat "$T/m.err" "$T/b.err"
+		fail "stdout of 'brdctl bitmap examine $*' differs from mdadm -X"
+	fi
+	[ -s "$T/b.out" ] || fail "no output at all for $*"
+}
+
+# expect_rc N: the exit status of the last golden/examine was N
+expect_rc() {
+	[ "$BRC" = "$1" ] || { cat "$T/b.err" 2>/dev/null; fail "exit status $BRC, expected $1"; }
+}
+
 require_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 }

@@ -18,31 +18,12 @@ teardown() {
 	for l in ${EXTRA_LOOPS:-}; do losetup -d "$l" 2>/dev/null || true; done
 }
 
-# golden ARGS...: our stdout must be byte-identical to mdadm -X's.
-# Sets MRC/BRC (exit codes), and files $T/m.out $T/b.out $T/b.err.
-golden() {
-	require_cmd mdadm
-	MRC=0 BRC=0
-	mdadm -X "$@" >"$T/m.out" 2>"$T/m.err" || MRC=$?
-	"$BRDCTL" bitmap examine "$@" >"$T/b.out" 2>"$T/b.err" || BRC=$?
-	if ! cmp -s "$T/m.out" "$T/b.out"; then
-		diff -u "$T/m.out" "$T/b.out" || true
-		cat "$T/b.err"
-		fail "stdout of 'brdctl bitmap examine $*' differs from mdadm -X"
-	fi
-	[ -s "$T/b.out" ] || fail "no output at all for $*"
-}
-
 # examine ARGS...: run ours only (stdout/stderr in files, BRC).
 examine() {
 	BRC=0
 	"$BRDCTL" bitmap examine "$@" >"$T/b.out" 2>"$T/b.err" || BRC=$?
 	echo "--- stdout"; cat "$T/b.out"; echo "--- stderr"; cat "$T/b.err"
 	echo "--- rc $BRC"
-}
-
-expect_rc() {
-	[ "$BRC" = "$1" ] || fail "exit status $BRC, expected $1"
 }
 
 @test "golden: version 4 files, all patterns, match mdadm -X byte for byte" {

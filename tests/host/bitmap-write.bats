@@ -26,11 +26,6 @@ teardown() {
 	host_fs_teardown
 }
 
-# stderr_has TEXT: brdctl's stderr (run_brdctl) contains TEXT
-stderr_has() {
-	[[ $stderr == *"$1"* ]] || fail "stderr lacks '$1'"
-}
-
 # mkfs_mount ext4|xfs|btrfs [BLOCKSIZE]: a fresh filesystem on a loop
 # device at $MNT; sets FS and BS (filesystem block size)
 mkfs_mount() {

@@ -28,21 +28,6 @@ teardown() {
 	if [ -d /sys/module/brd ]; then rmmod brd; fi
 }
 
-# golden ARGS...: brdctl's stdout must equal mdadm -X's, byte for byte
-golden() {
-	local mrc=0 brc=0
-	mdadm -X "$@" >"$T/m.out" 2>"$T/m.err" || mrc=$?
-	"$BRDCTL" bitmap examine "$@" >"$T/b.out" 2>"$T/b.err" || brc=$?
-	if ! cmp -s "$T/m.out" "$T/b.out"; then
-		diff -u "$T/m.out" "$T/b.out" || true
-		cat "$T/m.err" "$T/b.err"
-		fail "brdctl bitmap examine $* differs from mdadm -X"
-	fi
-	[ -s "$T/b.out" ] || fail "no output"
-	[ "$brc" = 0 ] || { cat "$T/b.err"; fail "brdctl exit $brc"; }
-	[ "$mrc" = 0 ] || fail "mdadm exit $mrc"
-}
-
 md_gone() {
 	! compgen -G '/sys/block/md*/md' >/dev/null
 }
@@ -74,11 +59,15 @@ create() {  # create METADATA BITMAP [mdadm options]
 			{ "$BRDCTL" bitmap examine /dev/ram0; fail "$m: the kernel did not set 16 bits"; }
 		mdadm --stop "$MD" 3>&- >/dev/null
 		golden /dev/ram0
+		expect_rc 0
+		[ "$MRC" = 0 ] || fail "mdadm -X exit $MRC"
 		grep -q 'Chunksize : 64 KB' "$T/b.out"
 		"$BRDCTL" bitmap examine --dirty /dev/ram0 >"$T/d.out"
 		grep -qx '           Dirty : chunks 0-15, sectors 0-2047, bytes 0-1048575' "$T/d.out" ||
 			{ cat "$T/d.out"; fail "$m: wrong dirty ranges"; }
 		golden /dev/ram1
+		expect_rc 0
+		[ "$MRC" = 0 ] || fail "mdadm -X exit $MRC"
 		"$BRDCTL" --json bitmap examine /dev/ram0 >"$T/j.json"
 		grep -q "\"metadata\": \"$m\"" "$T/j.json"
 		mdadm --zero-superblock /dev/ram0 /dev/ram1
@@ -108,6 +97,8 @@ create() {  # create METADATA BITMAP [mdadm options]
 		{ cat "$T/d.out"; fail "wrong dirty ranges"; }
 	mdadm --stop "$MD" 3>&- >/dev/null
 	golden "$T/mnt/bitmap"
+	expect_rc 0
+	[ "$MRC" = 0 ] || fail "mdadm -X exit $MRC"
 	grep -q 'Bitmap : .* 3 dirty' "$T/b.out"
 }
 
@@ -131,4 +122,6 @@ create() {  # create METADATA BITMAP [mdadm options]
 	mdadm --grow "$MD" --bitmap=none 3>&- || true
 	mdadm --stop "$MD" 3>&- >/dev/null
 	golden "$T/mnt/bm"
+	expect_rc 0
+	[ "$MRC" = 0 ] || fail "mdadm -X exit $MRC"
 }
