@@ -100,6 +100,32 @@ static int grow_fs(struct rd_info *ri)
 	return EXIT_OK;
 }
 
+/* The grow does not fit: say the exact room (in bytes when the human
+ * sizes would read the same) and what is in the way. */
+static int refuse_growth(const char *name, const struct brd_pool *pool,
+			 unsigned int partno, uint64_t size, uint64_t room)
+{
+	const struct brd_pool_part *next = brd_pool_next(pool, partno);
+	char *hroom = cmd_size_to_human(room), *hsize = cmd_size_to_human(size);
+	char exact[32], what[96];
+	int ret;
+
+	if (!hroom || !hsize || !strcmp(hroom, hsize))
+		snprintf(exact, sizeof(exact), "%" PRIu64 " bytes", room);
+	else
+		snprintf(exact, sizeof(exact), "%s", hroom);
+	if (next)
+		snprintf(what, sizeof(what), "pooled ramdisk '%s' starts there",
+			 next->name);
+	else
+		snprintf(what, sizeof(what), "the pool ends there");
+	ret = cmd_err(ENOSPC, name, "can grow in place to at most %s (%s)",
+		      exact, what);
+	free(hroom);
+	free(hsize);
+	return ret;
+}
+
 static int resize_pooled(struct brd_disk *d, uint64_t size)
 {
 	struct rd_info ri = { .d = *d };
@@ -142,11 +168,7 @@ static int resize_pooled(struct brd_disk *d, uint64_t size)
 
 
 		if (size > room) {
-			char *h = cmd_size_to_human(room);
-
-			ret = cmd_err(ENOSPC, name, "can grow in place to at most %s",
-				      h ? h : "?");
-			free(h);
+			ret = refuse_growth(name, &pool, d->partno, size, room);
 			goto out;
 		}
 		for (size_t i = 0; i < pool.nparts; i++)

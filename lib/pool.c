@@ -215,6 +215,26 @@ uint64_t brd_pool_room(const struct brd_pool *pool, unsigned int partno)
 	return 0;
 }
 
+const struct brd_pool_part *brd_pool_next(const struct brd_pool *pool,
+					  unsigned int partno)
+{
+	const struct brd_pool_part *me = NULL, *next = NULL;
+
+	for (size_t i = 0; i < pool->nparts; i++)
+		if (pool->parts[i].partno == partno)
+			me = &pool->parts[i];
+	if (!me)
+		return NULL;
+	for (size_t i = 0; i < pool->nparts; i++) {
+		const struct brd_pool_part *p = &pool->parts[i];
+
+		if (p != me && p->start > me->start &&
+		    (!next || p->start < next->start))
+			next = p;
+	}
+	return next;
+}
+
 /* Write the in-memory table and tell the kernel what changed since @org. */
 static int commit(struct fdisk_context *cxt, struct fdisk_table *org,
 		  const char *devpath)

@@ -51,6 +51,10 @@ int brd_pool_place(const struct brd_pool *pool, uint64_t slot, uint64_t size,
 		   uint64_t *start);
 /* Bytes partition @partno could grow to (up to the next partition). */
 uint64_t brd_pool_room(const struct brd_pool *pool, unsigned int partno);
+/* The partition that limits @partno's growth (the next one on the disk),
+ * or NULL when only the end of the pool does. */
+const struct brd_pool_part *brd_pool_next(const struct brd_pool *pool,
+					  unsigned int partno);
 /* Add, resize or delete a partition in the GPT and tell the kernel; on a
  * failure after the GPT was written the old table is written back. */
 int brd_pool_add(const char *devpath, const char *name, uint64_t start,

@@ -93,6 +93,11 @@ static void test_room(void **state)
 	assert_true(brd_pool_room(&p, 3) == p.last - 2 * GiB);
 	/* unknown partition */
 	assert_true(brd_pool_room(&p, 9) == 0);
+	/* what is in the way: the next partition by position, or none */
+	assert_int_equal(brd_pool_next(&p, 1)->partno, 2);
+	assert_int_equal(brd_pool_next(&p, 2)->partno, 3);
+	assert_null(brd_pool_next(&p, 3));
+	assert_null(brd_pool_next(&p, 9));
 }
 
 int main(void)

@@ -75,8 +75,25 @@ big pooled /dev/ram0p3 67108864"
 	assert_equal "$(cat /sys/block/ram0/ram0p2/size)" 32768
 	run_brdctl 2 resize raw --size 1000
 	run_brdctl 1 resize raw --size 100T
-	[[ $stderr == *"can grow in place to at most"* ]]
+	stderr_has "raw: can grow in place to at most "
+	stderr_has " (the pool ends there)"
 	assert_equal "$(cat /sys/block/ram0/ram0p2/size)" 32768
+}
+
+@test "a grow that does not fit says the exact room and what is in the way" {
+	run_brdctl 0 create --pool-size 256G --size 1G scratch
+	run_brdctl 0 create --size 16M next
+	# slots are 2G (256G / 128): scratch starts at 1M, next at 2G
+	assert_equal "$(cat /sys/block/ram0/ram0p2/start)" 4194304
+	# the room, 2G - 1M, reads "2G" like the size asked for: in bytes
+	run_brdctl 1 resize --size 2G scratch
+	assert_equal "$stderr" "brdctl: scratch: can grow in place to at most 2146435072 bytes (pooled ramdisk 'next' starts there): No space left on device"
+	# where the human sizes differ, the human size says it
+	run_brdctl 1 resize --size 3G scratch
+	assert_equal "$stderr" "brdctl: scratch: can grow in place to at most 2G (pooled ramdisk 'next' starts there): No space left on device"
+	assert_equal "$(cat /sys/block/ram0/ram0p1/size)" $((1024 * 2048))
+	run_brdctl 0 resize --force --size 2146435072 scratch	# more than the guest's RAM
+	assert_equal "$(cat /sys/block/ram0/ram0p1/size)" $((2146435072 / 512))
 }
 
 @test "remove one pooled ramdisk: its RAM is freed (or 'not freed' on old kernels), the others keep their data" {
