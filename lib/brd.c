@@ -104,14 +104,14 @@ static int kmod_load_lib(void)
 		return 0;
 	K.handle = dlopen("libkmod.so.2", RTLD_NOW | RTLD_LOCAL);
 	if (!K.handle) {
-		brd_err("cannot load libkmod: %s", dlerror());
+		brd_dbg("cannot load libkmod: %s", dlerror());
 		return -ELIBACC;
 	}
 #define SYM(field, name)						\
 	do {								\
 		*(void **)&K.field = dlsym(K.handle, name);		\
 		if (!K.field) {						\
-			brd_err("libkmod: no symbol %s", name);		\
+			brd_dbg("libkmod: no symbol %s", name);		\
 			dlclose(K.handle);				\
 			K.handle = NULL;				\
 			return -ELIBBAD;				\
@@ -221,7 +221,7 @@ int brd_module_load(uint64_t rd_nr, uint64_t rd_size_kib, uint64_t max_part)
 	if ((rc = kmod_open(&ctx, &mod)))
 		return rc;
 	if (!K.module_get_path(mod)) {
-		brd_err("brd: no such kernel module (is CONFIG_BLK_DEV_RAM=m?)");
+		brd_dbg("brd: no such kernel module (is CONFIG_BLK_DEV_RAM=m?)");
 		rc = -ENOENT;
 	} else {
 		brd_info("loading brd %s", opts);

@@ -40,7 +40,7 @@ static int go_buffered(struct brd_dio *d, const char *why)
 	if (fl < 0 || fcntl(d->fd, F_SETFL, fl & ~O_DIRECT) < 0) {
 		int err = errno;
 
-		brd_err("%s: cannot disable O_DIRECT: %s", d->name,
+		brd_dbg("%s: cannot disable O_DIRECT: %s", d->name,
 			strerror(err));
 		return -err;
 	}

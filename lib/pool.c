@@ -162,7 +162,7 @@ int brd_pool_init(const char *devpath)
 	if (!rc)
 		rc = fdisk_write_disklabel(cxt);
 	if (rc)
-		brd_err("%s: cannot write the pool's partition table: %s", devpath,
+		brd_dbg("%s: cannot write the pool's partition table: %s", devpath,
 			strerror(rc < 0 ? -rc : EIO));
 	close_cxt(cxt);
 	return rc < 0 ? rc : rc ? -EIO : 0;
@@ -242,13 +242,13 @@ static int commit(struct fdisk_context *cxt, struct fdisk_table *org,
 	int rc = fdisk_write_disklabel(cxt);
 
 	if (rc) {
-		brd_err("%s: cannot write the partition table: %s", devpath,
+		brd_dbg("%s: cannot write the partition table: %s", devpath,
 			strerror(rc < 0 ? -rc : EIO));
 		return rc < 0 ? rc : -EIO;
 	}
 	rc = fdisk_reread_changes(cxt, org);
 	if (rc) {
-		brd_err("%s: the kernel refused the partition change: %s", devpath,
+		brd_dbg("%s: the kernel refused the partition change: %s", devpath,
 			strerror(rc < 0 ? -rc : EIO));
 		return rc < 0 ? rc : -EIO;
 	}
@@ -274,7 +274,7 @@ static void rollback(struct fdisk_context *cxt, struct fdisk_table *org,
 		brd_err("%s: could not restore the previous partition table: %s",
 			devpath, strerror(rc < 0 ? -rc : EIO));
 	else
-		brd_warn("%s: the previous partition table was restored", devpath);
+		brd_info("%s: the previous partition table was restored", devpath);
 	fdisk_unref_table(now);
 }
 
@@ -306,7 +306,7 @@ static int finish_change(struct fdisk_context *cxt, struct fdisk_table *org,
 			 const char *devpath, int rc, const char *what)
 {
 	if (rc) {
-		brd_err("%s: cannot %s: %s", devpath, what,
+		brd_dbg("%s: cannot %s: %s", devpath, what,
 			strerror(rc < 0 ? -rc : EINVAL));
 		return rc < 0 ? rc : -EINVAL;
 	}

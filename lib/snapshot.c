@@ -120,7 +120,7 @@ static int open_backup(const char *dir, const char *dev, char **path)
 	if (fd < 0) {
 		int rc = -errno;
 
-		brd_err("%s: cannot create the backup file: %s", *path, strerror(errno));
+		brd_dbg("%s: cannot create the backup file: %s", *path, strerror(errno));
 		free(*path);
 		*path = NULL;
 		return rc;
@@ -242,7 +242,7 @@ int brd_snapshot_restore(const struct brd_snapshot *s, const char *dev,
 			     page, BRD_SNAP_PAGE);
 	}
 	if (brd_snapshot_end(s) <= dev_size && csum != s->csum) {
-		brd_err("%s: the data written back does not match the saved copy", dev);
+		brd_dbg("%s: the data written back does not match the saved copy", dev);
 		rc = -EIO;
 	}
 out:
