@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "../lib/blkinfo.h"
 #include "../lib/brd.h"
+#include "../lib/pool.h"
 
 /* Columns of `list` (and the fields of `stat --json`). */
 enum {

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
+ * brdctl remove POOLED-NAME...: delete pooled ramdisks (their GPT entries
+ * and partitions), giving their RAM back where brd can discard (cmd/pool.c).
  * brdctl remove --all: unload brd, freeing every ramdisk and its RAM, when
- * none is in use.  No kernel can remove a single brd ramdisk.
+ * none is in use.  No kernel can remove a single whole-disk brd ramdisk:
+ * brd has no such interface.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -60,12 +60,6 @@ int brd_list(struct brd_disk **disks, size_t *n);
 int brd_get(unsigned int num, struct brd_disk *d);
 /* The partitions of disk @num (sorted by partno); *parts malloc'd. */
 int brd_list_parts(unsigned int num, struct brd_disk **parts, size_t *n);
-/* A partition of any brd disk by its GPT name, or by "ramNpM"
- * (lib/pool.c).  -ENOENT if there is none. */
-int brd_find_part(const char *name, struct brd_disk *d);
-/* Set the label of @n partitions of disk @num from its GPT (partitions
- * added with BLKPG have no PARTNAME in sysfs until a re-read). */
-int brd_label_parts(unsigned int num, struct brd_disk *parts, size_t n);
 /* Fill the pages field of @n disks from debugfs (ramdisk_pages), mounting
  * debugfs in a private mount namespace when it is not mounted.  Disks whose
  * count cannot be read keep pages = -1.  Returns 0 if all were read. */

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "brd.h"
+
 #define BRD_POOL_GUID_PREFIX	"b7dc7100"
 /* partition type of pooled ramdisks */
 #define BRD_POOL_PART_TYPE	"6a1e5d2c-8f43-4b7a-9c0e-3d5f7b21a4e8"
@@ -61,5 +63,12 @@ int brd_pool_add(const char *devpath, const char *name, uint64_t start,
 		 uint64_t size, unsigned int *partno);
 int brd_pool_resize(const char *devpath, unsigned int partno, uint64_t size);
 int brd_pool_delete(const char *devpath, unsigned int partno);
+
+/* A partition of any brd disk by its GPT name, or by "ramNpM"
+ * (the labels come from the pools' GPTs).  -ENOENT if there is none. */
+int brd_find_part(const char *name, struct brd_disk *d);
+/* Set the label of @n partitions of disk @num from its GPT (partitions
+ * added with BLKPG have no PARTNAME in sysfs until a re-read). */
+int brd_label_parts(unsigned int num, struct brd_disk *parts, size_t n);
 
 #endif
