@@ -193,11 +193,6 @@ int rd_load_disks(const unsigned int *nums, size_t n, uint64_t size_kib,
 	return EXIT_OK;
 }
 
-bool rd_is_pool_name(const char *name)
-{
-	return brd_pool_name_valid(name);
-}
-
 /* Whole-disk ramdisks: @p->nums named (or picked when !named). */
 static int create_whole(struct plan *p, bool named, uint64_t count,
 			const struct rd_create_opts *o, char **paths)
@@ -362,7 +357,7 @@ int rd_create(const struct rd_request *req, size_t n,
 
 	for (size_t i = 0; i < n; i++) {
 		paths[i] = NULL;
-		if (req[i].name && rd_is_pool_name(req[i].name))
+		if (req[i].name && brd_pool_name_valid(req[i].name))
 			npool++;
 		else if (req[i].name)
 			nnamed++;
@@ -459,11 +454,11 @@ static int do_create(const struct brd_cmd *cmd, int argc, const char **argv)
 	for (int i = 0; i < argc; i++) {
 		unsigned int num;
 
-		if (brd_parse_name(argv[i], &num) && !rd_is_pool_name(argv[i]))
+		if (brd_parse_name(argv[i], &num) && !brd_pool_name_valid(argv[i]))
 			return cmd_usage_error("%s: not a ramdisk name (ramN, /dev/ramN, or a "
 					       "pooled ramdisk name of 1-36 characters "
 					       "A-Z a-z 0-9 . _ -)", argv[i]);
-		if (rd_is_pool_name(argv[i]) && !size)
+		if (brd_pool_name_valid(argv[i]) && !size)
 			return cmd_usage_error("%s: a pooled ramdisk needs --size", argv[i]);
 	}
 	n = argc ? (size_t)argc : count;

@@ -71,8 +71,6 @@ struct rd_create_opts {
 int rd_create(const struct rd_request *req, size_t n,
 	      const struct rd_create_opts *o, char **paths);
 
-/* Is @name a valid pooled ramdisk name (not ramN, 1-36 of [A-Za-z0-9._-])? */
-bool rd_is_pool_name(const char *name);
 
 /* Pooled ramdisks (cmd/pool.c) */
 int pool_create(const struct rd_request *req, size_t n,
