@@ -154,7 +154,7 @@ static int do_flush(const struct brd_cmd *cmd, int argc, const char **argv)
 			goto out;
 		}
 		for (int i = 0; i < argc; i++) {
-			if ((rc = rd_resolve(argv[i], &disks[n]))) {
+			if ((rc = brd_resolve(argv[i], &disks[n]))) {
 				ret = cmd_err(rc, argv[i], "not a brd ramdisk");
 				continue;
 			}

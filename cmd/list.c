@@ -27,7 +27,7 @@ static int do_list(const struct brd_cmd *cmd, int argc, const char **argv)
 			return cmd_err(ENOMEM, NULL, "list");
 		}
 		for (int i = 0; i < argc; i++) {
-			rc = rd_resolve(argv[i], &disks[n]);
+			rc = brd_resolve(argv[i], &disks[n]);
 			if (rc) {
 				ret = cmd_err(rc, argv[i], "not a brd ramdisk");
 				continue;

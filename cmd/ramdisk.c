@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <libsmartcols.h>
 
@@ -34,65 +33,6 @@ const struct cmd_column rd_columns[RD_NCOLUMNS] = {
 	[COL_HOLDERS] = { "HOLDERS", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_ARRAY_STRING,
 			  "devices stacked on the ramdisk (md, dm, ...)" },
 };
-
-/* A partition of a brd disk with device number @devno. */
-static int find_part_devno(dev_t devno, struct brd_disk *d)
-{
-	struct brd_disk *disks, *parts;
-	size_t n, np;
-	int rc = brd_list(&disks, &n);
-
-	if (rc)
-		return rc;
-	rc = -ENODEV;
-	for (size_t i = 0; i < n && rc; i++) {
-		if (brd_list_parts(disks[i].num, &parts, &np))
-			continue;
-		for (size_t j = 0; j < np; j++)
-			if (parts[j].devno == devno) {
-				*d = parts[j];
-				rc = 0;
-				break;
-			}
-		free(parts);
-	}
-	free(disks);
-	return rc;
-}
-
-int rd_resolve(const char *arg, struct brd_disk *d)
-{
-	struct brd_module m;
-	unsigned int num;
-	struct stat st;
-	int rc;
-
-	if (brd_parse_name(arg, &num) == 0)
-		return brd_get(num, d);
-	if (strchr(arg, '/') == NULL || strncmp(arg, "/dev/ram", 8) == 0) {
-		/* a pooled ramdisk's name, or ramNpM */
-		rc = brd_find_part(arg, d);
-		if (rc != -ENOENT || strchr(arg, '/') == NULL)
-			return rc;
-	}
-	if (stat(arg, &st) < 0)
-		return -errno;
-	if (!S_ISBLK(st.st_mode))
-		return -ENODEV;
-	if (major(st.st_rdev) != BRD_MAJOR)
-		return find_part_devno(st.st_rdev, d);
-	if (brd_module_get(&m) || m.state == BRD_MODULE_ABSENT)
-		return -ENOENT;
-	if (!m.max_part)
-		m.max_part = 1;
-	/* with max_part > 1 the first partitions share major 1 */
-	if (minor(st.st_rdev) % m.max_part)
-		return find_part_devno(st.st_rdev, d);
-	rc = brd_get(minor(st.st_rdev) / (unsigned int)m.max_part, d);
-	if (!rc && d->devno != st.st_rdev)
-		rc = -ENODEV;
-	return rc;
-}
 
 void rd_info_fill(struct rd_info *ri, unsigned int what)
 {

@@ -7,6 +7,7 @@
 #include "../lib/blkinfo.h"
 #include "../lib/brd.h"
 #include "../lib/pool.h"
+#include "../lib/resolve.h"
 
 /* Columns of `list` (and the fields of `stat --json`). */
 enum {
@@ -26,8 +27,6 @@ struct rd_info {
 	bool pool;			/* a pool's whole disk */
 };
 
-/* Resolve "ram3", "/dev/ram3" or any block node of a brd disk. */
-int rd_resolve(const char *arg, struct brd_disk *d);
 /* Probe filesystem (RD_PROBE), mounts (RD_MOUNTS) and holders (RD_HOLDERS)
  * of an already filled rd->d. */
 #define RD_PROBE	(1u << 0)

@@ -38,7 +38,7 @@ static int do_remove(const struct brd_cmd *cmd, int argc, const char **argv)
 		if (!G.dry_run && (lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
 			return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
 		for (int i = 0; i < argc; i++) {
-			rc = rd_resolve(argv[i], &d);
+			rc = brd_resolve(argv[i], &d);
 			if (rc) {
 				rc = cmd_err(rc, argv[i], "not a brd ramdisk");
 			} else if (d.partno) {

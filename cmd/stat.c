@@ -259,7 +259,7 @@ static int do_stat(const struct brd_cmd *cmd, int argc, const char **argv)
 		struct rd_info ri = { 0 };
 		struct values vals = { 0 };
 
-		rc = rd_resolve(argv[i], &ri.d);
+		rc = brd_resolve(argv[i], &ri.d);
 		if (rc) {
 			ret = cmd_err(rc, argv[i], "not a brd ramdisk");
 			continue;
