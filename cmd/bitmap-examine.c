@@ -38,7 +38,9 @@ enum {
 	COL_WRITE_BEHIND, COL_SYNC_SIZE, COL_RESERVED_SIZE, COL_NODES,
 	COL_CLUSTER_NAME, COL_CHUNKS, COL_PRESENT, COL_TRUNCATED, COL_DIRTY,
 	COL_DIRTY_PERCENT, COL_UNWRITTEN, COL_CLEAN, COL_ST_DIRTY,
-	COL_NEED_SYNC, COL_SYNCING, COL_INVALID, COL_DIRTY_CHUNKS,
+	COL_NEED_SYNC, COL_SYNCING, COL_NEED_SYNC_UNWRITTEN,
+	COL_SYNCING_UNWRITTEN, COL_CLEAN_UNWRITTEN, COL_INVALID, COL_FIRST_USE,
+	COL_DIRTY_CHUNKS,
 	COL_DIRTY_SECTORS, COL_DIRTY_BYTES, NCOLS
 };
 
@@ -81,7 +83,7 @@ static const struct cmd_column examine_columns[NCOLS] = {
 	[COL_TRUNCATED] = { "truncated", 0, 0, SCOLS_JSON_BOOLEAN,
 			    "file shorter than its chunk data" },
 	[COL_DIRTY] = { "dirty", 0, 0, SCOLS_JSON_NUMBER,
-			"dirty chunks (v6: dirty, need-sync or syncing)" },
+			"dirty chunks (v6: dirty, need-sync or syncing: what a resync copies)" },
 	[COL_DIRTY_PERCENT] = { "dirty-percent", 0, 0, SCOLS_JSON_NUMBER,
 				"dirty chunks in percent" },
 	[COL_UNWRITTEN] = { "unwritten", 0, 0, SCOLS_JSON_NUMBER,
@@ -94,8 +96,19 @@ static const struct cmd_column examine_columns[NCOLS] = {
 			    "v6 chunks in state need-sync" },
 	[COL_SYNCING] = { "syncing", 0, 0, SCOLS_JSON_NUMBER,
 			  "v6 chunks in state syncing" },
+	[COL_NEED_SYNC_UNWRITTEN] = { "need-sync-unwritten", 0, 0,
+				      SCOLS_JSON_NUMBER,
+				      "v6 chunks in state need-sync-unwritten" },
+	[COL_SYNCING_UNWRITTEN] = { "syncing-unwritten", 0, 0,
+				    SCOLS_JSON_NUMBER,
+				    "v6 chunks in state syncing-unwritten" },
+	[COL_CLEAN_UNWRITTEN] = { "clean-unwritten", 0, 0, SCOLS_JSON_NUMBER,
+				  "v6 chunks in state clean-unwritten" },
 	[COL_INVALID] = { "invalid", 0, 0, SCOLS_JSON_NUMBER,
-			  "v6 chunks with an unknown state byte" },
+			  "v6 chunks with an unknown state byte (above 7)" },
+	[COL_FIRST_USE] = { "first-use", 0, 0, SCOLS_JSON_BOOLEAN,
+			    "v6 header still mdadm's: chunk geometry unknown, "
+			    "chunk states not decoded" },
 	[COL_DIRTY_CHUNKS] = { "dirty-chunks", 0, SCOLS_FL_WRAP, SCOLS_JSON_ARRAY_STRING,
 			       "dirty chunk ranges FIRST-LAST (--dirty)" },
 	[COL_DIRTY_SECTORS] = { "dirty-sectors", 0, SCOLS_FL_WRAP, SCOLS_JSON_ARRAY_STRING,
@@ -401,6 +414,12 @@ static int report_chunks(struct exam *x, uint64_t pos, int node,
 		jsetu(ln, COL_ST_DIRTY, s.states[BRD_LLBIT_DIRTY]);
 		jsetu(ln, COL_NEED_SYNC, s.states[BRD_LLBIT_NEEDSYNC]);
 		jsetu(ln, COL_SYNCING, s.states[BRD_LLBIT_SYNCING]);
+		jsetu(ln, COL_NEED_SYNC_UNWRITTEN,
+		      s.states[BRD_LLBIT_NEEDSYNC_UNWRITTEN]);
+		jsetu(ln, COL_SYNCING_UNWRITTEN,
+		      s.states[BRD_LLBIT_SYNCING_UNWRITTEN]);
+		jsetu(ln, COL_CLEAN_UNWRITTEN,
+		      s.states[BRD_LLBIT_CLEAN_UNWRITTEN]);
 		jsetu(ln, COL_INVALID, s.invalid);
 	}
 	if (rc == -ENODATA) {
@@ -420,14 +439,16 @@ static int report_chunks(struct exam *x, uint64_t pos, int node,
 	jsetf(ln, COL_DIRTY_PERCENT, "%.1f", percent(s.dirty, g->chunks));
 	if (!G.json) {
 		if (g->per_byte) {
+			unsigned k;
+
 			printf("          Bitmap : %" PRIu64 " chunks, %" PRIu64
 			       " dirty (%2.1f%%)\n", g->chunks, s.dirty,
 			       percent(s.dirty, g->chunks));
-			printf("    Chunk States : %" PRIu64 " unwritten, %"
-			       PRIu64 " clean, %" PRIu64 " dirty, %" PRIu64
-			       " need-sync, %" PRIu64 " syncing\n",
-			       s.states[0], s.states[1], s.states[2],
-			       s.states[3], s.states[4]);
+			printf("    Chunk States :");
+			for (k = 0; k < BRD_LLBIT_NSTATES; k++)
+				printf("%s %" PRIu64 " %s", k ? "," : "",
+				       s.states[k], brd_llbit_state_name(k));
+			putchar('\n');
 		} else {
 			printf("          Bitmap : %" PRIu64 " bits (chunks), %"
 			       PRIu64 " dirty (%2.1f%%)\n", g->chunks, s.dirty,
@@ -497,7 +518,12 @@ static void json_sb(struct libscols_line *ln, const struct brd_bitmap_sb *sb,
 	jsetu(ln, COL_STATE, sb->state);
 	state_text(sb, st, sizeof(st));
 	jset(ln, COL_STATE_TEXT, st);
-	jsetu(ln, COL_CHUNKS, g->chunks);
+	if (g->first_use)
+		jset(ln, COL_FIRST_USE, "1");
+	else
+		jsetu(ln, COL_CHUNKS, g->chunks);
+	if (g->per_byte && !g->first_use)
+		jset(ln, COL_FIRST_USE, "0");
 }
 
 /* Is the chunk data complete?  (Cheap check for --brief.) */
@@ -617,7 +643,8 @@ static int examine_one(const char *path)
 		uuid_text(&sb, &x.loc, buf);
 		jset(ln, COL_UUID, buf);
 		json_sb(ln, &sb, &g);
-		jsetu(ln, COL_CHUNK_SIZE, g.chunk_bytes);
+		if (!g.first_use)
+			jsetu(ln, COL_CHUNK_SIZE, g.chunk_bytes);
 		jsetu(ln, COL_DAEMON_SLEEP, sb.daemon_sleep);
 		jsetu(ln, COL_WRITE_BEHIND, sb.write_behind);
 		jsetu(ln, COL_SYNC_SIZE, sb.sync_size << 9);
@@ -637,8 +664,14 @@ static int examine_one(const char *path)
 			       sb.events_cleared);
 			printf("           State : %s\n", buf);
 		}
-		human_chunksize(g.chunk_bytes, buf, sizeof(buf));
-		printf("       Chunksize : %s\n", buf);
+		if (g.first_use) {
+			human_chunksize(sb.chunksize, buf, sizeof(buf));
+			printf("       Chunksize : %s (first use: mdadm's value "
+			       "in bytes, not the kernel's)\n", buf);
+		} else {
+			human_chunksize(g.chunk_bytes, buf, sizeof(buf));
+			printf("       Chunksize : %s\n", buf);
+		}
 		printf("          Daemon : %ds flush period\n",
 		       (int)sb.daemon_sleep);
 		if (sb.write_behind)
@@ -657,6 +690,15 @@ static int examine_one(const char *path)
 	}
 	if (opt_brief) {
 		check_size(&x, x.loc.pos, -1, &g, ln);
+		goto out;
+	}
+	if (g.first_use) {
+		/* the chunk data may already be the kernel's, laid out in a
+		 * geometry that this header does not tell */
+		if (!G.json)
+			printf("          Bitmap : not decoded (first use: the "
+			       "header does not hold the kernel's chunk size "
+			       "yet)\n");
 		goto out;
 	}
 	report_chunks(&x, x.loc.pos, -1, &sb, &g, ln);
@@ -699,7 +741,8 @@ const struct brd_cmd cmd_bitmap_examine = {
 	.help_tail =
 		"Inputs are bitmap files or md member devices (0.90, 1.0, 1.1, 1.2\n"
 		"superblocks; every node slot of a clustered bitmap).  The text output\n"
-		"is that of mdadm 4.2 -X; version 6 (llbitmap) chunk states are decoded.\n"
+		"is that of mdadm 4.2 -X; version 6 (llbitmap) chunk states are decoded\n"
+		"(not while the header still has first-use: mdadm's chunk size).\n"
 		"Exit status: 0 ok, 1 failed, 2 usage, 3 not found, 6 permission denied,\n"
 		"7 invalid data (bad magic, unknown version, bad field), 8 truncated.\n",
 	.columns = examine_columns,

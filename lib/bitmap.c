@@ -91,10 +91,17 @@ void brd_bitmap_bits_edit(unsigned char *buf, uint64_t off, size_t len,
 
 const char *brd_llbit_state_name(unsigned state)
 {
-	static const char *const names[] = {
-		"unwritten", "clean", "dirty", "need-sync", "syncing"
+	static const char *const names[BRD_LLBIT_NSTATES] = {
+		"unwritten", "clean", "dirty", "need-sync", "syncing",
+		"need-sync-unwritten", "syncing-unwritten", "clean-unwritten"
 	};
 	return state < BRD_LLBIT_NSTATES ? names[state] : "invalid";
+}
+
+bool brd_llbit_needs_resync(unsigned state)
+{
+	return state == BRD_LLBIT_DIRTY || state == BRD_LLBIT_NEEDSYNC ||
+	       state == BRD_LLBIT_SYNCING;
 }
 
 uint64_t brd_bitmap_bits(uint64_t sync_size, uint64_t chunk_bytes)
@@ -134,6 +141,8 @@ static bool is_pow2(uint64_t v)
 int brd_bitmap_geom(const struct brd_bitmap_sb *sb, struct brd_bitmap_geom *g,
 		    char *why, size_t whylen)
 {
+	bool first_use;
+
 	memset(g, 0, sizeof(*g));
 	if (sb->magic != BRD_BITMAP_MAGIC) {
 		snprintf(why, whylen, "bad magic 0x%08x (expected 0x%08x)",
@@ -146,11 +155,15 @@ int brd_bitmap_geom(const struct brd_bitmap_sb *sb, struct brd_bitmap_geom *g,
 			 sb->version);
 		return -EBADMSG;
 	}
-	if (sb->chunksize == 0) {
+	/* an llbitmap FIRST_USE header has mdadm's chunksize in bytes, which
+	 * the kernel ignores (llbitmap_read_sb -> llbitmap_init) */
+	first_use = sb->version == BRD_BITMAP_V_LOCKLESS &&
+		    (sb->state & BRD_BITMAP_FIRST_USE);
+	if (!first_use && sb->chunksize == 0) {
 		snprintf(why, whylen, "chunksize is 0");
 		return -EBADMSG;
 	}
-	if (!is_pow2(sb->chunksize)) {
+	if (!first_use && !is_pow2(sb->chunksize)) {
 		snprintf(why, whylen, "chunksize %u is not a power of two",
 			 sb->chunksize);
 		return -EBADMSG;
@@ -168,8 +181,14 @@ int brd_bitmap_geom(const struct brd_bitmap_sb *sb, struct brd_bitmap_geom *g,
 	}
 	if (sb->version == BRD_BITMAP_V_LOCKLESS) {
 		g->per_byte = true;
-		g->chunk_bytes = (uint64_t)sb->chunksize << 9;
 		g->data_offset = BRD_LLBITMAP_DATA_OFFSET;
+		if (first_use) {
+			/* the kernel derives its own geometry */
+			g->first_use = true;
+			g->area_bytes = g->data_offset;
+			return 0;
+		}
+		g->chunk_bytes = (uint64_t)sb->chunksize << 9;
 	} else {
 		g->chunk_bytes = sb->chunksize;
 		g->data_offset = BRD_BITMAP_SB_SIZE;
@@ -376,8 +395,7 @@ static int feed_bytes(struct brd_bitmap_scan *s, const unsigned char *p,
 			continue;
 		}
 		s->states[v]++;
-		if (v == BRD_LLBIT_DIRTY || v == BRD_LLBIT_NEEDSYNC ||
-		    v == BRD_LLBIT_SYNCING) {
+		if (brd_llbit_needs_resync(v)) {
 			s->dirty++;
 			if (s->range_fn) {
 				rc = run_add(s, c, 1);

@@ -37,16 +37,37 @@
 /* cluster nodes: md-cluster's limit is far lower; this bounds the work */
 #define BRD_BITMAP_MAX_NODES		64u
 
-/* llbitmap per-chunk states */
+/*
+ * llbitmap per-chunk states, one byte each (enum llbitmap_state of
+ * drivers/md/md-llbitmap.c; 5 to 7 are Linux 7.x's proactive parity build
+ * of never-written RAID 4/5/6 regions).  Any other byte value is invalid.
+ */
 enum brd_llbit_state {
 	BRD_LLBIT_UNWRITTEN = 0,
 	BRD_LLBIT_CLEAN = 1,
 	BRD_LLBIT_DIRTY = 2,
 	BRD_LLBIT_NEEDSYNC = 3,
 	BRD_LLBIT_SYNCING = 4,
+	BRD_LLBIT_NEEDSYNC_UNWRITTEN = 5,
+	BRD_LLBIT_SYNCING_UNWRITTEN = 6,
+	BRD_LLBIT_CLEAN_UNWRITTEN = 7,
 	BRD_LLBIT_NSTATES
 };
+/* "unwritten", "clean", "dirty", "need-sync", "syncing",
+ * "need-sync-unwritten", "syncing-unwritten", "clean-unwritten";
+ * "invalid" for any other value. */
 const char *brd_llbit_state_name(unsigned state);
+
+/*
+ * Does a chunk in @state hold data that a resync will copy?  True for
+ * dirty, need-sync and syncing: when the array is assembled again the
+ * kernel turns dirty and syncing into need-sync (BitmapActionReload) and
+ * resyncs every need-sync chunk.  False for unwritten, clean and the three
+ * *-unwritten states: those chunks hold no user data (reload resets
+ * need-sync-unwritten and syncing-unwritten to unwritten; resync always
+ * skips unwritten and clean-unwritten).  False for invalid values.
+ */
+bool brd_llbit_needs_resync(unsigned state);
 
 struct brd_bitmap_sb {
 	uint32_t magic;
@@ -93,6 +114,14 @@ struct brd_bitmap_geom {
 	uint64_t data_bytes;	/* bytes of chunk data */
 	uint64_t area_bytes;	/* data_offset + data_bytes */
 	bool per_byte;		/* llbitmap: one state byte per chunk */
+	/*
+	 * llbitmap whose header still has BITMAP_FIRST_USE: written by mdadm
+	 * (chunksize in bytes, not sectors) and not yet rewritten by the
+	 * kernel, which chooses its own chunk size when it starts the array.
+	 * The chunk geometry is unknown: chunk_bytes, chunks and data_bytes
+	 * are 0 and the chunksize field is not validated.
+	 */
+	bool first_use;
 };
 
 /*
@@ -120,8 +149,8 @@ uint64_t brd_bitmap_slot_bytes(const struct brd_bitmap_geom *g);
  * geom.data_offset of the area) in order, in pieces of any size; bytes
  * beyond the last chunk are ignored.  Memory use is constant.
  *
- * Dirty chunks: bits set (v3-5); states dirty, need-sync and syncing
- * (v6).  If @range_fn is set it is called with every maximal run of
+ * Dirty chunks: bits set (v3-5); states for which
+ * brd_llbit_needs_resync() is true (v6).  If @range_fn is set it is called with every maximal run of
  * dirty chunks [first, first + count), in order; a non-zero return stops
  * the scan and is returned by feed/finish.
  */
@@ -132,7 +161,7 @@ struct brd_bitmap_scan {
 	uint64_t seen;			/* chunks consumed */
 	uint64_t dirty;
 	uint64_t states[BRD_LLBIT_NSTATES];	/* v6 only */
-	uint64_t invalid;		/* v6: bytes with unknown state */
+	uint64_t invalid;		/* v6: bytes with unknown state (> 7) */
 	uint64_t first_invalid;		/* chunk of the first one */
 	unsigned first_invalid_val;
 	brd_bitmap_range_fn range_fn;

@@ -43,6 +43,18 @@ static void scan(struct brd_dio *d, uint64_t pos, const struct brd_bitmap_geom *
 		__builtin_trap();
 	if (rc == 0 && s.seen != g->chunks)
 		__builtin_trap();
+	if (g->per_byte) {
+		/* every chunk byte is one of the 8 states or invalid */
+		uint64_t sum = s.invalid;
+
+		for (int k = 0; k < BRD_LLBIT_NSTATES; k++)
+			sum += s.states[k];
+		if (sum != s.seen || s.dirty != s.states[BRD_LLBIT_DIRTY] +
+		    s.states[BRD_LLBIT_NEEDSYNC] + s.states[BRD_LLBIT_SYNCING])
+			__builtin_trap();
+	}
+	if (g->first_use && (g->chunks || g->data_bytes))
+		__builtin_trap();
 	sink += s.dirty + s.invalid;
 }
 

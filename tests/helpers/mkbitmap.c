@@ -16,6 +16,8 @@
  * Data: --pattern zero|full|alt|first:N|bits:A,B-C,...|random:SEED|
  *   states:S0,S1,...   (states: llbitmap state bytes, repeated)
  *   --data-bytes N  write exactly N bytes of chunk data (truncate/extend)
+ *   --tail N[:V]    then N more bytes of value V (default 0xff), as real
+ *                   llbitmap members carry after their last chunk
  *   --slots N       write N node slots (default: nodes, at least 1)
  * Placement: --offset BYTES  where the bitmap area starts in FILE
  *   --md 0.90|1.0|1.1|1.2 --dev-size BYTES [--bitmap-offset SECTORS]
@@ -98,6 +100,8 @@ static struct {
 
 static const char *pattern = "full";
 static int64_t data_bytes = -1;
+static uint64_t tail_bytes;
+static unsigned char tail_value = 0xff;
 static long slots = -1;
 
 static uint64_t chunks(void)
@@ -198,7 +202,7 @@ static unsigned char data_byte(uint64_t i)
 		rnd ^= rnd << 13;
 		rnd ^= rnd >> 7;
 		rnd ^= rnd << 17;
-		return F.version == 6 ? (unsigned char)(rnd % 5)
+		return F.version == 6 ? (unsigned char)(rnd % 8)
 				      : (unsigned char)rnd;
 	}
 	if (!strncmp(pattern, "states:", 7)) {
@@ -245,7 +249,15 @@ static uint64_t write_area(int fd, uint64_t off)
 		xpwrite(fd, buf, m, off + doff + i);
 		i += m;
 	}
-	return doff + n;
+	for (i = 0; i < tail_bytes; ) {
+		size_t m = tail_bytes - i < sizeof(buf) ? (size_t)(tail_bytes - i)
+							: sizeof(buf);
+
+		memset(buf, tail_value, m);
+		xpwrite(fd, buf, m, off + doff + n + i);
+		i += m;
+	}
+	return doff + n + tail_bytes;
 }
 
 static uint64_t slot_bytes(void)
@@ -359,7 +371,7 @@ int main(int argc, char **argv)
 		{ "md", 1, NULL, 'm' }, { "dev-size", 1, NULL, 'z' },
 		{ "bitmap-offset", 1, NULL, 'b' }, { "md-uuid", 1, NULL, 'U' },
 		{ "no-bitmap-flag", 0, NULL, 'F' }, { "ctime", 1, NULL, 'T' },
-		{ "clustered", 0, NULL, 'C' },
+		{ "clustered", 0, NULL, 'C' }, { "tail", 1, NULL, 't' },
 		{ NULL, 0, NULL, 0 }
 	};
 	uint64_t off = 0, end;
@@ -392,6 +404,16 @@ int main(int argc, char **argv)
 		case 'F': no_bitmap_flag = 1; break;
 		case 'T': ctime_ = num(optarg); break;
 		case 'C': clustered = 1; break;
+		case 't': {
+			char *colon = strchr(optarg, ':');
+
+			if (colon) {
+				*colon = '\0';
+				tail_value = (unsigned char)num(colon + 1);
+			}
+			tail_bytes = num(optarg);
+			break;
+		}
 		default: exit(2);
 		}
 	}

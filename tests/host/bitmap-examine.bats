@@ -123,7 +123,7 @@ examine() {
 	grep -qx '         Version : 6' b.out
 	grep -qx '       Chunksize : 64 KB' b.out
 	grep -qx '          Bitmap : 16384 chunks, 4916 dirty (30.0%)' b.out
-	grep -qx '    Chunk States : 1639 unwritten, 9829 clean, 1639 dirty, 1639 need-sync, 1638 syncing' b.out
+	grep -qx '    Chunk States : 1639 unwritten, 9829 clean, 1639 dirty, 1639 need-sync, 1638 syncing, 0 need-sync-unwritten, 0 syncing-unwritten, 0 clean-unwritten' b.out
 	# mdadm cannot
 	run mdadm -X ll
 	assert_failure
@@ -138,6 +138,99 @@ examine() {
 	examine llbad
 	expect_rc 7
 	grep -q 'llbad: .*invalid (first: chunk 2 = 0x09)' b.err
+	# 8 is the first value past Linux 7.3's states
+	"$MK" --version 6 --chunksize 128 --sync-size 2048 --pattern states:7,7,7,8 ll8
+	examine ll8
+	expect_rc 7
+	grep -qx 'brdctl: ll8: 4 chunk state bytes are invalid (first: chunk 3 = 0x08): invalid data' b.err
+	grep -qx '    Chunk States : 0 unwritten, 0 clean, 0 dirty, 0 need-sync, 0 syncing, 0 need-sync-unwritten, 0 syncing-unwritten, 12 clean-unwritten' b.out
+}
+
+@test "version 6: the eight Linux 7.3 states named; --dirty counts dirty, need-sync, syncing" {
+	require_cmd jq
+	# 16 chunks of 64 KiB, states 0-7 twice
+	"$MK" --version 6 --chunksize 128 --sync-size 2048 \
+		--pattern states:0,1,2,3,4,5,6,7 ll8s
+	examine --dirty ll8s
+	expect_rc 0
+	grep -qx '          Bitmap : 16 chunks, 6 dirty (37.5%)' b.out
+	grep -qx '    Chunk States : 2 unwritten, 2 clean, 2 dirty, 2 need-sync, 2 syncing, 2 need-sync-unwritten, 2 syncing-unwritten, 2 clean-unwritten' b.out
+	assert_equal "$(grep 'Dirty :' b.out)" "$(printf '%s\n' \
+		'           Dirty : chunks 2-4, sectors 256-639, bytes 131072-327679' \
+		'           Dirty : chunks 10-12, sectors 1280-1663, bytes 655360-851967')"
+	[ ! -s b.err ]
+	BRC=0
+	"$BRDCTL" --json bitmap examine --dirty ll8s >ll8s.json || BRC=$?
+	expect_rc 0
+	jq -e '.bitmaps[0] | .unwritten == 2 and .clean == 2 and
+		.["state-dirty"] == 2 and .["need-sync"] == 2 and .syncing == 2 and
+		.["need-sync-unwritten"] == 2 and .["syncing-unwritten"] == 2 and
+		.["clean-unwritten"] == 2 and .invalid == 0 and .dirty == 6 and
+		.["first-use"] == false and
+		.["dirty-chunks"] == ["2-4","10-12"]' ll8s.json
+	# only the proactive-sync states: nothing for a resync to copy
+	"$MK" --version 6 --chunksize 128 --sync-size 2048 --pattern states:5,6,7 llu
+	examine --dirty llu
+	expect_rc 0
+	grep -qx '          Bitmap : 16 chunks, 0 dirty (0.0%)' b.out
+	grep -qx '           Dirty : none' b.out
+}
+
+@test "version 6: bytes after the last chunk (0xff on real members) are not chunk states" {
+	# 10 chunks, then 0xff to the end of a 128 KiB area like a real member
+	"$MK" --version 6 --chunksize 128 --sync-size 1280 --pattern states:1,2 \
+		--tail $((131072 - 1024 - 10)) lltail
+	[ "$(stat -c %s lltail)" = 131072 ]
+	[ "$(od -An -tx1 -j1034 -N1 lltail | tr -d ' ')" = ff ]
+	examine lltail
+	expect_rc 0
+	grep -qx '          Bitmap : 10 chunks, 5 dirty (50.0%)' b.out
+	grep -qx '    Chunk States : 0 unwritten, 5 clean, 5 dirty, 0 need-sync, 0 syncing, 0 need-sync-unwritten, 0 syncing-unwritten, 0 clean-unwritten' b.out
+	[ ! -s b.err ]
+	examine --brief lltail
+	expect_rc 0
+	# the same 0xff inside the chunks is invalid
+	"$MK" --version 6 --chunksize 128 --sync-size 1408 --pattern states:1,2 \
+		--data-bytes 10 --tail 100 lltail11
+	examine lltail11
+	expect_rc 7
+	grep -q 'lltail11: 1 chunk state bytes are invalid (first: chunk 10 = 0xff)' b.err
+}
+
+@test "version 6 first use: mdadm's byte chunksize is said, not decoded as the kernel's" {
+	require_cmd jq
+	# as mdadm 4.6 --assume-clean writes it: FIRST_USE|CLEAN, 64 MiB in
+	# bytes, 256 reserved sectors, 0xff after the header
+	"$MK" --version 6 --state 0x18 --chunksize 67108864 --sync-size 131072 \
+		--reserved 256 --data-bytes 0 --tail $((131072 - 1024)) llfu
+	cp llfu llfu.orig
+	examine llfu
+	expect_rc 0
+	grep -qx '           State : first-use, clean' b.out
+	grep -qx "       Chunksize : 64 MB (first use: mdadm's value in bytes, not the kernel's)" b.out
+	grep -qx "          Bitmap : not decoded (first use: the header does not hold the kernel's chunk size yet)" b.out
+	run ! grep -q 'Chunk States' b.out
+	[ ! -s b.err ]
+	examine --dirty llfu
+	expect_rc 0
+	run ! grep -q 'Dirty :' b.out
+	examine --brief llfu
+	expect_rc 0
+	grep -qx '       Sync Size : 65536 (64.00 MiB 67.11 MB)' b.out
+	BRC=0
+	"$BRDCTL" --json bitmap examine llfu >llfu.json || BRC=$?
+	expect_rc 0
+	jq -e '.bitmaps[0] | .["first-use"] == true and .["chunk-size"] == null and
+		.chunks == null and .dirty == null and .state == 24' llfu.json
+	# a chunksize the kernel would reject is not checked either: it ignores it
+	"$MK" --version 6 --state 0x8 --chunksize 3000 --data-bytes 0 llfu3000
+	examine llfu3000
+	expect_rc 0
+	# without FIRST_USE the same field is sectors again, and checked
+	"$MK" --version 6 --state 0x10 --chunksize 3000 --data-bytes 0 ll3000
+	examine ll3000
+	expect_rc 7
+	cmp llfu llfu.orig
 }
 
 @test "truncated bitmap: exit 8, header as mdadm, no Bitmap line, clear message" {

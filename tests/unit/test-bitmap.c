@@ -338,6 +338,227 @@ static void test_scan_llbitmap(void **state)
 	assert_string_equal(brd_llbit_state_name(99), "invalid");
 }
 
+/* --- llbitmap (version 6) images as a 7.x kernel lays them out --- */
+
+/* An llbitmap superblock, byte by byte (independent of the encoder). */
+static void raw_sb_v6(unsigned char *p, uint64_t sync_size, uint32_t chunksize,
+		      uint32_t state)
+{
+	memset(p, 0, 256);
+	p[0] = 0x62; p[1] = 0x69; p[2] = 0x74; p[3] = 0x6d;	/* "bitm" */
+	p[4] = 6;						/* version */
+	for (int i = 0; i < 16; i++)
+		p[8 + i] = (unsigned char)(0x10 + i);
+	p[24] = 21;						/* events */
+	for (int i = 0; i < 8; i++)
+		p[40 + i] = (unsigned char)(sync_size >> (8 * i));
+	for (int i = 0; i < 4; i++) {
+		p[48 + i] = (unsigned char)(state >> (8 * i));
+		p[52 + i] = (unsigned char)(chunksize >> (8 * i));
+	}
+	p[56] = 30;						/* daemon */
+	p[65] = 1;						/* reserved 256 */
+}
+
+/*
+ * A 128 KiB bitmap area: superblock, zeros to 1024, @nstates state bytes,
+ * then 0xff to the end, as real members carry it (mdadm fills the area
+ * with 0xff; the kernel rewrites only the chunks' bytes).
+ */
+static unsigned char *ll_image(size_t *len, uint64_t sync_size,
+			       uint32_t chunksize, uint32_t state,
+			       const unsigned char *states, size_t nstates)
+{
+	unsigned char *img = malloc(128 * 1024);
+
+	assert_non_null(img);
+	memset(img, 0xff, 128 * 1024);
+	raw_sb_v6(img, sync_size, chunksize, state);
+	memset(img + 256, 0, 1024 - 256);
+	memcpy(img + 1024, states, nstates);
+	*len = 128 * 1024;
+	return img;
+}
+
+/* Decode @img like examine does: locate nothing, read sb, geom, scan. */
+static int ll_scan(const unsigned char *img, size_t len,
+		   struct brd_bitmap_geom *g, struct brd_bitmap_scan *s,
+		   struct rec *r)
+{
+	struct brd_bitmap_sb sb;
+	struct brd_dio d;
+	char why[200] = "";
+	int rc;
+
+	assert_int_equal(brd_dio_open_mem(&d, img, len, "ll"), 0);
+	assert_int_equal(brd_bitmap_read_sb(&d, 0, &sb), 0);
+	assert_int_equal(sb.version, 6);
+	assert_int_equal(brd_bitmap_geom(&sb, g, why, sizeof(why)), 0);
+	brd_bitmap_scan_init(s, g, r ? rec_cb : NULL, r);
+	rc = brd_bitmap_scan_area(&d, 0, s);
+	brd_dio_close(&d);
+	return rc;
+}
+
+static void test_llbit_names_and_resync(void **state)
+{
+	static const char *const want[] = {
+		"unwritten", "clean", "dirty", "need-sync", "syncing",
+		"need-sync-unwritten", "syncing-unwritten", "clean-unwritten"
+	};
+
+	(void)state;
+	assert_int_equal(BRD_LLBIT_NSTATES, 8);
+	assert_int_equal(BRD_LLBIT_NEEDSYNC_UNWRITTEN, 5);
+	assert_int_equal(BRD_LLBIT_SYNCING_UNWRITTEN, 6);
+	assert_int_equal(BRD_LLBIT_CLEAN_UNWRITTEN, 7);
+	for (unsigned v = 0; v < 8; v++)
+		assert_string_equal(brd_llbit_state_name(v), want[v]);
+	for (unsigned v = 8; v < 256; v++)
+		assert_string_equal(brd_llbit_state_name(v), "invalid");
+	/* exactly dirty, need-sync and syncing hold data a resync copies */
+	for (unsigned v = 0; v < 256; v++)
+		assert_int_equal(brd_llbit_needs_resync(v),
+				 v == 2 || v == 3 || v == 4);
+}
+
+/* Every state 0-7, a partial last chunk, 0xff after the last chunk. */
+static void test_llbit_every_state(void **state)
+{
+	enum { N = 8 * 37 + 3 };	/* 299 chunks */
+	unsigned char st[N];
+	struct brd_bitmap_geom g;
+	struct brd_bitmap_scan s;
+	static struct rec r;
+	unsigned char *img;
+	size_t len;
+
+	(void)state;
+	for (int i = 0; i < N; i++)
+		st[i] = (unsigned char)(i % 8);
+	/* 128-sector chunks, the last one 5 sectors short */
+	img = ll_image(&len, (uint64_t)N * 128 - 5, 128, 0, st, N);
+	r.n = 0;
+	assert_int_equal(ll_scan(img, len, &g, &s, &r), 0);
+	assert_true(g.per_byte);
+	assert_false(g.first_use);
+	assert_true(g.chunk_bytes == 65536 && g.chunks == N);
+	assert_true(g.data_bytes == N);
+	assert_true(s.seen == N);
+	/* 0-2 occur 38 times (the tail 296-298), 3-7 37 times */
+	for (unsigned v = 0; v < 8; v++)
+		assert_true(s.states[v] == (v < 3 ? 38u : 37u));
+	assert_true(s.invalid == 0);
+	/* dirty: 38 dirty + 37 need-sync + 37 syncing */
+	assert_true(s.dirty == 38 + 37 + 37);
+	/* runs 8j+2 .. 8j+4, the last one only chunk 298 */
+	assert_int_equal(r.n, 38);
+	for (int j = 0; j < 37; j++)
+		assert_true(r.first[j] == (uint64_t)(8 * j + 2) &&
+			    r.count[j] == 3);
+	assert_true(r.first[37] == 298 && r.count[37] == 1);
+	free(img);
+}
+
+/* 0xff (and anything else) after the last chunk is neither counted nor
+ * invalid; the same byte inside the chunks is invalid. */
+static void test_llbit_trailing_ff(void **state)
+{
+	unsigned char st[100];
+	struct brd_bitmap_geom g;
+	struct brd_bitmap_scan s;
+	unsigned char *img;
+	size_t len;
+
+	(void)state;
+	memset(st, BRD_LLBIT_CLEAN, sizeof(st));
+	img = ll_image(&len, 100 * 128, 128, 0, st, sizeof(st));
+	assert_int_equal(img[1024 + 100], 0xff);	/* right after the last */
+	assert_int_equal(img[len - 1], 0xff);
+	assert_int_equal(ll_scan(img, len, &g, &s, NULL), 0);
+	assert_true(g.chunks == 100 && s.seen == 100);
+	assert_true(s.states[BRD_LLBIT_CLEAN] == 100);
+	assert_true(s.invalid == 0 && s.dirty == 0);
+	/* one more sector of sync_size: chunk 100 exists, its 0xff counts */
+	raw_sb_v6(img, 100 * 128 + 1, 128, 0);
+	assert_int_equal(ll_scan(img, len, &g, &s, NULL), 0);
+	assert_true(g.chunks == 101 && s.seen == 101);
+	assert_true(s.invalid == 1 && s.first_invalid == 100 &&
+		    s.first_invalid_val == 0xff);
+	assert_true(s.states[BRD_LLBIT_CLEAN] == 100);
+	free(img);
+}
+
+/* Values above 7 are invalid wherever they are, and counted apart. */
+static void test_llbit_unknown_value(void **state)
+{
+	static const unsigned char st[] = { 1, 7, 8, 2, 0xfe, 5, 0x80, 6 };
+	struct brd_bitmap_geom g;
+	struct brd_bitmap_scan s;
+	static struct rec r;
+	unsigned char *img;
+	size_t len;
+
+	(void)state;
+	img = ll_image(&len, sizeof(st) * 256, 256, 0, st, sizeof(st));
+	r.n = 0;
+	assert_int_equal(ll_scan(img, len, &g, &s, &r), 0);
+	assert_true(g.chunk_bytes == 131072 && g.chunks == sizeof(st));
+	assert_true(s.invalid == 3);
+	assert_true(s.first_invalid == 2 && s.first_invalid_val == 8);
+	assert_true(s.states[1] == 1 && s.states[7] == 1 && s.states[2] == 1 &&
+		    s.states[5] == 1 && s.states[6] == 1);
+	assert_true(s.states[0] == 0 && s.states[3] == 0 && s.states[4] == 0);
+	/* an invalid byte is not dirty and ends no run on its own */
+	assert_true(s.dirty == 1);
+	assert_int_equal(r.n, 1);
+	assert_true(r.first[0] == 3 && r.count[0] == 1);
+	free(img);
+}
+
+/* FIRST_USE: mdadm's header (chunksize in bytes): no geometry decoded. */
+static void test_llbit_first_use(void **state)
+{
+	struct brd_bitmap_sb sb;
+	struct brd_bitmap_geom g;
+	unsigned char raw[256];
+	char why[200] = "";
+
+	(void)state;
+	/* as mdadm 4.6 writes it for --assume-clean: 64 MiB in bytes */
+	raw_sb_v6(raw, 131072, 64u << 20, BRD_BITMAP_FIRST_USE |
+		  BRD_BITMAP_CLEAN);
+	brd_bitmap_sb_decode(&sb, raw);
+	assert_int_equal(brd_bitmap_geom(&sb, &g, why, sizeof(why)), 0);
+	assert_true(g.first_use && g.per_byte);
+	assert_true(g.chunks == 0 && g.chunk_bytes == 0 &&
+		    g.chunk_sectors == 0 && g.data_bytes == 0);
+	assert_true(g.data_offset == 1024 && g.area_bytes == 1024);
+	/* the kernel ignores the field then: so do we */
+	raw_sb_v6(raw, 131072, 3000, BRD_BITMAP_FIRST_USE);
+	brd_bitmap_sb_decode(&sb, raw);
+	assert_int_equal(brd_bitmap_geom(&sb, &g, why, sizeof(why)), 0);
+	assert_true(g.first_use);
+	raw_sb_v6(raw, 131072, 0, BRD_BITMAP_FIRST_USE);
+	brd_bitmap_sb_decode(&sb, raw);
+	assert_int_equal(brd_bitmap_geom(&sb, &g, why, sizeof(why)), 0);
+	/* without FIRST_USE the same header is read in sectors */
+	raw_sb_v6(raw, 131072, 64u << 20, BRD_BITMAP_CLEAN);
+	brd_bitmap_sb_decode(&sb, raw);
+	assert_int_equal(brd_bitmap_geom(&sb, &g, why, sizeof(why)), 0);
+	assert_false(g.first_use);
+	assert_true(g.chunk_bytes == (64ull << 20) * 512 && g.chunks == 1);
+	raw_sb_v6(raw, 131072, 0, 0);
+	brd_bitmap_sb_decode(&sb, raw);
+	expect_bad(sb, -EBADMSG, "chunksize is 0");
+	/* version 4 with the same state bit: an ordinary bitmap */
+	sb = good_sb();
+	sb.state = BRD_BITMAP_FIRST_USE;
+	assert_int_equal(brd_bitmap_geom(&sb, &g, why, sizeof(why)), 0);
+	assert_false(g.first_use);
+	assert_true(g.chunks == 16384);
+}
+
 static int stop_cb(void *arg, uint64_t first, uint64_t count)
 {
 	(void)arg; (void)first; (void)count;
@@ -453,6 +674,11 @@ int main(void)
 		cmocka_unit_test(test_scan_tail_bits_ignored),
 		cmocka_unit_test(test_scan_incomplete),
 		cmocka_unit_test(test_scan_llbitmap),
+		cmocka_unit_test(test_llbit_names_and_resync),
+		cmocka_unit_test(test_llbit_every_state),
+		cmocka_unit_test(test_llbit_trailing_ff),
+		cmocka_unit_test(test_llbit_unknown_value),
+		cmocka_unit_test(test_llbit_first_use),
 		cmocka_unit_test(test_scan_callback_stops),
 		cmocka_unit_test(test_scan_area_mem),
 		cmocka_unit_test(test_write_file),
