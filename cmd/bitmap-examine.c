@@ -296,6 +296,15 @@ struct ranges {
 	uint64_t n;
 };
 
+/* "chunk 3" for one, "chunks 3-5" for a run */
+static void print_span(const char *what, uint64_t a, uint64_t b)
+{
+	if (a == b)
+		printf("%s %" PRIu64, what, a);
+	else
+		printf("%ss %" PRIu64 "-%" PRIu64, what, a, b);
+}
+
 static int range_cb(void *arg, uint64_t first, uint64_t count)
 {
 	struct ranges *r = arg;
@@ -315,10 +324,11 @@ static int range_cb(void *arg, uint64_t first, uint64_t count)
 		fprintf(r->bytes, "%s%" PRIu64 "-%" PRIu64, r->n ? "\n" : "",
 			b0, b1);
 	} else {
-		printf("           Dirty : chunks %" PRIu64 "-%" PRIu64
-		       ", sectors %" PRIu64 "-%" PRIu64
-		       ", bytes %" PRIu64 "-%" PRIu64 "\n",
-		       first, last, b0 >> 9, b1 >> 9, b0, b1);
+		printf("           Dirty : ");
+		print_span("chunk", first, last);
+		printf(", ");
+		print_span("sector", b0 >> 9, b1 >> 9);
+		printf(", bytes %" PRIu64 "-%" PRIu64 "\n", b0, b1);
 	}
 	r->n++;
 	return 0;

@@ -340,8 +340,15 @@ examine() {
 	examine --dirty d
 	expect_rc 0
 	assert_equal "$(grep 'Dirty :' b.out)" "$(printf '%s\n' \
-		'           Dirty : chunks 0-0, sectors 0-127, bytes 0-65535' \
+		'           Dirty : chunk 0, sectors 0-127, bytes 0-65535' \
 		'           Dirty : chunks 2-3, sectors 256-487, bytes 131072-249855')"
+	# a chunk of one sector: "chunk 5, sector 5"
+	"$MK" --sync-size 16 --chunksize 512 --pattern bits:5,7-9 one
+	examine --dirty one
+	expect_rc 0
+	assert_equal "$(grep 'Dirty :' b.out)" "$(printf '%s\n' \
+		'           Dirty : chunk 5, sector 5, bytes 2560-3071' \
+		'           Dirty : chunks 7-9, sectors 7-9, bytes 3584-5119')"
 	"$MK" --sync-size 1000 --pattern zero clean
 	examine --dirty clean
 	grep -qx '           Dirty : none' b.out

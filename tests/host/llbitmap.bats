@@ -131,9 +131,11 @@ jexamine() {
 	# --dirty lists exactly the need-sync and syncing chunks
 	examine --dirty "$LOOPDEV"
 	[ "$BRC" = 0 ] || fail "exit $BRC"
-	[ "$(grep -c 'Dirty : chunks' "$T/b.out")" -ge 1 ]
+	[ "$(grep -c 'Dirty : chunk' "$T/b.out")" -ge 1 ]
 	local sum
-	sum=$(grep 'Dirty : chunks' "$T/b.out" | sed 's/.*chunks \([0-9]*\)-\([0-9]*\),.*/\1 \2/' |
+	# "chunks A-B" for a run, "chunk A" for one chunk
+	sum=$(grep 'Dirty : chunk' "$T/b.out" |
+	      sed -e 's/.*chunks \([0-9]*\)-\([0-9]*\),.*/\1 \2/' -e 's/.*chunk \([0-9]*\),.*/\1 \1/' |
 	      awk '{ s += $2 - $1 + 1 } END { print s }')
 	[ "$sum" = $(($(kbits r5-syncing "need sync") + $(kbits r5-syncing syncing))) ]
 }
