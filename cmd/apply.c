@@ -97,18 +97,6 @@ static int refused_status(const struct brdtab *tab)
 	return busy ? EXIT_BUSY : notsup ? EXIT_NOTSUP : EXIT_FAIL;
 }
 
-/* Every limit and conflict of the system, before any change (lib/brdplan.c) */
-static int check_plan(struct brdtab *tab)
-{
-	struct brdplan_sys sys;
-	int rc = brdplan_probe(tab, &sys);
-
-	if (!rc)
-		rc = brdplan_check(tab, &sys, opt_force);
-	brdplan_sys_free(&sys);
-	return rc;
-}
-
 /* Parse @path; @system: check it against the system too (apply), the
  * lines first, then, when they are valid, the plan. */
 static int load_tab(const char *path, bool system, struct brdtab **tab)
@@ -118,7 +106,7 @@ static int load_tab(const char *path, bool system, struct brdtab **tab)
 	if (rc)
 		return cmd_err(rc, path, "cannot read the brdtab");
 	if (system && (rc = brdtab_check_system(*tab)) == 0 && !(*tab)->nerr)
-		rc = check_plan(*tab);
+		rc = brdplan_run(*tab, opt_force);	/* every limit, lib/brdplan.c */
 	if (rc) {
 		brdtab_free(*tab);
 		*tab = NULL;

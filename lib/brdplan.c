@@ -571,3 +571,14 @@ int brdplan_check(struct brdtab *tab, const struct brdplan_sys *sys, bool force)
 		rc = check_lines(tab, sys);
 	return rc ? rc : brdtab_sort_errors(tab);
 }
+
+int brdplan_run(struct brdtab *tab, bool force)
+{
+	struct brdplan_sys sys;
+	int rc = brdplan_probe(tab, &sys);
+
+	if (!rc)
+		rc = brdplan_check(tab, &sys, force);
+	brdplan_sys_free(&sys);
+	return rc;
+}

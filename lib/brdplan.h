@@ -87,6 +87,15 @@ void brdplan_sys_free(struct brdplan_sys *sys);
  */
 int brdplan_check(struct brdtab *tab, const struct brdplan_sys *sys, bool force);
 
+/*
+ * Both steps: probe the system and check @tab against it.  0 or -errno
+ * (the state could not be read, -ENOMEM).  Every error carries its line,
+ * so a caller that sets up one line at a time (a generator's unit per
+ * line) can fail just the lines that have one; limits are still those of
+ * the whole file.
+ */
+int brdplan_run(struct brdtab *tab, bool force);
+
 /* Format @bytes for a message: "24G", "23.4G", "512M", "4096" (bytes). */
 const char *brdplan_human(uint64_t bytes, char *buf, size_t len);
 

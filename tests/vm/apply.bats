@@ -266,6 +266,15 @@ pooled_lines() { awk -v n="$1" -v s="$2" 'BEGIN { for (i = 1; i <= n; i++) print
 	run_brdctl 1 create --size "${gib}G" a
 	[[ $stderr == *"use --force to go ahead anyway"* ]]
 	[ ! -d /sys/module/brd ]
+	# create checks all its pooled ramdisks at once: two that fit one by
+	# one but not together are refused before either is made
+	local half=$((avail * 6 / 10 >> 20))
+	run_brdctl 0 create --size 4M first
+	run_brdctl 1 create --size "${half}M" h1 h2
+	[[ $stderr == *"use --force to go ahead anyway"* ]]
+	[ ! -e /sys/block/ram0/ram0p2 ]
+	run_brdctl 0 remove --all
+	[ ! -d /sys/module/brd ]
 	# --force: both go ahead (sparse: nothing is allocated until written)
 	run_brdctl 0 apply --check --force "$TAB"
 	assert_equal "$stderr" ""
