@@ -13,7 +13,10 @@
  * The parser is pure: it reads text, never prints, and reports every
  * problem as a (line, message) pair.  brdtab_check_system() adds the
  * checks that look at the running system (mkfs.TYPE in PATH, filesystem
- * known to the kernel, mount point, owner and group) without changing it.
+ * known to the kernel, mount point, owner and group) without changing it;
+ * brdplan_run() (brdplan.h) then checks the file as a whole against what
+ * exists: the pool's and brd's limits, the RAM budget, conflicts.
+ * The whole-file checks are linear in the number of lines (hash indexes).
  */
 #ifndef BRD_BRDTAB_H
 #define BRD_BRDTAB_H
