@@ -1124,10 +1124,24 @@ static int fs_verdict(struct fs_seen *seen, size_t *nseen, size_t max,
 	return v;
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* The same owner and group as @o, whose lookup succeeded: reuse it (a
+ * passwd lookup reads /etc/passwd each time). */
+static bool same_owner(const struct brdtab_entry *e, const struct brdtab_entry *o)
+{
+	return o && same_str(e->owner, o->owner) && same_str(e->group, o->group) &&
+	       e->owner_group == o->owner_group;
+}
+
 int brdtab_check_system(struct brdtab *tab)
 {
+	const struct brdtab_entry *owner_ok = NULL;
 	struct fs_seen seen[16];
-	size_t nseen = 0;
+	size_t nseen = 0, nerr;
 	int rc;
 
 	for (size_t i = 0; i < tab->n; i++) {
@@ -1151,8 +1165,15 @@ int brdtab_check_system(struct brdtab *tab)
 		}
 		if (e->target && (rc = check_target(tab, e)))
 			return rc;
+		if (same_owner(e, owner_ok)) {
+			e->uid = owner_ok->uid;
+			e->gid = owner_ok->gid;
+			continue;
+		}
+		nerr = tab->nerr;
 		if ((rc = check_owner(tab, e)))
 			return rc;
+		owner_ok = tab->nerr == nerr ? e : NULL;
 	}
 	return brdtab_sort_errors(tab);
 }
