@@ -336,26 +336,120 @@ static int sim_add(struct brd_pool *sim, const char *name, uint64_t start,
 	return 0;
 }
 
+/* The pool as the plan fills it, and the first line past each limit. */
+struct pool_plan {
+	struct brd_pool sim;		/* the pool with the planned ramdisks */
+	struct brd_budget budget;
+	unsigned int limit;		/* ramdisks it holds at most */
+	const char *what;		/* ... and why */
+	uint64_t slot;
+	const struct brdtab_entry *over, *noroom, *budget_line;
+	size_t nover, nnoroom;
+	unsigned int last_over;
+};
+
+/* The pool that exists (a copy), or the one apply would make. */
+static int pool_plan_init(struct pool_plan *pp, const struct brdplan_sys *sys)
+{
+	memset(pp, 0, sizeof(*pp));
+	if (sys->is_pool) {
+		pp->sim = sys->pool;
+		pp->sim.parts = malloc((sys->pool.nparts + 1) * sizeof(*pp->sim.parts));
+		if (!pp->sim.parts)
+			return -ENOMEM;
+		memcpy(pp->sim.parts, sys->pool.parts,
+		       sys->pool.nparts * sizeof(*pp->sim.parts));
+	} else {
+		brd_pool_blank(sys->new_pool_size, &pp->sim);
+	}
+	pp->limit = pool_limit(&pp->sim, &pp->what);
+	pp->slot = brd_pool_slot(&pp->sim);
+	for (size_t i = 0; i < pp->sim.nparts; i++)
+		brd_budget_add(&pp->budget, pp->sim.parts[i].size, 0);
+	brd_budget_add(&pp->budget, 0, sys->pool_pages > 0 ?
+		       (uint64_t)sys->pool_pages * sys->page_size : 0);
+	return 0;
+}
+
+/* One pooled line: it exists, or it is placed in the simulated pool. */
+static int pool_plan_line(struct brdtab *tab, struct pool_plan *pp,
+			  const struct brdplan_sys *sys, const struct brdtab_entry *e,
+			  bool force)
+{
+	const struct brd_pool_part *have = sys->is_pool ? part_named(&sys->pool, e->name) : NULL;
+	char h1[32], h2[32];
+	uint64_t start;
+	int rc;
+
+	if (have) {
+		if (have->size != e->size)
+			ERR(e->line, EEXIST, "%s: the pooled ramdisk exists with size %s, "
+			    "not %s (see 'brdctl resize')", e->name,
+			    brdtab_size_str(have->size, h1, sizeof(h1)),
+			    brdtab_size_str(e->size, h2, sizeof(h2)));
+		return 0;
+	}
+	if (pp->sim.nparts >= pp->limit) {
+		if (!pp->over)
+			pp->over = e;
+		pp->nover++;
+		pp->last_over = e->line;
+		return 0;
+	}
+	if (brd_pool_place(&pp->sim, pp->slot, e->size, &start)) {
+		if (!pp->noroom)
+			pp->noroom = e;
+		pp->nnoroom++;
+		return 0;
+	}
+	if ((rc = sim_add(&pp->sim, e->name, start, e->size)))
+		return rc;
+	brd_budget_add(&pp->budget, e->size, 0);
+	if (!force && !pp->budget_line && sys->mem_known &&
+	    brd_budget_over(&pp->budget, sys->mem_avail)) {
+		pp->budget_line = e;
+		return budget_error(tab, e, &pp->budget, sys->mem_avail, "pooled ramdisks");
+	}
+	return 0;
+}
+
+/* The slot and count limits, each once, on the first line past it. */
+static int pool_plan_report(struct brdtab *tab, const struct pool_plan *pp)
+{
+	char h1[32], h2[32], more[64] = "";
+
+	if (pp->noroom) {
+		if (pp->nnoroom > 1)
+			snprintf(more, sizeof(more), "; %zu later lines do not fit either",
+				 pp->nnoroom - 1);
+		ERR(pp->noroom->line, ENOSPC, "%s: no room in the pool for %s: a pooled "
+		    "ramdisk starts at one of the pool's %u slots of %s, and no free slot "
+		    "is followed by %s of free space%s", pp->noroom->name,
+		    brdtab_size_str(pp->noroom->size, h1, sizeof(h1)), BRD_POOL_SLOTS,
+		    brdplan_human(pp->slot, h2, sizeof(h2)), h1, more);
+	}
+	if (pp->over) {
+		char nth[32];
+
+		more[0] = '\0';
+		if (pp->nover > 1)
+			snprintf(more, sizeof(more), "; lines %u-%u do not fit",
+				 pp->over->line, pp->last_over);
+		ERR(pp->over->line, ENOSPC, "%s: the pool holds at most %u ramdisks (%s); "
+		    "this is the %s%s", pp->over->name, pp->limit, pp->what,
+		    ordinal(pp->limit + 1, nth, sizeof(nth)), more);
+	}
+	return 0;
+}
+
 static int check_pooled(struct brdtab *tab, const struct brdplan_sys *sys, bool force)
 {
-	struct brd_pool sim = { 0 };
-	struct brd_budget b = { 0 };
-	const struct brdtab_entry *over = NULL, *budget = NULL, *noroom = NULL;
-	size_t nover = 0, nnoroom = 0;
-	unsigned int limit, last_over = 0;
-	const char *what;
-	uint64_t slot;
-	char h1[32], h2[32], h3[32];
-	int rc = 0;
+	struct pool_plan pp;
+	int rc;
 
 	if (sys->brd != BRD_MODULE_ABSENT && !sys->is_pool) {
 		const struct brdtab_entry *e = &tab->ent[0];
 
-		for (size_t i = 0; i < tab->n; i++)
-			if (tab->ent[i].kind == BRDTAB_POOLED) {
-				e = &tab->ent[i];
-				break;
-			}
 		ERR(e->line, EBUSY, "%s: brd is %s with whole-disk ramdisks%s%s: pooled "
 		    "ramdisks need brd loaded as a pool or not loaded ('brdctl remove "
 		    "--all' first)", e->name,
@@ -363,86 +457,14 @@ static int check_pooled(struct brdtab *tab, const struct brdplan_sys *sys, bool 
 		    sys->ndisks ? ", e.g. " : "", sys->ndisks ? sys->disks[0].name : "");
 		return 0;
 	}
-	if (sys->is_pool) {
-		sim = sys->pool;
-		sim.parts = malloc((sys->pool.nparts + 1) * sizeof(*sim.parts));
-		if (!sim.parts)
-			return -ENOMEM;
-		memcpy(sim.parts, sys->pool.parts, sys->pool.nparts * sizeof(*sim.parts));
-	} else {
-		brd_pool_blank(sys->new_pool_size, &sim);
-	}
-	limit = pool_limit(&sim, &what);
-	slot = brd_pool_slot(&sim);
-	for (size_t i = 0; i < sim.nparts; i++)
-		brd_budget_add(&b, sim.parts[i].size, 0);
-	brd_budget_add(&b, 0, sys->pool_pages > 0 ?
-		       (uint64_t)sys->pool_pages * sys->page_size : 0);
-
-	for (size_t i = 0; i < tab->n && !rc; i++) {
-		const struct brdtab_entry *e = &tab->ent[i];
-		const struct brd_pool_part *pp;
-		uint64_t start;
-
-		if (e->kind != BRDTAB_POOLED)
-			continue;
-		pp = part_named(&sys->pool, e->name);
-		if (pp && sys->is_pool) {
-			if (pp->size != e->size)
-				rc = brdtab_add_error(tab, e->line, EEXIST, "%s: the pooled "
-					"ramdisk exists with size %s, not %s (see 'brdctl "
-					"resize')", e->name,
-					brdtab_size_str(pp->size, h1, sizeof(h1)),
-					brdtab_size_str(e->size, h2, sizeof(h2)));
-			continue;
-		}
-		if (sim.nparts >= limit) {
-			if (!over)
-				over = e;
-			nover++;
-			last_over = e->line;
-			continue;
-		}
-		if (brd_pool_place(&sim, slot, e->size, &start)) {
-			if (!noroom)
-				noroom = e;
-			nnoroom++;
-			continue;
-		}
-		if ((rc = sim_add(&sim, e->name, start, e->size)))
-			break;
-		brd_budget_add(&b, e->size, 0);
-		if (!force && !budget && sys->mem_known && brd_budget_over(&b, sys->mem_avail)) {
-			budget = e;
-			rc = budget_error(tab, e, &b, sys->mem_avail, "pooled ramdisks");
-		}
-	}
-	if (!rc && noroom) {
-		char more[64] = "";
-
-		if (nnoroom > 1)
-			snprintf(more, sizeof(more), "; %zu later lines do not fit either",
-				 nnoroom - 1);
-		rc = brdtab_add_error(tab, noroom->line, ENOSPC, "%s: no room in the "
-			"pool for %s: a pooled ramdisk starts at one of the pool's %u "
-			"slots of %s, and no free slot is followed by %s of free space%s",
-			noroom->name, brdtab_size_str(noroom->size, h1, sizeof(h1)),
-			BRD_POOL_SLOTS, brdplan_human(slot, h2, sizeof(h2)),
-			brdtab_size_str(noroom->size, h3, sizeof(h3)), more);
-	}
-	if (!rc && over) {
-		char nth[32];
-
-		if (nover > 1)
-			snprintf(h1, sizeof(h1), "; lines %u-%u do not fit", over->line,
-				 last_over);
-		else
-			h1[0] = '\0';
-		rc = brdtab_add_error(tab, over->line, ENOSPC, "%s: the pool holds at "
-			"most %u ramdisks (%s); this is the %s%s", over->name, limit, what,
-			ordinal(limit + 1, nth, sizeof(nth)), h1);
-	}
-	free(sim.parts);
+	if ((rc = pool_plan_init(&pp, sys)))
+		return rc;
+	for (size_t i = 0; i < tab->n && !rc; i++)
+		if (tab->ent[i].kind == BRDTAB_POOLED)
+			rc = pool_plan_line(tab, &pp, sys, &tab->ent[i], force);
+	if (!rc)
+		rc = pool_plan_report(tab, &pp);
+	free(pp.sim.parts);
 	return rc;
 }
 
