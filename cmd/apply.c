@@ -26,6 +26,7 @@
 #include <libmount.h>
 
 #include "ramdisk.h"
+#include "../lib/brdplan.h"
 #include "../lib/brdtab.h"
 #include "../lib/pool.h"
 #include "../lib/sysfs.h"
@@ -72,26 +73,59 @@ static void act(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The exit status of a refused brdtab: 2 when the file itself is wrong,
+ * else 4 when it conflicts with what exists, else 5 when this kernel
+ * cannot do it, else 1 (more than the pool, brd or the RAM holds).
+ */
+static int refused_status(const struct brdtab *tab)
+{
+	bool busy = false, notsup = false;
+
+	for (size_t i = 0; i < tab->nerr; i++)
+		switch (tab->err[i].err) {
+		case EINVAL:
+			return EXIT_USAGE;
+		case EBUSY:
+		case EEXIST:
+			busy = true;
+			break;
+		case EOPNOTSUPP:
+			notsup = true;
+			break;
+		}
+	return busy ? EXIT_BUSY : notsup ? EXIT_NOTSUP : EXIT_FAIL;
+}
+
+/* Parse @path; @system: check it against the system too (apply), the
+ * lines first, then, when they are valid, the plan. */
 static int load_tab(const char *path, bool system, struct brdtab **tab)
 {
 	int rc = brdtab_parse_file(path, tab);
 
 	if (rc)
 		return cmd_err(rc, path, "cannot read the brdtab");
-	if (system && (rc = brdtab_check_system(*tab))) {
+	if (system && (rc = brdtab_check_system(*tab)) == 0 && !(*tab)->nerr)
+		rc = brdplan_run(*tab, opt_force);	/* every limit, lib/brdplan.c */
+	if (rc) {
 		brdtab_free(*tab);
 		*tab = NULL;
 		return cmd_err(rc, path, "cannot check the brdtab");
 	}
 	if ((*tab)->nerr) {
 		for (size_t i = 0; i < (*tab)->nerr; i++)
-			fprintf(stderr, "%s: %s:%u: %s\n", G.prog, (*tab)->file,
-				(*tab)->err[i].line, (*tab)->err[i].msg);
+			if ((*tab)->err[i].line)
+				fprintf(stderr, "%s: %s:%u: %s\n", G.prog, (*tab)->file,
+					(*tab)->err[i].line, (*tab)->err[i].msg);
+			else
+				fprintf(stderr, "%s: %s: %s\n", G.prog, (*tab)->file,
+					(*tab)->err[i].msg);
 		fprintf(stderr, "%s: %s: %zu error%s, nothing changed\n", G.prog,
 			(*tab)->file, (*tab)->nerr, (*tab)->nerr == 1 ? "" : "s");
+		rc = refused_status(*tab);
 		brdtab_free(*tab);
 		*tab = NULL;
-		return EXIT_USAGE;
+		return rc;
 	}
 	return EXIT_OK;
 }
@@ -477,6 +511,49 @@ static int apply_entry(const struct brdtab *tab, const struct brdtab_entry *e,
 	return ensure_mounted(tab, e, dev, exists);
 }
 
+/* Append the line numbers of @tab's entries with done[i] == @want to @buf,
+ * as "2, 4-7" ("none" if there are none). */
+static void line_list(const struct brdtab *tab, const bool *done, bool want,
+		      char *buf, size_t len)
+{
+	size_t o = 0, i = 0;
+
+	buf[0] = '\0';
+	while (i < tab->n && o + 32 < len) {
+		size_t j = i;
+
+		if (done[i] != want) {
+			i++;
+			continue;
+		}
+		while (j + 1 < tab->n && done[j + 1] == want)
+			j++;
+		o += (size_t)snprintf(buf + o, len - o, "%s%u", o ? ", " : "",
+				      tab->ent[i].line);
+		if (j > i)
+			o += (size_t)snprintf(buf + o, len - o, "-%u", tab->ent[j].line);
+		i = j + 1;
+	}
+	if (i < tab->n)
+		snprintf(buf + o, len - o, ", ...");
+	else if (!o)
+		snprintf(buf, len, "none");
+}
+
+/* After a failure: which lines are applied and which are not, one line. */
+static void report_done(const struct brdtab *tab, const bool *done)
+{
+	char yes[1024], no[1024];
+	size_t n = 0;
+
+	for (size_t i = 0; i < tab->n; i++)
+		n += done[i];
+	line_list(tab, done, true, yes, sizeof(yes));
+	line_list(tab, done, false, no, sizeof(no));
+	fprintf(stderr, "%s: %s: %zu of %zu lines applied (lines %s); not applied: "
+		"lines %s\n", G.prog, tab->file, n, tab->n, yes, no);
+}
+
 static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 {
 	struct rd_create_opts o = { .force = opt_force, .timeout_ms = RD_LOCK_TIMEOUT_MS };
@@ -484,7 +561,7 @@ static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 	struct rd_request *req = NULL;
 	struct brdtab *tab = NULL;
 	char **paths = NULL;
-	bool *existed = NULL;
+	bool *existed = NULL, *done = NULL;
 	int rc, ret;
 
 	(void)cmd;
@@ -506,7 +583,8 @@ static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 	req = calloc(tab->n, sizeof(*req));
 	paths = calloc(tab->n, sizeof(*paths));
 	existed = calloc(tab->n, sizeof(*existed));
-	if (!req || !paths || !existed) {
+	done = calloc(tab->n, sizeof(*done));
+	if (!req || !paths || !existed || !done) {
 		ret = cmd_err(ENOMEM, NULL, "apply");
 		goto out;
 	}
@@ -517,32 +595,42 @@ static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 		req[i].size = tab->ent[i].size;
 		existed[i] = entry_disk(&tab->ent[i], &d) == 0;
 	}
+	/* a failure here is one only the kernel could reveal (the plan was
+	 * checked): the lines whose ramdisk was made go on, the report says
+	 * which lines are done */
 	ret = rd_create(req, tab->n, &o, paths);
-	if (ret)
+	if (ret && G.dry_run)
 		goto out;
 	for (size_t i = 0; i < tab->n; i++) {
 		char sz[32];
 		struct where w;
 
-		if (!G.dry_run)
+		if (!G.dry_run && paths[i])
 			cmd_verbose("%s: %s %s (%s, %s)", where(&w, tab, &tab->ent[i]),
-				    existed[i] ? "using" : "created",
-				    paths[i] ? paths[i] : tab->ent[i].name,
+				    existed[i] ? "using" : "created", paths[i],
 				    tab->ent[i].kind == BRDTAB_POOLED ? "pooled" : "whole disk",
 				    brdtab_size_str(tab->ent[i].size, sz, sizeof(sz)));
 	}
 	/* go on after a failure; exit with the first failure's status */
 	for (size_t i = 0; i < tab->n; i++) {
+		if (!G.dry_run && !paths[i]) {
+			done[i] = false;
+			continue;
+		}
 		rc = apply_entry(tab, &tab->ent[i], paths[i]);
+		done[i] = rc == EXIT_OK;
 		if (rc && !ret)
 			ret = rc;
 	}
+	if (ret)
+		report_done(tab, done);
 out:
 	for (size_t i = 0; paths && i < tab->n; i++)
 		free(paths[i]);
 	free(paths);
 	free(req);
 	free(existed);
+	free(done);
 	brdtab_free(tab);
 	return ret;
 }

@@ -143,30 +143,24 @@ static int load(const struct plan *p, const unsigned int *all, size_t nall)
 static int check_memory(const struct plan *p, struct brd_disk *disks, size_t n,
 			uint64_t cur_kib, bool reload, bool force)
 {
-	uint64_t avail, need = 0, size = (p->size_kib ? p->size_kib : cur_kib) * 1024;
-	size_t total = 0;
+	struct brd_budget b = { 0 };
+	uint64_t avail, size = (p->size_kib ? p->size_kib : cur_kib) * 1024;
 
-	if (!size || force || brd_mem_available(&avail))
+	if (!size || force)
 		return 0;
 	/* what every ramdisk may still take when filled */
-	for (size_t i = 0; i < n; i++) {
-		uint64_t used = reload || disks[i].pages < 0 ? 0 :
-				(uint64_t)disks[i].pages * rd_page_size();
-
-		total++;
-		need = rd_add_sat(need, size > used ? size - used : 0);
-	}
+	for (size_t i = 0; i < n; i++)
+		brd_budget_add(&b, size, reload || disks[i].pages < 0 ? 0 :
+			       (uint64_t)disks[i].pages * rd_page_size());
 	for (size_t i = 0; i < p->n; i++)
-		if (!exists_in(disks, n, p->nums[i])) {
-			total++;
-			need = rd_add_sat(need, size);
-		}
-	if (need > avail) {
-		char *h1 = cmd_size_to_human(need), *h2 = cmd_size_to_human(avail);
+		if (!exists_in(disks, n, p->nums[i]))
+			brd_budget_add(&b, size, 0);
+	if (brd_budget_check(&b, &avail)) {
+		char *h1 = cmd_size_to_human(brd_budget_need(&b)), *h2 = cmd_size_to_human(avail);
 
 		cmd_warnx("%zu ramdisks of %" PRIu64 " bytes could take %s but only %s "
 			  "of RAM is available; use --force to create them anyway",
-			  total, size, h1 ? h1 : "?", h2 ? h2 : "?");
+			  b.count, size, h1 ? h1 : "?", h2 ? h2 : "?");
 		free(h1);
 		free(h2);
 		return EXIT_FAIL;

@@ -17,31 +17,6 @@
 #include "../lib/pool.h"
 #include "../lib/sysfs.h"
 
-static uint64_t mem_total(void)
-{
-	char *s, *p;
-	uint64_t v = 0;
-
-	if (brd_path_read_string(&s, "/proc/meminfo"))
-		return 0;
-	p = strstr(s, "MemTotal:");
-	if (p)
-		sscanf(p + 9, "%" SCNu64, &v);
-	free(s);
-	return v * 1024;
-}
-
-/* 128 slots of the RAM size rounded up to a power of two: every pooled
- * ramdisk can grow in place to the machine's RAM. */
-static uint64_t default_pool_size(void)
-{
-	uint64_t ram = mem_total(), slot = 1ULL << 30;
-
-	while (slot < ram)
-		slot <<= 1;
-	return slot * BRD_POOL_SLOTS;
-}
-
 bool rd_is_pool_disk(const struct brd_disk *d)
 {
 	char path[64];
@@ -77,17 +52,21 @@ static int find_pool(struct brd_disk *pool_disk, struct brd_disk **disks, size_t
 	return -ENOENT;
 }
 
+/* The same RAM budget as whole disks (lib/brd.c): the pool's ramdisks and
+ * @more bytes of new ones, less the pages the pool holds. */
 static int check_pool_memory(const struct brd_pool *pool, int64_t pages,
 			     uint64_t more, bool force)
 {
-	uint64_t total = more, avail, used = pages > 0 ? (uint64_t)pages * rd_page_size() : 0;
+	struct brd_budget b = { 0 };
+	uint64_t avail;
 
-	if (force || brd_mem_available(&avail))
+	if (force)
 		return 0;
 	for (size_t i = 0; i < pool->nparts; i++)
-		total = rd_add_sat(total, pool->parts[i].size);
-	if (total > used && total - used > avail) {
-		char *h1 = cmd_size_to_human(total), *h2 = cmd_size_to_human(avail);
+		brd_budget_add(&b, pool->parts[i].size, 0);
+	brd_budget_add(&b, more, pages > 0 ? (uint64_t)pages * rd_page_size() : 0);
+	if (brd_budget_check(&b, &avail)) {
+		char *h1 = cmd_size_to_human(b.size), *h2 = cmd_size_to_human(avail);
 
 		cmd_warnx("pooled ramdisks would total %s but only %s of RAM is available "
 			  "beyond what they use; use --force to go ahead anyway",
@@ -141,7 +120,7 @@ int pool_create(const struct rd_request *req, size_t n,
 	struct brd_pool pool = { 0 };
 	char dev[64];
 	size_t nd = 0;
-	uint64_t slot;
+	uint64_t slot, more = 0;
 	int rc, ret = EXIT_OK;
 
 	for (size_t i = 0; i < n; i++)
@@ -151,8 +130,13 @@ int pool_create(const struct rd_request *req, size_t n,
 	if ((rc = brd_module_get(&m)))
 		return cmd_err(rc, "brd", "cannot read the module parameters");
 	if (m.state == BRD_MODULE_ABSENT) {
-		uint64_t size = o->pool_size ? o->pool_size : default_pool_size();
+		uint64_t size = o->pool_size ? o->pool_size : brd_pool_default_size();
 
+		for (size_t i = 0; i < n; i++)
+			more = rd_add_sat(more, req[i].size);
+		if ((ret = check_pool_memory(&pool, 0, more, o->force)))
+			return ret;
+		more = 0;
 		if (G.dry_run) {
 			printf("load brd rd_nr=1 rd_size=%" PRIu64 " max_part=1\n", size / 1024);
 			printf("write a GPT (pool) on /dev/ram0\n");
@@ -186,7 +170,13 @@ int pool_create(const struct rd_request *req, size_t n,
 		goto out;
 	}
 	brd_read_pages(&pd, 1);
-	slot = (pool.size / BRD_POOL_SLOTS) & ~(BRD_POOL_ALIGN - 1);
+	slot = brd_pool_slot(&pool);
+	/* the budget of all the new ones at once: refuse before adding any */
+	for (size_t i = 0; i < n; i++)
+		if (!part_named(&pool, req[i].name))
+			more = rd_add_sat(more, req[i].size);
+	if (more && (ret = check_pool_memory(&pool, pd.pages, more, o->force)))
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		const struct brd_pool_part *pp = part_named(&pool, req[i].name);
 		uint64_t start;
@@ -204,8 +194,6 @@ int pool_create(const struct rd_request *req, size_t n,
 			}
 			partno = pp->partno;
 		} else {
-			if ((ret = check_pool_memory(&pool, pd.pages, req[i].size, o->force)))
-				goto out;
 			rc = brd_pool_place(&pool, slot, req[i].size, &start);
 			if (rc) {
 				ret = cmd_err(rc, req[i].name, "no room in the pool for %" PRIu64

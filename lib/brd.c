@@ -753,6 +753,57 @@ int brd_mem_available(uint64_t *bytes)
 	return rc;
 }
 
+int brd_mem_total(uint64_t *bytes)
+{
+	char *s, *p;
+	int rc = brd_path_read_string(&s, "/proc/meminfo");
+
+	if (rc)
+		return rc;
+	p = strstr(s, "MemTotal:");
+	if (!p || sscanf(p + 9, "%" SCNu64, bytes) != 1)
+		rc = -ENODATA;
+	else
+		*bytes *= 1024;
+	free(s);
+	return rc;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+void brd_budget_add(struct brd_budget *b, uint64_t size, uint64_t used)
+{
+	b->size = add_sat(b->size, size);
+	b->used = add_sat(b->used, used);
+	if (size)
+		b->count++;
+}
+
+uint64_t brd_budget_need(const struct brd_budget *b)
+{
+	return b->size > b->used ? b->size - b->used : 0;
+}
+
+bool brd_budget_over(const struct brd_budget *b, uint64_t avail)
+{
+	return brd_budget_need(b) > avail;
+}
+
+int brd_budget_check(const struct brd_budget *b, uint64_t *avail)
+{
+	int rc = brd_mem_available(avail);
+
+	if (rc) {
+		brd_dbg("MemAvailable unknown (%s): RAM budget not checked",
+			strerror(-rc));
+		return 0;
+	}
+	return brd_budget_over(b, *avail) ? -ENOMEM : 0;
+}
+
 int brd_kernel_version(unsigned int *maj, unsigned int *min)
 {
 	struct utsname u;

@@ -90,6 +90,33 @@ void brd_unlock(int fd);
 
 /* MemAvailable in bytes from /proc/meminfo. */
 int brd_mem_available(uint64_t *bytes);
+/* MemTotal in bytes from /proc/meminfo. */
+int brd_mem_total(uint64_t *bytes);
+
+/*
+ * The RAM budget, one rule for every command that adds ramdisks or makes
+ * them bigger (create, apply, resize): a ramdisk can take its whole size
+ * once filled, so the sizes of all ramdisks, those that exist and those to
+ * be made, less the RAM they already hold, must fit in MemAvailable.
+ * --force skips the check (the caller does not call brd_budget_check).
+ */
+struct brd_budget {
+	uint64_t size;		/* sum of the sizes, bytes (saturating) */
+	uint64_t used;		/* of it, bytes already allocated */
+	size_t count;		/* ramdisks counted with a size */
+};
+/* Count a ramdisk of @size bytes holding @used bytes (a pool's pages can
+ * be counted once with @size 0). */
+void brd_budget_add(struct brd_budget *b, uint64_t size, uint64_t used);
+/* What the counted ramdisks could still take: size - used, or 0. */
+uint64_t brd_budget_need(const struct brd_budget *b);
+/* Does brd_budget_need() exceed @avail bytes? */
+bool brd_budget_over(const struct brd_budget *b, uint64_t avail);
+/* 0 if brd_budget_need() fits in MemAvailable (also when MemAvailable
+ * cannot be read: there is nothing to check against), -ENOMEM if not;
+ * *avail is MemAvailable whenever it was read. */
+int brd_budget_check(const struct brd_budget *b, uint64_t *avail);
+
 /* Kernel release as numbers (e.g. 6.12 -> 6, 12). */
 int brd_kernel_version(unsigned int *major, unsigned int *minor);
 

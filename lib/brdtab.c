@@ -27,44 +27,89 @@
 
 /* ------------------------------------------------------------ errors --- */
 
+static int vadd_err(struct brdtab *tab, unsigned int line, int err,
+		    const char *fmt, va_list ap)
+{
+	struct brdtab_error *n;
+	char *msg;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return -ENOMEM;
+	if (tab->nerr == tab->errcap) {
+		size_t cap = tab->errcap ? tab->errcap * 2 : 16;
+
+		n = realloc(tab->err, cap * sizeof(*n));
+		if (!n) {
+			free(msg);
+			return -ENOMEM;
+		}
+		tab->err = n;
+		tab->errcap = cap;
+	}
+	tab->err[tab->nerr++] = (struct brdtab_error){ line, msg, err };
+	return 0;
+}
+
 static int add_err(struct brdtab *tab, unsigned int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static int add_err(struct brdtab *tab, unsigned int line, const char *fmt, ...)
 {
-	struct brdtab_error *n;
 	va_list ap;
-	char *msg;
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vasprintf(&msg, fmt, ap);
+	rc = vadd_err(tab, line, EINVAL, fmt, ap);
 	va_end(ap);
-	if (rc < 0)
-		return -ENOMEM;
-	n = realloc(tab->err, (tab->nerr + 1) * sizeof(*n));
-	if (!n) {
-		free(msg);
-		return -ENOMEM;
-	}
-	tab->err = n;
-	tab->err[tab->nerr++] = (struct brdtab_error){ line, msg };
-	return 0;
+	return rc;
 }
 
-/* stable: insertion sort by line */
-static void sort_errors(struct brdtab *tab)
+int brdtab_add_error(struct brdtab *tab, unsigned int line, int err,
+		     const char *fmt, ...)
 {
-	for (size_t i = 1; i < tab->nerr; i++) {
-		struct brdtab_error e = tab->err[i];
-		size_t j = i;
+	va_list ap;
+	int rc;
 
-		while (j > 0 && tab->err[j - 1].line > e.line) {
-			tab->err[j] = tab->err[j - 1];
-			j--;
-		}
-		tab->err[j] = e;
-	}
+	va_start(ap, fmt);
+	rc = vadd_err(tab, line, err, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* stable merge sort of @n errors by line, through @tmp (n elements) */
+static void merge_sort(struct brdtab_error *e, struct brdtab_error *tmp, size_t n)
+{
+	size_t h = n / 2, i = 0, j = h, k = 0;
+
+	if (n < 2)
+		return;
+	merge_sort(e, tmp, h);
+	merge_sort(e + h, tmp, n - h);
+	while (i < h && j < n)
+		tmp[k++] = e[j].line < e[i].line ? e[j++] : e[i++];
+	while (i < h)
+		tmp[k++] = e[i++];
+	while (j < n)
+		tmp[k++] = e[j++];
+	memcpy(e, tmp, n * sizeof(*e));
+}
+
+/* Errors by line, in the order found within a line.  0 or -ENOMEM. */
+int brdtab_sort_errors(struct brdtab *tab)
+{
+	struct brdtab_error *tmp;
+	size_t i;
+
+	for (i = 1; i < tab->nerr && tab->err[i - 1].line <= tab->err[i].line; i++)
+		;
+	if (i >= tab->nerr)
+		return 0;		/* already sorted: the usual case */
+	tmp = malloc(tab->nerr * sizeof(*tmp));
+	if (!tmp)
+		return -ENOMEM;
+	merge_sort(tab->err, tmp, tab->nerr);
+	free(tmp);
+	return 0;
 }
 
 /* ------------------------------------------------------------ helpers --- */
@@ -162,13 +207,6 @@ static char *normalise_target(const char *in, const char **why)
 		return NULL;
 	}
 	return out;
-}
-
-static bool is_below(const char *child, const char *parent)
-{
-	size_t l = strlen(parent);
-
-	return strncmp(child, parent, l) == 0 && child[l] == '/';
 }
 
 /* ------------------------------------------------------------ fields --- */
@@ -505,16 +543,167 @@ static int parse_entry(struct brdtab *tab, unsigned int line, struct fields *fl,
 	return (int)tab->nerr != nerr;
 }
 
+/* -------------------------------------------------------- hash index --- */
+
+/*
+ * Open-addressing index of entries by name (with kind) or by mount point,
+ * so that the whole-file checks stay linear in the number of lines.
+ * A slot holds an entry index + 1, 0 when empty.
+ */
+struct hindex {
+	size_t *slot;
+	size_t mask;
+	bool by_target;
+};
+
+static int hindex_init(struct hindex *h, size_t n, bool by_target)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n + 2)
+		cap *= 2;
+	h->slot = calloc(cap, sizeof(*h->slot));
+	h->mask = cap - 1;
+	h->by_target = by_target;
+	return h->slot ? 0 : -ENOMEM;
+}
+
+static uint64_t hash_bytes(const char *s, size_t len, unsigned int salt)
+{
+	uint64_t v = 1469598103934665603ULL ^ salt;	/* FNV-1a */
+
+	for (size_t i = 0; i < len; i++) {
+		v ^= (unsigned char)s[i];
+		v *= 1099511628211ULL;
+	}
+	return v;
+}
+
+/* The slot of the entry whose key is [key, key + len) (and @kind, by name),
+ * or the empty slot where it would go. */
+static size_t *hindex_slot(const struct hindex *h, const struct brdtab *tab,
+			   const char *key, size_t len, enum brdtab_kind kind)
+{
+	size_t i = hash_bytes(key, len, h->by_target ? 0 : kind + 1) & h->mask;
+
+	for (;; i = (i + 1) & h->mask) {
+		const struct brdtab_entry *e;
+		const char *k;
+
+		if (!h->slot[i])
+			return &h->slot[i];
+		e = &tab->ent[h->slot[i] - 1];
+		k = h->by_target ? e->target : e->name;
+		if ((h->by_target || e->kind == kind) && strlen(k) == len &&
+		    !memcmp(k, key, len))
+			return &h->slot[i];
+	}
+}
+
 /* ------------------------------------------------------------- plan --- */
 
-static const struct brdtab_entry *find_num(const struct brdtab *tab, size_t upto,
-					   unsigned int num)
+static int cmp_uint(const void *a, const void *b)
 {
-	for (size_t i = 0; i < upto; i++)
-		if (tab->ent[i].kind == BRDTAB_WHOLE && tab->ent[i].name &&
-		    tab->ent[i].num == num)
-			return &tab->ent[i];
-	return NULL;
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whole disks: explicit ramN lines keep their number, "auto" lines take
+ * the lowest numbers no other line names, in file order. */
+static int number_auto(struct brdtab *tab)
+{
+	unsigned int *used = malloc((tab->n + 1) * sizeof(*used)), next = 0;
+	size_t nused = 0, u = 0;
+
+	if (!used)
+		return -ENOMEM;
+	for (size_t i = 0; i < tab->n; i++)
+		if (tab->ent[i].name)
+			used[nused++] = tab->ent[i].num;
+	qsort(used, nused, sizeof(*used), cmp_uint);
+	for (size_t i = 0; i < tab->n; i++) {
+		struct brdtab_entry *e = &tab->ent[i];
+
+		if (e->name)
+			continue;
+		for (;;) {
+			while (u < nused && used[u] < next)
+				u++;
+			if (u < nused && used[u] == next)
+				next++;
+			else
+				break;
+		}
+		e->num = next++;
+		if (asprintf(&e->name, "ram%u", e->num) < 0) {
+			e->name = NULL;
+			free(used);
+			return -ENOMEM;
+		}
+	}
+	free(used);
+	return 0;
+}
+
+/* Duplicate names and mount points, and a mount point below one that is
+ * mounted later: one pass with two hash indexes. */
+static int check_duplicates(struct brdtab *tab)
+{
+	struct hindex names, targets;
+	int rc;
+
+	if ((rc = hindex_init(&names, tab->n, false)))
+		return rc;
+	if ((rc = hindex_init(&targets, tab->n, true))) {
+		free(names.slot);
+		return rc;
+	}
+	/* first pass: the first line of each name and mount point */
+	for (size_t i = 0; i < tab->n && !rc; i++) {
+		const struct brdtab_entry *e = &tab->ent[i];
+		size_t *s;
+
+		if (e->name) {
+			s = hindex_slot(&names, tab, e->name, strlen(e->name), e->kind);
+			if (*s)
+				rc = add_err(tab, e->line, "%s: ramdisk %s is already "
+					     "defined on line %u", e->spec, e->name,
+					     tab->ent[*s - 1].line);
+			else
+				*s = i + 1;
+		}
+		if (!rc && e->target) {
+			s = hindex_slot(&targets, tab, e->target, strlen(e->target), 0);
+			if (*s)
+				rc = add_err(tab, e->line, "mount point %s is already used "
+					     "on line %u", e->target, tab->ent[*s - 1].line);
+			else
+				*s = i + 1;
+		}
+	}
+	/* second pass: each parent directory that is a later line's mount point */
+	for (size_t i = 0; i < tab->n && !rc; i++) {
+		const struct brdtab_entry *e = &tab->ent[i];
+
+		if (!e->target)
+			continue;
+		for (const char *p = strchr(e->target + 1, '/'); p && !rc;
+		     p = strchr(p + 1, '/')) {
+			size_t *s = hindex_slot(&targets, tab, e->target,
+						(size_t)(p - e->target), 0);
+			const struct brdtab_entry *o = *s ? &tab->ent[*s - 1] : NULL;
+
+			if (o && o > e)
+				rc = add_err(tab, e->line, "mount point %s is below %s of "
+					     "line %u, which is mounted later: list %s "
+					     "first", e->target, o->target, o->line,
+					     o->target);
+		}
+	}
+	free(names.slot);
+	free(targets.slot);
+	return rc;
 }
 
 /*
@@ -543,24 +732,9 @@ static int plan(struct brdtab *tab)
 	pooled = first_pool || other_size;
 	tab->pooled = pooled;
 
-	/* whole disks: explicit ramN lines keep their number, "auto" lines
-	 * take the lowest numbers no other line names, in file order */
 	if (!pooled) {
-		unsigned int next = 0;
-
-		for (size_t i = 0; i < tab->n; i++) {
-			struct brdtab_entry *e = &tab->ent[i];
-
-			if (e->name)
-				continue;
-			while (find_num(tab, tab->n, next))
-				next++;
-			e->num = next++;
-			if (asprintf(&e->name, "ram%u", e->num) < 0) {
-				e->name = NULL;
-				return -ENOMEM;
-			}
-		}
+		if (number_auto(tab))
+			return -ENOMEM;
 	} else {
 		char a[32], b[32];
 
@@ -608,32 +782,8 @@ static int plan(struct brdtab *tab)
 		}
 	}
 
-	/* duplicates and mount order */
-	for (size_t i = 0; i < tab->n; i++) {
-		const struct brdtab_entry *e = &tab->ent[i];
-
-		for (size_t j = 0; j < i; j++) {
-			const struct brdtab_entry *o = &tab->ent[j];
-
-			if (e->name && o->name && e->kind == o->kind &&
-			    !strcmp(e->name, o->name))
-				ERR(e->line, "%s: ramdisk %s is already defined on line %u",
-				    e->spec, e->name, o->line);
-			if (e->target && o->target && !strcmp(e->target, o->target))
-				ERR(e->line, "mount point %s is already used on line %u",
-				    e->target, o->line);
-		}
-		for (size_t j = i + 1; j < tab->n; j++) {
-			const struct brdtab_entry *o = &tab->ent[j];
-
-			if (e->target && o->target && is_below(e->target, o->target))
-				ERR(e->line, "mount point %s is below %s of line %u, which is "
-				    "mounted later: list %s first", e->target, o->target,
-				    o->line, o->target);
-		}
-	}
 #undef ERR
-	return 0;
+	return check_duplicates(tab);
 }
 
 /* ------------------------------------------------------------ parsing --- */
@@ -688,18 +838,24 @@ int brdtab_parse_buffer(const char *file, const char *text, size_t len,
 			rc = 0;
 			continue;
 		}
-		n = realloc(tab->ent, (tab->n + 1) * sizeof(*n));
-		if (!n) {
-			entry_free(&e);
-			rc = -ENOMEM;
-			goto fail;
+		if (tab->n == tab->cap) {
+			size_t cap = tab->cap ? tab->cap * 2 : 16;
+
+			n = realloc(tab->ent, cap * sizeof(*n));
+			if (!n) {
+				entry_free(&e);
+				rc = -ENOMEM;
+				goto fail;
+			}
+			tab->ent = n;
+			tab->cap = cap;
 		}
-		tab->ent = n;
 		tab->ent[tab->n++] = e;
 	}
 	if ((rc = plan(tab)))
 		goto fail;
-	sort_errors(tab);
+	if ((rc = brdtab_sort_errors(tab)))
+		goto fail;
 	*tabp = tab;
 	return 0;
 fail:
@@ -947,18 +1103,57 @@ static int check_owner(struct brdtab *tab, struct brdtab_entry *e)
 	return rc;
 }
 
+/* mkfs.TYPE and the kernel's filesystems are looked up once per type:
+ * 0 fine, 1 no mkfs, 2 the kernel does not know it */
+struct fs_seen {
+	const char *type;
+	int verdict;
+};
+
+static int fs_verdict(struct fs_seen *seen, size_t *nseen, size_t max,
+		      const char *fstype)
+{
+	int v;
+
+	for (size_t i = 0; i < *nseen; i++)
+		if (!strcmp(seen[i].type, fstype))
+			return seen[i].verdict;
+	v = !have_mkfs(fstype) ? 1 : !fs_known(fstype) ? 2 : 0;
+	if (*nseen < max)
+		seen[(*nseen)++] = (struct fs_seen){ fstype, v };
+	return v;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* The same owner and group as @o, whose lookup succeeded: reuse it (a
+ * passwd lookup reads /etc/passwd each time). */
+static bool same_owner(const struct brdtab_entry *e, const struct brdtab_entry *o)
+{
+	return o && same_str(e->owner, o->owner) && same_str(e->group, o->group) &&
+	       e->owner_group == o->owner_group;
+}
+
 int brdtab_check_system(struct brdtab *tab)
 {
+	const struct brdtab_entry *owner_ok = NULL;
+	struct fs_seen seen[16];
+	size_t nseen = 0, nerr;
 	int rc;
 
 	for (size_t i = 0; i < tab->n; i++) {
 		struct brdtab_entry *e = &tab->ent[i];
 
 		if (e->fstype) {
-			if (!have_mkfs(e->fstype))
+			int v = fs_verdict(seen, &nseen, 16, e->fstype);
+
+			if (v == 1)
 				rc = add_err(tab, e->line, "unknown filesystem type '%s': "
 					     "no mkfs.%s in PATH", e->fstype, e->fstype);
-			else if (!fs_known(e->fstype))
+			else if (v == 2)
 				rc = add_err(tab, e->line, "unknown filesystem type '%s': "
 					     "the kernel does not know it (not in "
 					     "/proc/filesystems, no fs-%s module)",
@@ -970,9 +1165,15 @@ int brdtab_check_system(struct brdtab *tab)
 		}
 		if (e->target && (rc = check_target(tab, e)))
 			return rc;
+		if (same_owner(e, owner_ok)) {
+			e->uid = owner_ok->uid;
+			e->gid = owner_ok->gid;
+			continue;
+		}
+		nerr = tab->nerr;
 		if ((rc = check_owner(tab, e)))
 			return rc;
+		owner_ok = tab->nerr == nerr ? e : NULL;
 	}
-	sort_errors(tab);
-	return 0;
+	return brdtab_sort_errors(tab);
 }

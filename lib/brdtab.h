@@ -13,7 +13,10 @@
  * The parser is pure: it reads text, never prints, and reports every
  * problem as a (line, message) pair.  brdtab_check_system() adds the
  * checks that look at the running system (mkfs.TYPE in PATH, filesystem
- * known to the kernel, mount point, owner and group) without changing it.
+ * known to the kernel, mount point, owner and group) without changing it;
+ * brdplan_run() (brdplan.h) then checks the file as a whole against what
+ * exists: the pool's and brd's limits, the RAM budget, conflicts.
+ * The whole-file checks are linear in the number of lines (hash indexes).
  */
 #ifndef BRD_BRDTAB_H
 #define BRD_BRDTAB_H
@@ -56,6 +59,12 @@ struct brdtab_entry {
 struct brdtab_error {
 	unsigned int line;	/* 0: about the whole file */
 	char *msg;
+	int err;		/* what kind of problem, as an errno value:
+				 * EINVAL the file itself (fix the file);
+				 * EBUSY, EEXIST it conflicts with what exists;
+				 * EOPNOTSUPP this kernel cannot do it;
+				 * ENOSPC, ENOMEM more than the pool or the RAM
+				 * holds (see brdplan.h) */
 };
 
 struct brdtab {
@@ -65,6 +74,7 @@ struct brdtab {
 	struct brdtab_error *err;
 	size_t nerr;
 	bool pooled;			/* some entry is BRDTAB_POOLED */
+	size_t cap, errcap;		/* allocated ent[], err[] */
 };
 
 /*
@@ -88,6 +98,13 @@ int brdtab_parse_file(const char *path, struct brdtab **tab);
 int brdtab_check_system(struct brdtab *tab);
 
 void brdtab_free(struct brdtab *tab);
+
+/* Add a problem of kind @err (an errno value, see struct brdtab_error) on
+ * @line (0: the whole file).  0 or -ENOMEM.  Keep them sorted with
+ * brdtab_sort_errors() once done (stable: order within a line is kept). */
+int brdtab_add_error(struct brdtab *tab, unsigned int line, int err,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int brdtab_sort_errors(struct brdtab *tab);
 
 /* Is @name a valid pooled ramdisk name (1-36 of [A-Za-z0-9._-], not ramN,
  * not starting with '-', not "auto", "." or "..")?  The same rule as

@@ -96,6 +96,7 @@ static int read_parts(struct fdisk_context *cxt, struct brd_pool *pool)
 	pool->size = fdisk_get_nsectors(cxt) * ss;
 	pool->first = fdisk_get_first_lba(cxt) * ss;
 	pool->last = (fdisk_get_last_lba(cxt) + 1) * ss;
+	pool->entries = (unsigned int)fdisk_get_npartitions(cxt);
 	if ((rc = fdisk_get_partitions(cxt, &tb)))
 		return rc < 0 ? rc : -EIO;
 	pool->parts = calloc(fdisk_table_get_nents(tb) + 1, sizeof(*pool->parts));
@@ -152,6 +153,8 @@ int brd_pool_init(const char *devpath)
 	if ((rc = open_cxt(devpath, true, &cxt)))
 		return rc;
 	rc = fdisk_create_disklabel(cxt, "gpt");
+	if (!rc)	/* libfdisk's default, made explicit: brd_pool_blank() */
+		rc = fdisk_gpt_set_npartitions(cxt, BRD_POOL_GPT_ENTRIES);
 	if (!rc)
 		rc = fdisk_get_disklabel_id(cxt, &id);
 	if (!rc && id && strlen(id) > strlen(BRD_POOL_GUID_PREFIX)) {
@@ -166,6 +169,34 @@ int brd_pool_init(const char *devpath)
 			strerror(rc < 0 ? -rc : EIO));
 	close_cxt(cxt);
 	return rc < 0 ? rc : rc ? -EIO : 0;
+}
+
+uint64_t brd_pool_default_size(void)
+{
+	uint64_t ram = 0, slot = 1ULL << 30;
+
+	brd_mem_total(&ram);
+	while (slot < ram)
+		slot <<= 1;
+	return slot * BRD_POOL_SLOTS;
+}
+
+uint64_t brd_pool_slot(const struct brd_pool *pool)
+{
+	return (pool->size / BRD_POOL_SLOTS) & ~(BRD_POOL_ALIGN - 1);
+}
+
+void brd_pool_blank(uint64_t size, struct brd_pool *pool)
+{
+	/* a GPT on 512-byte sectors: protective MBR, header and entry array
+	 * at the start, entry array and backup header at the end */
+	uint64_t array = BRD_POOL_GPT_ENTRIES * 128 / 512;
+
+	memset(pool, 0, sizeof(*pool));
+	pool->size = size;
+	pool->first = (2 + array) * 512;
+	pool->last = size > (1 + array) * 512 ? size - (1 + array) * 512 : 0;
+	pool->entries = BRD_POOL_GPT_ENTRIES;
 }
 
 /* end of the partition area free after @from: next partition start, or last */

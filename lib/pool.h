@@ -19,6 +19,13 @@
 #define BRD_POOL_PART_TYPE	"6a1e5d2c-8f43-4b7a-9c0e-3d5f7b21a4e8"
 #define BRD_POOL_SLOTS		128
 #define BRD_POOL_ALIGN		(1ULL << 20)
+/* GPT partition entries brd_pool_init() writes (libfdisk's default) */
+#define BRD_POOL_GPT_ENTRIES	128
+/* The kernel numbers a disk's partitions 1..255 whatever brd's max_part:
+ * add_partition() refuses partno >= DISK_MAX_PARTS (256), and partitions
+ * beyond the disk's minors get extended device numbers (major 259)
+ * [block/partitions/core.c, checked in the Linux 7.3 source] */
+#define BRD_KERNEL_MAX_PARTS	255
 
 struct brd_pool_part {
 	unsigned int partno;	/* 1-based, as the kernel's ram0pN */
@@ -30,6 +37,7 @@ struct brd_pool_part {
 struct brd_pool {
 	uint64_t size;		/* nominal size of the pool disk, bytes */
 	uint64_t first, last;	/* usable byte range [first, last) */
+	unsigned int entries;	/* partition entries of the GPT */
 	struct brd_pool_part *parts;
 	size_t nparts;
 };
@@ -47,6 +55,15 @@ int brd_pool_read(const char *devpath, struct brd_pool *pool);
 void brd_pool_free(struct brd_pool *pool);
 /* Write an empty GPT with the pool marker. */
 int brd_pool_init(const char *devpath);
+/* The nominal size of a new pool: 128 slots of the RAM size rounded up
+ * to a power of two (at least 1 GiB), so that every pooled ramdisk can
+ * grow in place to the machine's RAM. */
+uint64_t brd_pool_default_size(void);
+/* The slot size of @pool: a new partition starts at a slot boundary. */
+uint64_t brd_pool_slot(const struct brd_pool *pool);
+/* @pool as brd_pool_init() would write it on a disk of @size bytes, with
+ * no partitions (to plan what a new pool will hold). */
+void brd_pool_blank(uint64_t size, struct brd_pool *pool);
 /* Where a new partition of @size would go: the start of the first free
  * slot with room for it.  -ENOSPC if none. */
 int brd_pool_place(const struct brd_pool *pool, uint64_t slot, uint64_t size,

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../../lib/brdplan.h"
 #include "../../lib/brdtab.h"
 
 static struct brdtab *parse(const char *text)
@@ -500,6 +501,343 @@ static void test_parse_file(void **state)
 	brdtab_free(tab);
 }
 
+/* ---------------------------------------------------------- the plan --- */
+
+#define GiB (1ULL << 30)
+#define MiB (1ULL << 20)
+
+/* A system with brd not loaded, @mem bytes available, a 128 x 32G pool
+ * to be made. */
+static void sys_absent(struct brdplan_sys *sys, const struct brdtab *tab, uint64_t mem)
+{
+	memset(sys, 0, sizeof(*sys));
+	sys->brd = BRD_MODULE_ABSENT;
+	sys->max_part = 1;
+	sys->pool_pages = -1;
+	sys->new_pool_size = 128 * 32 * GiB;
+	sys->mem_known = true;
+	sys->mem_avail = mem;
+	sys->page_size = 4096;
+	sys->line = calloc(tab->n + 1, sizeof(*sys->line));
+	sys->nline = tab->n;
+	assert_non_null(sys->line);
+}
+
+/* brd loaded as a pool (ram0) with @n pooled ramdisks p1..pN of @size */
+static void sys_pool(struct brdplan_sys *sys, const struct brdtab *tab, uint64_t mem,
+		     size_t n, uint64_t size, unsigned int entries)
+{
+	sys_absent(sys, tab, mem);
+	sys->brd = BRD_MODULE_LOADED;
+	sys->is_pool = true;
+	strcpy(sys->pool_name, "ram0");
+	brd_pool_blank(128 * 32 * GiB, &sys->pool);
+	sys->pool.entries = entries;
+	sys->pool.parts = calloc(n + 1, sizeof(*sys->pool.parts));
+	assert_non_null(sys->pool.parts);
+	for (size_t i = 0; i < n; i++) {
+		struct brd_pool_part *pp = &sys->pool.parts[i];
+
+		pp->partno = (unsigned int)i + 1;
+		snprintf(pp->name, sizeof(pp->name), "p%zu", i + 1);
+		pp->start = i ? i * 32 * GiB : MiB;
+		pp->size = size;
+	}
+	sys->pool.nparts = n;
+	sys->pool_pages = 0;
+}
+
+/* brd loaded with whole disks ram0..ram(n-1) of @size, empty */
+static void sys_whole(struct brdplan_sys *sys, const struct brdtab *tab, uint64_t mem,
+		      size_t n, uint64_t size)
+{
+	sys_absent(sys, tab, mem);
+	sys->brd = BRD_MODULE_LOADED;
+	sys->rd_size = size;
+	sys->disks = calloc(n + 1, sizeof(*sys->disks));
+	assert_non_null(sys->disks);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(sys->disks[i].name, sizeof(sys->disks[i].name), "ram%zu", i);
+		sys->disks[i].num = (unsigned int)i;
+		sys->disks[i].size = size;
+	}
+	sys->ndisks = n;
+}
+
+/* @n lines "NAME SIZE" (NAME: d1..dN, or auto) */
+static struct brdtab *gen_tab(size_t n, const char *size, bool whole)
+{
+	size_t cap = n * 32 + 1, o = 0;
+	char *text = malloc(cap);
+	struct brdtab *tab;
+
+	assert_non_null(text);
+	text[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (whole)
+			o += (size_t)snprintf(text + o, cap - o, "auto %s\n", size);
+		else
+			o += (size_t)snprintf(text + o, cap - o, "d%zu %s\n", i + 1, size);
+	tab = good(text, n);
+	free(text);
+	return tab;
+}
+
+/* plan @tab on @sys; the number of plan errors */
+static size_t plan(struct brdtab *tab, struct brdplan_sys *sys, bool force)
+{
+	size_t before = tab->nerr;
+
+	assert_int_equal(brdplan_check(tab, sys, force), 0);
+	brdplan_sys_free(sys);
+	return tab->nerr - before;
+}
+
+/* an error on @line of kind @err containing @sub */
+static void has_kind(const struct brdtab *tab, unsigned int line, int err, const char *sub)
+{
+	has_error(tab, line, sub);
+	for (size_t i = 0; i < tab->nerr; i++)
+		if (tab->err[i].line == line && strstr(tab->err[i].msg, sub)) {
+			assert_int_equal(tab->err[i].err, err);
+			return;
+		}
+}
+
+static void test_plan_pool_entries(void **state)
+{
+	struct brdplan_sys sys;
+	struct brdtab *tab;
+
+	(void)state;
+	/* 128 fit a new pool, the 129th names the limit, once */
+	tab = gen_tab(128, "1M", false);
+	sys_absent(&sys, tab, 24 * GiB);
+	assert_int_equal(plan(tab, &sys, false), 0);
+	brdtab_free(tab);
+
+	tab = gen_tab(300, "1M", false);
+	sys_absent(&sys, tab, 24 * GiB);
+	assert_int_equal(plan(tab, &sys, false), 1);
+	has_kind(tab, 129, ENOSPC, "d129: the pool holds at most 128 ramdisks (GPT "
+		 "entries); this is the 129th; lines 129-300 do not fit");
+	brdtab_free(tab);
+
+	/* a pool that has 100: the 29th new line is its 129th */
+	tab = gen_tab(30, "1M", false);
+	sys_pool(&sys, tab, 24 * GiB, 100, MiB, 128);
+	assert_int_equal(plan(tab, &sys, false), 1);
+	has_kind(tab, 29, ENOSPC, "this is the 129th; lines 29-30 do not fit");
+	brdtab_free(tab);
+
+	/* lines that exist do not count */
+	tab = parse("p1 1M\np2 1M\nd1 1M\n");
+	sys_pool(&sys, tab, 24 * GiB, 127, MiB, 128);
+	assert_int_equal(plan(tab, &sys, false), 0);
+	brdtab_free(tab);
+
+	/* a GPT with fewer entries: that is the limit */
+	tab = gen_tab(10, "1M", false);
+	sys_pool(&sys, tab, 24 * GiB, 0, MiB, 8);
+	assert_int_equal(plan(tab, &sys, false), 1);
+	has_kind(tab, 9, ENOSPC, "the pool holds at most 8 ramdisks (GPT entries); "
+		 "this is the 9th");
+	brdtab_free(tab);
+}
+
+static void test_plan_pool_slots_and_sizes(void **state)
+{
+	struct brdplan_sys sys;
+	struct brdtab *tab;
+
+	(void)state;
+	/* 100G spans 4 slots of 32G: 32 fit, then no slot has room */
+	tab = gen_tab(40, "100G", false);
+	sys_absent(&sys, tab, 1ULL << 50);
+	assert_int_equal(plan(tab, &sys, false), 1);
+	has_kind(tab, 33, ENOSPC, "d33: no room in the pool for 100G: a pooled ramdisk "
+		 "starts at one of the pool's 128 slots of 32G");
+	has_error(tab, 33, "; 7 later lines do not fit either");
+	brdtab_free(tab);
+
+	/* a pooled ramdisk that exists with another size */
+	tab = parse("p1 2M\np2 1M\n");
+	sys_pool(&sys, tab, 24 * GiB, 2, MiB, 128);
+	assert_int_equal(plan(tab, &sys, false), 1);
+	has_kind(tab, 1, EEXIST, "p1: the pooled ramdisk exists with size 1M, not 2M");
+	brdtab_free(tab);
+
+	/* brd loaded with whole disks: no pool */
+	tab = parse("db 1M\n");
+	sys_whole(&sys, tab, 24 * GiB, 2, 8 * MiB);
+	assert_int_equal(plan(tab, &sys, false), 1);
+	has_kind(tab, 1, EBUSY, "db: brd is loaded with whole-disk ramdisks, e.g. ram0");
+	brdtab_free(tab);
+}
+
+static void test_plan_budget(void **state)
+{
+	struct brdplan_sys sys;
+	struct brdtab *tab;
+
+	(void)state;
+	/* 300 x 100G against 24G: the first line is over already */
+	tab = gen_tab(300, "100G", false);
+	sys_absent(&sys, tab, 24 * GiB);
+	assert_int_equal(plan(tab, &sys, false), 2);	/* and the slots */
+	has_kind(tab, 1, ENOMEM, "d1: the RAM budget is exceeded: with this line the "
+		 "pooled ramdisks could take 100G once filled, but only 24G of RAM is "
+		 "available (MemAvailable); use --force");
+	brdtab_free(tab);
+	/* --force: no budget (the slots still count) */
+	tab = gen_tab(300, "100G", false);
+	sys_absent(&sys, tab, 24 * GiB);
+	assert_int_equal(plan(tab, &sys, true), 1);
+	has_kind(tab, 33, ENOSPC, "no room in the pool");
+	brdtab_free(tab);
+
+	/* 6 x 4G fit 24G exactly, the 7th does not */
+	tab = gen_tab(8, "4G", false);
+	sys_absent(&sys, tab, 24 * GiB);
+	assert_int_equal(plan(tab, &sys, false), 1);
+	has_kind(tab, 7, ENOMEM, "could take 28G once filled, but only 24G");
+	brdtab_free(tab);
+
+	/* what the pool holds is counted as used: 20G of ramdisks, 16G of it
+	 * allocated, could take 4G more; with 24G available, 5 new 4G fit
+	 * (without the used pages only 1 would), the 6th does not */
+	tab = gen_tab(6, "4G", false);
+	sys_pool(&sys, tab, 24 * GiB, 5, 4 * GiB, 128);
+	sys.pool_pages = (int64_t)(16 * GiB / 4096);
+	assert_int_equal(plan(tab, &sys, false), 1);
+	has_kind(tab, 6, ENOMEM, "could take 28G once filled, but only 24G");
+	brdtab_free(tab);
+
+	/* whole disks: the same rule, with the disks that exist */
+	tab = gen_tab(5, "4G", true);
+	sys_whole(&sys, tab, 16 * GiB, 2, 4 * GiB);	/* ram0, ram1 exist */
+	assert_int_equal(plan(tab, &sys, false), 1);
+	/* ram0 and ram1 (8G) count; ram2, ram3 bring it to 16G; ram4 is over */
+	has_kind(tab, 5, ENOMEM, "ram4: the RAM budget is exceeded: with this line the "
+		 "whole-disk ramdisks could take 20G once filled, but only 16G");
+	brdtab_free(tab);
+	tab = gen_tab(5, "4G", true);
+	sys_whole(&sys, tab, 16 * GiB, 2, 4 * GiB);
+	assert_int_equal(plan(tab, &sys, true), 0);
+	brdtab_free(tab);
+}
+
+static void test_plan_whole_disks(void **state)
+{
+	struct brdplan_sys sys;
+	struct brdtab *tab;
+
+	(void)state;
+	/* brd's minor numbers: 2^20 / max_part disks */
+	tab = parse("ram4095 4M\nram4096 4M\n");
+	sys_whole(&sys, tab, 24 * GiB, 0, 4 * MiB);
+	sys.max_part = 256;
+	assert_int_equal(plan(tab, &sys, false), 1);
+	has_kind(tab, 2, ERANGE, "ram4096: brd numbers whole-disk ramdisks ram0-ram4095");
+	brdtab_free(tab);
+
+	/* a pool is loaded */
+	tab = parse("ram0 4M\n");
+	sys_pool(&sys, tab, 24 * GiB, 1, MiB, 128);
+	assert_int_equal(plan(tab, &sys, false), 1);
+	has_kind(tab, 1, EBUSY, "brd is loaded as a pool of pooled ramdisks (ram0)");
+	brdtab_free(tab);
+
+	/* another size: an existing disk of the file is a conflict */
+	tab = parse("ram0 16M\nram5 16M\n");
+	sys_whole(&sys, tab, 24 * GiB, 1, 8 * MiB);
+	assert_int_equal(plan(tab, &sys, false), 1);
+	has_kind(tab, 1, EEXIST, "ram0 exists with size 8M, not 16M");
+	brdtab_free(tab);
+
+	/* ... a disk in use prevents the reload */
+	tab = parse("ram5 16M\n");
+	sys_whole(&sys, tab, 24 * GiB, 1, 8 * MiB);
+	sys.keep = calloc(1, sizeof(*sys.keep));
+	assert_non_null(sys.keep);
+	sys.keep[0] = strdup("is mounted on /x");
+	assert_int_equal(plan(tab, &sys, false), 1);
+	has_kind(tab, 1, EBUSY, "brd must be reloaded to give its ramdisks size 16M "
+		 "(they have 8M), but ram0 is mounted on /x");
+	brdtab_free(tab);
+
+	/* ... and free disks let it reload */
+	tab = parse("ram5 16M\n");
+	sys_whole(&sys, tab, 24 * GiB, 1, 8 * MiB);
+	sys.keep = calloc(1, sizeof(*sys.keep));
+	assert_non_null(sys.keep);
+	assert_int_equal(plan(tab, &sys, false), 0);
+	brdtab_free(tab);
+
+	/* ... unless brd is built in */
+	tab = parse("ram5 16M\n");
+	sys_whole(&sys, tab, 24 * GiB, 1, 8 * MiB);
+	sys.brd = BRD_MODULE_BUILTIN;
+	assert_int_equal(plan(tab, &sys, false), 1);
+	has_kind(tab, 1, EOPNOTSUPP, "brd is built into the kernel");
+	brdtab_free(tab);
+}
+
+static void test_plan_lines(void **state)
+{
+	struct brdplan_sys sys;
+	struct brdtab *tab;
+
+	(void)state;
+	tab = parse("ram0 8M ext4 /a\nram1 8M ext4 /b\nram2 8M ext4 /c\nram3 8M ext4 /d\n");
+	sys_whole(&sys, tab, 24 * GiB, 3, 8 * MiB);
+	for (int i = 0; i < 3; i++) {
+		sys.line[i].exists = true;
+		snprintf(sys.line[i].dev, sizeof(sys.line[i].dev), "/dev/ram%d", i);
+	}
+	sys.line[0].sig = strdup("xfs");
+	sys.line[1].target_taken = true;
+	sys.line[1].taken_src = strdup("tmpfs");
+	sys.line[1].taken_fstype = strdup("tmpfs");
+	sys.line[2].elsewhere = strdup("/e,/f");
+	sys.line[3].target_taken = true;		/* ram3 does not exist yet */
+	sys.line[3].taken_src = strdup("/dev/sda1");
+	sys.line[3].taken_fstype = strdup("ext4");
+	assert_int_equal(plan(tab, &sys, false), 4);
+	has_kind(tab, 1, EBUSY, "/dev/ram0 has a xfs signature, not ext4; not reformatting it");
+	has_kind(tab, 2, EBUSY, "/b: tmpfs (tmpfs) is mounted there, not /dev/ram1");
+	has_kind(tab, 3, EBUSY, "/dev/ram2 is mounted on /e,/f, not on /c");
+	has_kind(tab, 4, EBUSY, "/d: /dev/sda1 (ext4) is mounted there, not /dev/ram3");
+	brdtab_free(tab);
+}
+
+static void test_budget_rule(void **state)
+{
+	struct brd_budget b = { 0 };
+	char buf[32];
+
+	(void)state;
+	brd_budget_add(&b, 10 * GiB, 4 * GiB);
+	brd_budget_add(&b, 2 * GiB, 0);
+	assert_int_equal(b.count, 2);
+	assert_true(brd_budget_need(&b) == 8 * GiB);
+	assert_false(brd_budget_over(&b, 8 * GiB));
+	assert_true(brd_budget_over(&b, 8 * GiB - 1));
+	brd_budget_add(&b, 0, 100 * GiB);		/* more used than sized */
+	assert_true(brd_budget_need(&b) == 0);
+	assert_int_equal(b.count, 2);
+	b = (struct brd_budget){ 0 };
+	brd_budget_add(&b, UINT64_MAX, 0);
+	brd_budget_add(&b, UINT64_MAX, 0);		/* saturates */
+	assert_true(brd_budget_need(&b) == UINT64_MAX);
+
+	assert_string_equal(brdplan_human(24 * GiB, buf, sizeof(buf)), "24G");
+	assert_string_equal(brdplan_human(4096, buf, sizeof(buf)), "4K");
+	assert_string_equal(brdplan_human(1000, buf, sizeof(buf)), "1000");
+	assert_string_equal(brdplan_human(24000 * MiB, buf, sizeof(buf)), "23.4G");
+	assert_string_equal(brdplan_human(1536 * MiB, buf, sizeof(buf)), "1.5G");
+}
+
 int main(void)
 {
 	const struct CMUnitTest parse_tests[] = {
@@ -517,6 +855,12 @@ int main(void)
 		cmocka_unit_test(test_whole_disks_of_different_sizes_are_an_error),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_plan_pool_entries),
+		cmocka_unit_test(test_plan_pool_slots_and_sizes),
+		cmocka_unit_test(test_plan_budget),
+		cmocka_unit_test(test_plan_whole_disks),
+		cmocka_unit_test(test_plan_lines),
+		cmocka_unit_test(test_budget_rule),
 	};
 	const struct CMUnitTest system_tests[] = {
 		cmocka_unit_test(test_system_ok),

@@ -204,3 +204,97 @@ unload brd"
 	[[ $stderr == *"$TAB:2: /dev/ram1 is mounted on /mnt/bt/elsewhere, not on /mnt/bt/b"* ]]
 	umount /mnt/bt/elsewhere
 }
+
+# N pooled lines "dI SIZE" into $TAB
+pooled_lines() { awk -v n="$1" -v s="$2" 'BEGIN { for (i = 1; i <= n; i++) printf "d%d %s\n", i, s }' >"$TAB"; }
+
+@test "300 pooled lines: --check, apply and --dry-run refuse with the pool's 128-entry limit, nothing created" {
+	pooled_lines 300 1M
+	local msg="$TAB:129: d129: the pool holds at most 128 ramdisks (GPT entries); this is the 129th; lines 129-300 do not fit"
+	run_brdctl 1 apply --check "$TAB"
+	assert_equal "$output" ""
+	[[ $stderr == *"$msg"* ]]
+	[[ $stderr == *"$TAB: 1 error, nothing changed"* ]]
+	[ ! -d /sys/module/brd ]
+	run_brdctl 1 apply "$TAB"
+	[[ $stderr == *"$msg"* ]]
+	[ ! -d /sys/module/brd ]
+	run_brdctl 1 --dry-run apply "$TAB"
+	assert_equal "$output" ""
+	[[ $stderr == *"$msg"* ]]
+	[ ! -d /sys/module/brd ]
+	# a pool that exists counts: with 128 made, one more line is refused
+	pooled_lines 128 1M
+	run_brdctl 0 apply --check "$TAB"
+	run_brdctl 0 apply "$TAB"
+	assert_equal "$(ls -d /sys/block/ram0/ram0p* | wc -l)" 128
+	echo "extra 1M" >>"$TAB"
+	run_brdctl 1 apply --check "$TAB"
+	[[ $stderr == *"$TAB:129: extra: the pool holds at most 128 ramdisks (GPT entries); this is the 129th"* ]]
+	run_brdctl 1 apply "$TAB"
+	assert_equal "$(ls -d /sys/block/ram0/ram0p* | wc -l)" 128
+	run_brdctl 0 unapply "$TAB"
+	[ ! -d /sys/module/brd ]
+}
+
+@test "300 x 100G: refused by --check, apply and --dry-run with the RAM budget named, nothing changed" {
+	pooled_lines 300 100G
+	run_brdctl 1 apply --check "$TAB"
+	[[ $stderr == *"$TAB:1: d1: the RAM budget is exceeded: with this line the pooled ramdisks could take 100G once filled, but only "*" of RAM is available (MemAvailable); use --force to apply anyway"* ]]
+	# the pool's slots are named too: with --force that is what is left
+	[[ $stderr == *": no room in the pool for 100G: a pooled ramdisk starts at one of the pool's 128 slots of "* ]]
+	[ ! -d /sys/module/brd ]
+	run_brdctl 1 apply "$TAB"
+	[[ $stderr == *"$TAB:1: d1: the RAM budget is exceeded"* ]]
+	[ ! -d /sys/module/brd ]
+	run_brdctl 1 --dry-run apply "$TAB"
+	assert_equal "$output" ""
+	[ ! -d /sys/module/brd ]
+	run_brdctl 1 apply --check --force "$TAB"
+	[[ $stderr != *"RAM budget"* ]]
+	[[ $stderr == *"no room in the pool"* ]]
+	[ ! -d /sys/module/brd ]
+}
+
+@test "the RAM budget and --force are those of create" {
+	local avail gib
+	avail=$(awk '/^MemAvailable:/ {print $2 * 1024}' /proc/meminfo)
+	gib=$((avail / (1 << 30) + 1))		# one line is more than MemAvailable
+	printf 'a %sG\nb 4M\n' "$gib" >"$TAB"
+	run_brdctl 1 apply --check "$TAB"
+	[[ $stderr == *"$TAB:1: a: the RAM budget is exceeded"* ]]
+	run_brdctl 1 create --size "${gib}G" a
+	[[ $stderr == *"use --force to go ahead anyway"* ]]
+	[ ! -d /sys/module/brd ]
+	# create checks all its pooled ramdisks at once: two that fit one by
+	# one but not together are refused before either is made
+	local half=$((avail * 6 / 10 >> 20))
+	run_brdctl 0 create --size 4M first
+	run_brdctl 1 create --size "${half}M" h1 h2
+	[[ $stderr == *"use --force to go ahead anyway"* ]]
+	[ ! -e /sys/block/ram0/ram0p2 ]
+	run_brdctl 0 remove --all
+	[ ! -d /sys/module/brd ]
+	# --force: both go ahead (sparse: nothing is allocated until written)
+	run_brdctl 0 apply --check --force "$TAB"
+	assert_equal "$stderr" ""
+	run_brdctl 0 apply --force "$TAB"
+	assert_equal "$(blockdev --getsize64 /dev/ram0p1)" $((gib << 30))	# a, added first
+	run_brdctl 0 unapply "$TAB"
+	[ ! -d /sys/module/brd ]
+}
+
+@test "a failure only the kernel reveals: the other lines are applied, the report names the lines" {
+	cat >"$TAB" <<-'EOF'
+	a  32M  "ext4:-O no_such_feature_x"  /mnt/bt/a
+	b  32M  ext4                         /mnt/bt/b
+	EOF
+	run_brdctl 0 apply --check "$TAB"
+	run_brdctl 1 apply "$TAB"
+	[[ $stderr == *"$TAB:1: mkfs.ext4 "*" failed (exit status "* ]]
+	[[ $stderr == *"$TAB: 1 of 2 lines applied (lines 2); not applied: lines 1"* ]]
+	assert_equal "$(findmnt -n -o FSTYPE /mnt/bt/b)" ext4
+	assert_equal "$(mounted_dev /mnt/bt/a)" ""
+	run_brdctl 0 unapply "$TAB"
+	[ ! -d /sys/module/brd ]
+}
