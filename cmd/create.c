@@ -150,8 +150,7 @@ static int check_memory(const struct plan *p, struct brd_disk *disks, size_t n,
 		return 0;
 	/* what every ramdisk may still take when filled */
 	for (size_t i = 0; i < n; i++)
-		brd_budget_add(&b, size, reload || disks[i].pages < 0 ? 0 :
-			       (uint64_t)disks[i].pages * rd_page_size());
+		brd_budget_add(&b, size, reload ? 0 : brd_pages_bytes(disks[i].pages));
 	for (size_t i = 0; i < p->n; i++)
 		if (!exists_in(disks, n, p->nums[i]))
 			brd_budget_add(&b, size, 0);

@@ -64,7 +64,7 @@ static int check_pool_memory(const struct brd_pool *pool, int64_t pages,
 		return 0;
 	for (size_t i = 0; i < pool->nparts; i++)
 		brd_budget_add(&b, pool->parts[i].size, 0);
-	brd_budget_add(&b, more, pages > 0 ? (uint64_t)pages * rd_page_size() : 0);
+	brd_budget_add(&b, more, brd_pages_bytes(pages));
 	if (brd_budget_check(&b, &avail)) {
 		char *h1 = cmd_size_to_human(b.size), *h2 = cmd_size_to_human(avail);
 
@@ -263,7 +263,7 @@ int rd_discard_report(const struct brd_disk *d, bool force)
 	}
 	if (before >= 0 && after >= 0) {
 		uint64_t freed = before > after ? (uint64_t)(before - after) : 0;
-		char *h = cmd_size_to_human(freed * 4096);
+		char *h = cmd_size_to_human(brd_pages_bytes((int64_t)freed));
 
 		printf("%s: freed %s (%" PRIu64 " pages), %" PRId64 " pages still allocated%s\n",
 		       path, h ? h : "?", freed, after, d->partno ? " in the pool" : "");
@@ -309,7 +309,7 @@ int pool_remove(const struct brd_disk *d)
 		return cmd_err(rc, dev, "removed, but cannot discard its range");
 	if (before >= 0 && brd_read_pages(&parent, 1) == 0) {
 		uint64_t freed = before > parent.pages ? (uint64_t)(before - parent.pages) : 0;
-		char *h = cmd_size_to_human(freed * rd_page_size());
+		char *h = cmd_size_to_human(brd_pages_bytes((int64_t)freed));
 
 		printf("/dev/%s: removed, freed %s (%" PRIu64 " pages), %" PRId64
 		       " pages still allocated in the pool\n", d->name, h ? h : "?", freed,

@@ -10,7 +10,6 @@
 #include <libsmartcols.h>
 
 #include "ramdisk.h"
-#include "../lib/brdstat.h"
 
 const struct cmd_column rd_columns[RD_NCOLUMNS] = {
 	[COL_NAME]    = { "NAME", 5, 0, SCOLS_JSON_STRING,
@@ -168,7 +167,3 @@ uint64_t rd_add_sat(uint64_t a, uint64_t b)
 	return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
 }
 
-uint64_t rd_page_size(void)
-{
-	return (uint64_t)sysconf(_SC_PAGESIZE);
-}

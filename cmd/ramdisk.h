@@ -8,6 +8,7 @@
 #include "../lib/brd.h"
 #include "../lib/pool.h"
 #include "../lib/resolve.h"
+#include "../lib/brdstat.h"
 
 /* Columns of `list` (and the fields of `stat --json`). */
 enum {
@@ -93,5 +94,3 @@ int rd_load_disks(const unsigned int *nums, size_t n, uint64_t size_kib,
 int rd_check_idle(const struct brd_disk *disks, size_t n, const char *why);
 /* a + b, saturating at UINT64_MAX */
 uint64_t rd_add_sat(uint64_t a, uint64_t b);
-/* The kernel's page size (brd counts pages of this size). */
-uint64_t rd_page_size(void);

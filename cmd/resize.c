@@ -164,33 +164,30 @@ static int resize_pooled(struct brd_disk *d, uint64_t size)
 			goto out;
 		}
 	} else {
-		uint64_t room = brd_pool_room(&pool, d->partno), total = size, avail;
-
+		uint64_t room = brd_pool_room(&pool, d->partno), avail;
+		struct brd_budget b = { 0 };
 
 		if (size > room) {
 			ret = refuse_growth(name, &pool, d->partno, size, room);
 			goto out;
 		}
-		for (size_t i = 0; i < pool.nparts; i++)
-			if (pool.parts[i].partno != d->partno)
-				total = rd_add_sat(total, pool.parts[i].size);
 		if (brd_get(d->num, &parent) == 0)
 			brd_read_pages(&parent, 1);
 		else
 			parent.pages = -1;
-		if (!opt_force && brd_mem_available(&avail) == 0) {
-			uint64_t used = parent.pages > 0 ? (uint64_t)parent.pages * rd_page_size() : 0;
+		for (size_t i = 0; i < pool.nparts; i++)
+			if (pool.parts[i].partno != d->partno)
+				brd_budget_add(&b, pool.parts[i].size, 0);
+		brd_budget_add(&b, size, brd_pages_bytes(parent.pages));
+		if (!opt_force && brd_budget_check(&b, &avail)) {
+			char *h1 = cmd_size_to_human(b.size), *h2 = cmd_size_to_human(avail);
 
-			if (total > used && total - used > avail) {
-				char *h1 = cmd_size_to_human(total), *h2 = cmd_size_to_human(avail);
-
-				ret = cmd_err(0, name, "pooled ramdisks would total %s but only %s "
-					      "of RAM is available; use --force to grow anyway",
-					      h1 ? h1 : "?", h2 ? h2 : "?");
-				free(h1);
-				free(h2);
-				goto out;
-			}
+			ret = cmd_err(0, name, "pooled ramdisks would total %s but only %s "
+				      "of RAM is available; use --force to grow anyway",
+				      h1 ? h1 : "?", h2 ? h2 : "?");
+			free(h1);
+			free(h2);
+			goto out;
 		}
 	}
 	if (G.dry_run) {
@@ -237,7 +234,8 @@ static int resize_whole(uint64_t size)
 	struct brd_snapshot *snaps = NULL;
 	struct brd_module m;
 	unsigned int *nums = NULL;
-	uint64_t avail = 0, need = 0, data = 0;
+	struct brd_budget budget = { 0 };
+	uint64_t avail = 0, data = 0;
 	size_t n = 0;
 	bool unloaded = false, have_avail;
 	int rc, ret = EXIT_OK;
@@ -259,14 +257,16 @@ static int resize_whole(uint64_t size)
 		goto out;
 	brd_read_pages(disks, n);
 	for (size_t i = 0; i < n; i++) {
-		uint64_t used = disks[i].pages > 0 ? (uint64_t)disks[i].pages * rd_page_size() : 0;
+		uint64_t used = brd_pages_bytes(disks[i].pages);
 
-		need = rd_add_sat(need, size > used ? size - used : 0);
+		/* data beyond a smaller new size is cut, not kept */
+		brd_budget_add(&budget, size, used < size ? used : size);
 		data = rd_add_sat(data, used);
 	}
 	have_avail = brd_mem_available(&avail) == 0;
-	if (!opt_force && have_avail && need > avail) {
-		char *h1 = cmd_size_to_human(need), *h2 = cmd_size_to_human(avail);
+	if (!opt_force && have_avail && brd_budget_over(&budget, avail)) {
+		char *h1 = cmd_size_to_human(brd_budget_need(&budget));
+		char *h2 = cmd_size_to_human(avail);
 
 		ret = cmd_err(0, "brd", "%zu ramdisks of the new size could take %s more "
 			      "but only %s of RAM is available; use --force", n,
