@@ -135,11 +135,6 @@ static bool name_char(char c)
 	return isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-';
 }
 
-bool brdtab_is_pool_name(const char *name)
-{
-	return brd_pool_name_valid(name);
-}
-
 char *brdtab_name_from_target(const char *target)
 {
 	char *s, *q;
@@ -425,7 +420,7 @@ static int parse_entry(struct brdtab *tab, unsigned int line, struct fields *fl,
 		e->num = num;
 		if (asprintf(&e->name, "ram%u", num) < 0)
 			return -ENOMEM;
-	} else if (brdtab_is_pool_name(f[0])) {
+	} else if (brd_pool_name_valid(f[0])) {
 		e->kind = BRDTAB_POOLED;
 		e->name = strdup(f[0]);
 		if (!e->name)
@@ -770,7 +765,7 @@ static int plan(struct brdtab *tab)
 				continue;
 			}
 			e->name = brdtab_name_from_target(e->target);
-			if (!e->name || !brdtab_is_pool_name(e->name)) {
+			if (!e->name || !brd_pool_name_valid(e->name)) {
 				ERR(e->line, "auto: cannot name a pooled ramdisk after %s "
 				    "(at most %d characters, not ramN); give it a name",
 				    e->target, BRDTAB_NAME_MAX);

@@ -106,11 +106,6 @@ int brdtab_add_error(struct brdtab *tab, unsigned int line, int err,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int brdtab_sort_errors(struct brdtab *tab);
 
-/* Is @name a valid pooled ramdisk name (1-36 of [A-Za-z0-9._-], not ramN,
- * not starting with '-', not "auto", "." or "..")?  The same rule as
- * rd_is_pool_name() plus the reserved word "auto". */
-bool brdtab_is_pool_name(const char *name);
-
 /* Pool name for an "auto" line from its mount point: "/srv/cache" ->
  * "srv-cache" (other characters become '_').  NULL if it would be empty,
  * too long, or on ENOMEM. */

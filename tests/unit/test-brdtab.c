@@ -194,18 +194,18 @@ static void test_names(void **state)
 	bad("has/slash 4M\n", 1, "invalid name");
 	bad("a234567890123456789012345678901234567 4M\n", 1, "invalid name");
 	bad(".. 4M\n", 1, "invalid name");
-	assert_true(brdtab_is_pool_name("db-cache_1.x"));
-	assert_true(brdtab_is_pool_name("ram"));
-	assert_true(brdtab_is_pool_name("ramdisk"));
-	assert_false(brdtab_is_pool_name("ram01"));	/* looks like a kernel name */
-	assert_false(brdtab_is_pool_name("ram0p1"));
-	assert_false(brdtab_is_pool_name("-x"));
-	assert_true(brdtab_is_pool_name("a23456789012345678901234567890123456"));
-	assert_false(brdtab_is_pool_name("a234567890123456789012345678901234567"));
-	assert_false(brdtab_is_pool_name("ram7"));
-	assert_false(brdtab_is_pool_name("auto"));
-	assert_false(brdtab_is_pool_name(""));
-	assert_false(brdtab_is_pool_name("a b"));
+	assert_true(brd_pool_name_valid("db-cache_1.x"));
+	assert_true(brd_pool_name_valid("ram"));
+	assert_true(brd_pool_name_valid("ramdisk"));
+	assert_false(brd_pool_name_valid("ram01"));	/* looks like a kernel name */
+	assert_false(brd_pool_name_valid("ram0p1"));
+	assert_false(brd_pool_name_valid("-x"));
+	assert_true(brd_pool_name_valid("a23456789012345678901234567890123456"));
+	assert_false(brd_pool_name_valid("a234567890123456789012345678901234567"));
+	assert_false(brd_pool_name_valid("ram7"));
+	assert_false(brd_pool_name_valid("auto"));
+	assert_false(brd_pool_name_valid(""));
+	assert_false(brd_pool_name_valid("a b"));
 }
 
 static void test_field_errors(void **state)
