@@ -754,9 +754,10 @@ static bool other_ramdisk(const struct brdtab *tab, const struct brd_disk *disks
 static int discard_whole(const struct brdtab *tab, const struct brdtab_entry *e,
 			 const struct brd_disk *d, const char *other)
 {
+	struct brd_freed f;
 	struct where w;
 	char path[64];
-	int fd, rc;
+	int rc;
 
 	snprintf(path, sizeof(path), "/dev/%s", d->name);
 	if (!d->discard_max)
@@ -766,13 +767,9 @@ static int discard_whole(const struct brdtab *tab, const struct brdtab_entry *e,
 	act("discard %s (brd stays loaded for %s)", path, other);
 	if (G.dry_run)
 		return EXIT_OK;
-	fd = open(path, O_RDWR | O_EXCL | O_CLOEXEC);
-	if (fd < 0)
-		return cmd_err(errno, where(&w, tab, e), "cannot open %s", path);
-	rc = brd_flush_cache(fd);
-	if (!rc)
-		rc = brd_discard_all(fd, d->size);
-	close(fd);
+	rc = brd_free_ram(path, d->num, 0, d->size, BRD_FREE_CACHE, &f);
+	if (rc && !strcmp(f.step, "open"))
+		return cmd_err(rc, where(&w, tab, e), "cannot open %s", path);
 	return rc ? cmd_err(rc, where(&w, tab, e), "cannot discard %s", path) : EXIT_OK;
 }
 

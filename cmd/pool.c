@@ -233,88 +233,73 @@ out:
 	return ret;
 }
 
+/* "PATH: freed 8M (2048 pages), N pages still allocated[SUFFIX]" */
+void rd_print_freed(const char *path, const struct brd_freed *f,
+		    const char *what, const char *suffix)
+{
+	int64_t freed = brd_freed_pages(f);
+	char *h;
+
+	if (freed < 0) {
+		printf("%s: %sdiscarded (RAM freed: unknown, debugfs not readable)\n",
+		       path, what);
+		return;
+	}
+	h = cmd_size_to_human(brd_pages_bytes(freed));
+	printf("%s: %sfreed %s (%" PRId64 " pages), %" PRId64 " pages still "
+	       "allocated%s\n", path, what, h ? h : "?", freed, f->after, suffix);
+	free(h);
+}
+
 int rd_discard_report(const struct brd_disk *d, bool force)
 {
-	struct brd_disk parent;
+	struct brd_freed f;
 	char path[64];
-	int64_t before = -1, after = -1;
-	int fd, rc;
+	int rc;
 
 	snprintf(path, sizeof(path), "/dev/%s", d->name);
-	if (brd_get(d->num, &parent) == 0) {
-		brd_read_pages(&parent, 1);
-		before = parent.pages;
-	}
-	fd = open(path, O_RDWR | O_CLOEXEC | (force ? 0 : O_EXCL));
-	if (fd < 0)
-		return cmd_err(errno, path, "cannot open");
-	rc = brd_flush_cache(fd);
-	if (rc) {
-		close(fd);
-		return cmd_err(rc, path, "BLKFLSBUF failed");
-	}
-	rc = brd_discard_all(fd, d->size);
-	close(fd);
+	rc = brd_free_ram(path, d->num, 0, d->size,
+			  BRD_FREE_CACHE | (force ? BRD_FREE_SHARED : 0), &f);
 	if (rc)
-		return cmd_err(rc, path, "discard failed");
-	if (before >= 0) {
-		brd_read_pages(&parent, 1);
-		after = parent.pages;
-	}
-	if (before >= 0 && after >= 0) {
-		uint64_t freed = before > after ? (uint64_t)(before - after) : 0;
-		char *h = cmd_size_to_human(brd_pages_bytes((int64_t)freed));
-
-		printf("%s: freed %s (%" PRIu64 " pages), %" PRId64 " pages still allocated%s\n",
-		       path, h ? h : "?", freed, after, d->partno ? " in the pool" : "");
-		free(h);
-	} else {
-		printf("%s: discarded (RAM freed: unknown, debugfs not readable)\n", path);
-	}
+		return cmd_err(rc, path, !strcmp(f.step, "open") ? "cannot open" :
+			       !strcmp(f.step, "BLKFLSBUF") ? "BLKFLSBUF failed" :
+			       "discard failed");
+	rd_print_freed(path, &f, "", d->partno ? " in the pool" : "");
 	return EXIT_OK;
 }
 
 int pool_remove(const struct brd_disk *d)
 {
-	struct brd_disk parent;
-	char dev[64];
-	int64_t before = -1;
-	int fd, rc;
+	struct brd_freed f;
+	char dev[64], part[64];
+	int rc;
 
 	snprintf(dev, sizeof(dev), "/dev/ram%u", d->num);
+	snprintf(part, sizeof(part), "/dev/%s", d->name);
 	if (G.dry_run) {
 		printf("delete partition %u ('%s') of %s\n", d->partno, d->label, dev);
 		if (d->discard_max)
 			printf("BLKDISCARD %s %" PRIu64 " %" PRIu64 "\n", dev, d->start, d->size);
 		return EXIT_OK;
 	}
-	if (brd_get(d->num, &parent) == 0 && brd_read_pages(&parent, 1) == 0)
-		before = parent.pages;
+	f.before = brd_disk_pages(d->num);
 	/* delete first: the kernel refuses while the partition is open, and
 	 * the data stays until it is gone for good */
 	if ((rc = brd_pool_delete(dev, d->partno)))
 		return cmd_err(rc, d->label[0] ? d->label : d->name,
 			       "cannot delete the partition");
 	if (!d->discard_max) {
-		printf("/dev/%s: removed; RAM not freed: this kernel's brd cannot discard "
-		       "(Linux < 6.10); 'brdctl remove --all' frees the pool\n", d->name);
+		printf("%s: removed; RAM not freed: this kernel's brd cannot discard "
+		       "(Linux < 6.10); 'brdctl remove --all' frees the pool\n", part);
 		return EXIT_OK;
 	}
-	fd = open(dev, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return cmd_err(errno, dev, "removed, but cannot open the pool to free its RAM");
-	rc = brd_discard_range(fd, d->start, d->size);
-	close(fd);
+	/* the pool's disk: the partition is gone */
+	rc = brd_free_ram(dev, d->num, d->start, d->size,
+			  BRD_FREE_SHARED | BRD_FREE_COUNTED, &f);
 	if (rc)
-		return cmd_err(rc, dev, "removed, but cannot discard its range");
-	if (before >= 0 && brd_read_pages(&parent, 1) == 0) {
-		uint64_t freed = before > parent.pages ? (uint64_t)(before - parent.pages) : 0;
-		char *h = cmd_size_to_human(brd_pages_bytes((int64_t)freed));
-
-		printf("/dev/%s: removed, freed %s (%" PRIu64 " pages), %" PRId64
-		       " pages still allocated in the pool\n", d->name, h ? h : "?", freed,
-		       parent.pages);
-		free(h);
-	}
+		return cmd_err(rc, dev, !strcmp(f.step, "open") ?
+			       "removed, but cannot open the pool to free its RAM" :
+			       "removed, but cannot discard its range");
+	rd_print_freed(part, &f, "removed, ", " in the pool");
 	return EXIT_OK;
 }

@@ -83,6 +83,10 @@ bool rd_is_pool_disk(const struct brd_disk *d);
 int pool_remove(const struct brd_disk *d);
 /* Discard all pages of @d (whole disk or partition); prints the report. */
 int rd_discard_report(const struct brd_disk *d, bool force);
+/* Print what brd_free_ram() freed: "PATH: WHATfreed 8M (2048 pages), N
+ * pages still allocated SUFFIX", or that it is unknown. */
+void rd_print_freed(const char *path, const struct brd_freed *f,
+		    const char *what, const char *suffix);
 
 /* Load brd (not loaded) with @size_kib and @max_part and whole disks
  * @nums, and wait for their nodes.  Returns an exit status. */

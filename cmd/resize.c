@@ -198,12 +198,9 @@ static int resize_pooled(struct brd_disk *d, uint64_t size)
 		goto out;
 	} else if (size < d->size && d->discard_max) {
 		/* give back the cut tail, so no stale data is left there */
-		int fd = open(dev, O_RDWR | O_CLOEXEC);
-
-		if (fd < 0 || brd_discard_range(fd, d->start + size, d->size - size))
+		if (brd_free_ram(dev, d->num, d->start + size, d->size - size,
+				 BRD_FREE_SHARED, NULL))
 			cmd_warnx("%s: shrunk, but its cut tail could not be discarded", name);
-		if (fd >= 0)
-			close(fd);
 	}
 	if (opt_grow_fs && size > d->size)
 		ret = grow_fs(&ri);

@@ -689,6 +689,55 @@ int brd_discard_all(int fd, uint64_t size)
 	return brd_discard_range(fd, 0, size);
 }
 
+int64_t brd_disk_pages(unsigned int num)
+{
+	struct brd_disk d;
+
+	if (brd_get(num, &d) || brd_read_pages(&d, 1))
+		return -1;
+	return d.pages;
+}
+
+int brd_free_ram(const char *path, unsigned int num, uint64_t off,
+		 uint64_t len, unsigned int flags, struct brd_freed *f)
+{
+	struct brd_freed dummy;
+	int fd, rc;
+
+	if (!f)
+		f = &dummy;
+	if (!(flags & BRD_FREE_COUNTED))
+		f->before = brd_disk_pages(num);
+	f->after = -1;
+	f->step = "open";
+	fd = open(path, O_RDWR | O_CLOEXEC | (flags & BRD_FREE_SHARED ? 0 : O_EXCL));
+	if (fd < 0)
+		return -errno;
+	rc = 0;
+	if (flags & BRD_FREE_CACHE) {
+		f->step = "BLKFLSBUF";
+		rc = brd_flush_cache(fd);
+	}
+	if (!rc) {
+		f->step = "discard";
+		rc = brd_discard_range(fd, off, len);
+	}
+	close(fd);
+	if (rc)
+		return rc;
+	f->step = NULL;
+	if (f->before >= 0)
+		f->after = brd_disk_pages(num);
+	return 0;
+}
+
+int64_t brd_freed_pages(const struct brd_freed *f)
+{
+	if (f->before < 0 || f->after < 0)
+		return -1;
+	return f->before > f->after ? f->before - f->after : 0;
+}
+
 /* -------------------------------------------------------------- misc --- */
 
 /* Reentrant within a process: nested callers share the one flock. */

@@ -83,6 +83,29 @@ int brd_discard_all(int fd, uint64_t size);
 /* BLKDISCARD over the whole pages inside [off, off + len). */
 int brd_discard_range(int fd, uint64_t off, uint64_t len);
 
+/*
+ * Give back the RAM under [off, off + len) of @path, a brd disk or a
+ * partition of disk @num: open it (O_EXCL unless BRD_FREE_SHARED), drop its
+ * page cache first with BRD_FREE_CACHE (BLKFLSBUF), and discard the whole
+ * pages of the range.  Disk @num's allocated pages are counted before (not
+ * with BRD_FREE_COUNTED: the caller counted them, e.g. before deleting a
+ * partition) and after, into *f (NULL: not wanted).  On failure f->step
+ * names the step that failed ("open", "BLKFLSBUF", "discard").
+ */
+struct brd_freed {
+	int64_t before, after;	/* disk's pages, -1 unknown */
+	const char *step;
+};
+#define BRD_FREE_SHARED		(1u << 0)
+#define BRD_FREE_CACHE		(1u << 1)
+#define BRD_FREE_COUNTED	(1u << 2)
+int brd_free_ram(const char *path, unsigned int num, uint64_t off,
+		 uint64_t len, unsigned int flags, struct brd_freed *f);
+/* Pages freed (before - after, at least 0), or -1 unknown. */
+int64_t brd_freed_pages(const struct brd_freed *f);
+/* Disk @num's allocated pages now, -1 unknown. */
+int64_t brd_disk_pages(unsigned int num);
+
 /* Serialise state-changing brdctl invocations: flock on /run/brdctl.lock,
  * waiting up to @timeout_ms.  Returns the lock fd or -errno. */
 int brd_lock(unsigned int timeout_ms);
