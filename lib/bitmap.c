@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * md write-intent bitmap format.  See bitmap.h and kernel-interfaces.md B.
+ * md write-intent bitmap format.  See bitmap.h and docs/md-bitmaps.md
+ * ("Bitmap superblock", "Chunk bits and sizes", "Clustered bitmaps",
+ * "llbitmap").
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * lib/blockmap: FIEMAP/FIBMAP block maps and the "may we write this file
- * through its block addresses" verdict (docs/kernel-interfaces.md D).
+ * through its block addresses" verdict (docs/md-bitmaps.md, "FIEMAP, FIBMAP,
+ * and writing through a file's block addresses").
  */
 #include <dirent.h>
 #include <errno.h>

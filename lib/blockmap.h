@@ -8,7 +8,8 @@
  * or FIBMAP when the filesystem has no FIEMAP; FIBMAP also cross-checks
  * every block when we have CAP_SYS_RAWIO.  The verdict is a list of
  * reasons, every one that applies; an empty list means writable.
- * See docs/kernel-interfaces.md D.2-D.7.  No printing.
+ * See docs/md-bitmaps.md, "FIEMAP, FIBMAP, and writing through a file's
+ * block addresses".  No printing.
  */
 #ifndef BRD_BLOCKMAP_H
 #define BRD_BLOCKMAP_H

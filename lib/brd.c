@@ -670,7 +670,7 @@ int brd_discard_range(int fd, uint64_t off, uint64_t len)
 	uint64_t start, end;
 
 	/* whole pages only: unaligned discards corrupt data on 6.10-6.15
-	 * (kernel-interfaces.md A.4); the range shrinks inward */
+	 * (docs/kernels.md, section "brd"); the range shrinks inward */
 	if (__builtin_add_overflow(off, len, &end))
 		return -EINVAL;
 	start = (off + BRD_PAGE - 1) & ~(BRD_PAGE - 1);

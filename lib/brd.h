@@ -2,7 +2,7 @@
 /*
  * brd control: module state and parameters, loading and unloading through
  * libkmod, on-demand creation of /dev/ramN, listing, allocated-page counts,
- * cache flush and discard.  See ../shared/docs/kernel-interfaces.md, A.
+ * cache flush and discard.  See docs/kernels.md, section "brd".
  */
 #ifndef BRD_BRD_H
 #define BRD_BRD_H

@@ -2,7 +2,8 @@
 /*
  * lib/mdsuper: find an md superblock (0.90, 1.0, 1.1, 1.2) on a member
  * device and, through it, the internal write-intent bitmap
- * (kernel-interfaces.md B.5).  No printing.
+ * (docs/md-bitmaps.md, "Where md superblocks and internal bitmaps live").
+ * No printing.
  */
 #ifndef BRD_MDSUPER_H
 #define BRD_MDSUPER_H
