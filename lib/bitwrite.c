@@ -225,7 +225,8 @@ out:
 	return rc;
 }
 
-/* fsync the file and drop its clean cached pages (docs E.4) */
+/* fsync the file and drop its clean cached pages (docs/md-bitmaps.md,
+ * "O_DIRECT rules brdctl uses") */
 static int file_coherent(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;

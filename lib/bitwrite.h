@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * lib/bitwrite: change bytes of a file by writing its blocks on the block
- * device directly, as md does with a bitmap file (docs D.7, E.4).
+ * device directly, as md does with a bitmap file (docs/md-bitmaps.md, "FIEMAP, FIBMAP, and
+ * writing through a file's block addresses" and "O_DIRECT rules brdctl uses").
  *
  *   plan:    the filesystem blocks covering the byte ranges, each read
  *            from the device with O_DIRECT (and checked against the file's
