@@ -94,6 +94,43 @@ static char *keep_reason(struct brd_disk *d)
 	return why;
 }
 
+/* Make ramdisks @nums appear in a loaded brd (those in @disks exist);
+ * @max_part: brd's, for the --dry-run lines (0: as loaded now). */
+static int create_nodes(const unsigned int *nums, size_t n,
+			const struct brd_disk *disks, size_t ndisks,
+			uint64_t max_part)
+{
+	struct brd_module m = { 0 };
+
+	brd_module_get(&m);
+	if (!max_part)
+		max_part = m.max_part;
+	for (size_t i = 0; i < n; i++) {
+		char name[32];
+		int rc;
+
+		if (exists_in(disks, ndisks, nums[i]))
+			continue;	/* idempotent */
+		if (G.dry_run) {
+			printf("create /dev/ram%u (mknod b %d %" PRIu64 ", open)\n",
+			       nums[i], BRD_MAJOR,
+			       (uint64_t)nums[i] * (max_part ? max_part : 1));
+			continue;
+		}
+		rc = brd_create_on_demand(nums[i], m.max_part);
+		if (!rc || rc == -EEXIST)
+			continue;
+		snprintf(name, sizeof(name), "ram%u", nums[i]);
+		if (rc == -ENXIO)
+			return cmd_err(EOPNOTSUPP, name, "this kernel cannot create "
+				       "ramdisks on demand (no BLOCK_LEGACY_AUTOLOAD); "
+				       "number them from ram0 up, or reload brd with "
+				       "'brdctl remove --all' and 'brdctl create --count N'");
+		return cmd_err(rc, name, "cannot create");
+	}
+	return 0;
+}
+
 static int load(const struct plan *p, const unsigned int *all, size_t nall)
 {
 	uint64_t contiguous = 0;
@@ -116,28 +153,7 @@ static int load(const struct plan *p, const unsigned int *all, size_t nall)
 	}
 	if (contiguous)
 		return 0;
-	for (size_t i = 0; i < nall; i++) {
-		if (G.dry_run) {
-			printf("create /dev/ram%u (mknod b %d %" PRIu64 ", open)\n", all[i],
-			       BRD_MAJOR, (uint64_t)all[i] * (p->max_part ? p->max_part : 1));
-			continue;
-		}
-		struct brd_module m;
-
-		brd_module_get(&m);
-		rc = brd_create_on_demand(all[i], m.max_part);
-		if (rc && rc != -EEXIST) {
-			char name[32];
-
-			snprintf(name, sizeof(name), "ram%u", all[i]);
-			if (rc == -ENXIO)
-				return cmd_err(EOPNOTSUPP, name, "cannot create on demand "
-					"(kernel without BLOCK_LEGACY_AUTOLOAD); use "
-					"'brdctl create --count N' with brd unloaded");
-			return cmd_err(rc, name, "cannot create");
-		}
-	}
-	return 0;
+	return create_nodes(all, nall, NULL, 0, p->max_part);
 }
 
 static int check_memory(const struct plan *p, struct brd_disk *disks, size_t n,
@@ -297,29 +313,9 @@ static int create_whole(struct plan *p, bool named, uint64_t count,
 			if (ret)
 				goto out;
 		} else {
-			for (size_t i = 0; i < p->n; i++) {
-				if (exists_in(disks, n, p->nums[i]))
-					continue;	/* idempotent */
-				if (G.dry_run) {
-					printf("create /dev/ram%u (mknod b %d %" PRIu64 ", open)\n",
-					       p->nums[i], BRD_MAJOR,
-					       (uint64_t)p->nums[i] * m.max_part);
-					continue;
-				}
-				rc = brd_create_on_demand(p->nums[i], m.max_part);
-				if (rc && rc != -EEXIST) {
-					char name[32];
-
-					snprintf(name, sizeof(name), "ram%u", p->nums[i]);
-					ret = rc == -ENXIO ?
-						cmd_err(EOPNOTSUPP, name, "this kernel cannot create "
-							"ramdisks on demand (no BLOCK_LEGACY_AUTOLOAD); "
-							"reload brd with 'brdctl remove --all' and "
-							"'brdctl create --count N'") :
-						cmd_err(rc, name, "cannot create");
-					goto out;
-				}
-			}
+			ret = create_nodes(p->nums, p->n, disks, n, 0);
+			if (ret)
+				goto out;
 		}
 	}
 	if (G.dry_run)
