@@ -98,7 +98,7 @@ check-asan: tests
 check-vm: tests
 	@LAYERS="vm" tests/run.sh
 
-# An interactive shell in a guest with the real brd (KERNEL=6.1|6.12).
+# An interactive shell in a guest with the real brd (KERNEL=6.1|6.12|newest|X.Y|FULL_VERSION).
 vm-shell: all
 	tests/vm/run-in-vm.sh $(or $(KERNEL),6.12) -- bash -i
 
