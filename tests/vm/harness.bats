@@ -2,7 +2,9 @@
 # Host-side proof of the real-kernel harness (runs on the HOST, boots guests):
 #   bats tests/vm/harness.bats
 # Needs root, qemu-system-x86, busybox-static and the apt lists (the first run
-# downloads the kernels into ~/.cache/brdctl-vm).  About 5 guest boots.
+# downloads the kernels into ~/.cache/brdctl-vm; newest comes from
+# trixie-backports through the harness's own apt configuration).  About 8
+# guest boots.
 
 bats_require_minimum_version 1.7.0
 bats_load_library bats-support
