@@ -152,6 +152,13 @@ EOF
   local real=${XDG_CACHE_HOME:-$HOME/.cache}/brdctl-vm v
   v=$("$KV" newest)
   "$VM" newest -- true || fail "cannot prepare the newest kernel $v"
+  # 7.x's split packages unpacked into the layout of 6.x's
+  local f
+  for f in .ready "boot/vmlinuz-$v" "boot/config-$v" "lib/modules/$v/modules.dep"; do
+    [ -e "$real/k/$v/$f" ] || fail "$real/k/$v/$f missing"
+  done
+  compgen -G "$real/k/$v/lib/modules/$v/kernel/drivers/block/brd.ko*" >/dev/null ||
+    fail "no brd module under $real/k/$v/lib/modules/$v"
   fake_apt
   export FAKE_APT_OFFLINE=1 KERNEL_VERSION_NOCACHE=1
   mkdir -p "$VMLAB/k"
