@@ -109,7 +109,7 @@ if [ "${KERNEL_VERSION_NOCACHE:-0}" != 1 ] && [ -r "$cache_dir/$want" ]; then
   if [ "${ckey:-}" = "$key" ] && matches "${cver:-}"; then echo "$cver"; exit 0; fi
 fi
 
-v= src=machine
+v='' src=machine
 if [ "$want" != newest ]; then
   v=$(resolve) || v=
 fi

@@ -162,7 +162,7 @@ prepare_kernel() {
   debs=("$deb")
   # 7.x: the image package is a stub depending on the parts (linux-binary-,
   # linux-modules-, linux-base-$v); fetch the ones named after this version
-  for dep in $(dpkg-deb -f "$deb" Depends | tr ',|' '\n\n' | awk '{print $1}'); do
+  for dep in $(dpkg-deb -f "$deb" Depends | tr ',|' '\n' | awk '{print $1}'); do
     case $dep in
       linux-image-*) ;;
       linux-*-"$v") m=$(get_deb "$dep") || { log "cannot download $dep"; return 1; }
