@@ -83,7 +83,7 @@ tests: all $(UNIT_BIN) $(HELPER_BIN) $(PRELOAD_SO)
 
 fuzz: $(FUZZ_BIN)
 
-# The whole suite: unit, host, VM (6.1 and 6.12), sanitizers, fuzzing.
+# The whole suite: unit, host, VM (6.1, 6.12 and newest), sanitizers, fuzzing.
 # VM=0 skips the VM layer (reported as skipped); the last line printed is
 # "N passed, N failed, N skipped".
 check: tests
