@@ -140,7 +140,7 @@ DEB_PACKAGES := gcc clang make pkg-config libblkid-dev libmount-dev \
   libclang-rt-14-dev bats bats-support bats-assert jq mdadm e2fsprogs \
   xfsprogs btrfs-progs fdisk util-linux kmod qemu-system-x86 busybox-static \
   cpio xz-utils zstd bash-completion zsh strace systemd groff-base time \
-  dmsetup man-db python3
+  dmsetup man-db python3 debian-archive-keyring
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
