@@ -83,7 +83,7 @@ tests: all $(UNIT_BIN) $(HELPER_BIN) $(PRELOAD_SO)
 
 fuzz: $(FUZZ_BIN)
 
-# The whole suite: unit, host, VM (6.1 and 6.12), sanitizers, fuzzing.
+# The whole suite: unit, host, VM (6.1, 6.12 and newest), sanitizers, fuzzing.
 # VM=0 skips the VM layer (reported as skipped); the last line printed is
 # "N passed, N failed, N skipped".
 check: tests
@@ -98,7 +98,7 @@ check-asan: tests
 check-vm: tests
 	@LAYERS="vm" tests/run.sh
 
-# An interactive shell in a guest with the real brd (KERNEL=6.1|6.12).
+# An interactive shell in a guest with the real brd (KERNEL=6.1|6.12|newest|X.Y|FULL_VERSION).
 vm-shell: all
 	tests/vm/run-in-vm.sh $(or $(KERNEL),6.12) -- bash -i
 
@@ -140,7 +140,7 @@ DEB_PACKAGES := gcc clang make pkg-config libblkid-dev libmount-dev \
   libclang-rt-14-dev bats bats-support bats-assert jq mdadm e2fsprogs \
   xfsprogs btrfs-progs fdisk util-linux kmod qemu-system-x86 busybox-static \
   cpio xz-utils zstd bash-completion zsh strace systemd groff-base time \
-  dmsetup man-db python3
+  dmsetup man-db python3 debian-archive-keyring
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \

@@ -8,7 +8,8 @@
 #   asan  unit + host tests again, built with ASan+UBSan (build-asan/)
 #   fuzz  libFuzzer targets, bounded runs over tests/fuzz/corpus/
 #   vm    bats suites inside qemu guests booting Debian's 6.1 and 6.12
-#         kernels (tests/vm/), bitmap-write.bats once more on a 6.12 guest
+#         kernels and the newest one in trixie-backports (VM_KERNELS, layers
+#         vm-6.1 vm-6.12 vm-newest; tests/vm/), bitmap-write.bats once more on a 6.12 guest
 #         booted with bdev_allow_write_mounted=0; VM=0 skips them (skipped),
 #         otherwise a guest that cannot be set up is a failure.
 # Every layer emits TAP; the counts come from the TAP lines.  TAP of each
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.." || exit 1
 TOP=$PWD
 LAYERS=${LAYERS:-unit host asan fuzz vm}
 VM=${VM:-1}
-VM_KERNELS=${VM_KERNELS:-6.1 6.12}
+VM_KERNELS=${VM_KERNELS:-6.1 6.12 newest}
 # one guest suite takes 5-8 min on 2 cores; a hung guest must not eat the
 # whole CI budget (90 min for everything): 20 min each at most
 export VM_TIMEOUT=${VM_TIMEOUT:-1200}

@@ -2,7 +2,8 @@
 # brdctl bitmap examine on REAL md arrays (guest side; run with
 # tests/vm/run-suite.sh 6.12 tests/vm/bitmap-md.bats).  Members are brd
 # ramdisks (2 x 8 MiB; a third one holds an ext4 for the external bitmap
-# file).  Every report is compared byte for byte with Debian's mdadm 4.2 -X
+# file).  The bitmap-file tests skip where md refuses bitmap files
+# (require_md_bitmap_files in ../test_helper.bash).  Every report is compared byte for byte with Debian's mdadm 4.2 -X
 # in the same guest, and the dirty chunks are checked against what was
 # written.  Waits are on state (mdadm --wait, polling), never fixed sleeps.
 
@@ -77,12 +78,12 @@ create() {  # create METADATA BITMAP [mdadm options]
 }
 
 @test "external bitmap file written by the kernel after a member failed" {
+	require_md_bitmap_files
 	require_cmd mkfs.ext4
 	mkfs.ext4 -q -F /dev/ram2
 	mkdir -p "$T/mnt"
 	mount /dev/ram2 "$T/mnt"
-	create 1.2 "$T/mnt/bitmap" --bitmap-chunk=64K --delay=1 ||
-		skip "this kernel cannot use bitmap files"
+	create 1.2 "$T/mnt/bitmap" --bitmap-chunk=64K --delay=1
 	# mdadm created it all dirty; the kernel clears the bits after the sync
 	wait_for 60 bash -c "'$BRDCTL' bitmap examine '$T/mnt/bitmap' | grep -q ' 0 dirty'" ||
 		{ "$BRDCTL" bitmap examine "$T/mnt/bitmap"; fail "bits not cleared"; }
@@ -103,6 +104,7 @@ create() {  # create METADATA BITMAP [mdadm options]
 }
 
 @test "a bitmap file made by 'brdctl bitmap create' is accepted by the kernel" {
+	require_md_bitmap_files
 	require_cmd mkfs.ext4
 	mkfs.ext4 -q -F /dev/ram2
 	mkdir -p "$T/mnt"

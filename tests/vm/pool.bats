@@ -105,7 +105,7 @@ big pooled /dev/ram0p3 67108864"
 	local start3; start3=$(cat /sys/block/ram0/ram0p3/start)
 	local before; before=$(pages)
 	run_brdctl 0 remove gone
-	if kernel_discards; then
+	if brd_discard_frees; then
 		assert_output --regexp '^/dev/ram0p2: removed, freed 8M \(2048 pages\)'
 		assert_equal "$(pages)" $((before - 2048))
 	else
@@ -126,7 +126,7 @@ big pooled /dev/ram0p3 67108864"
 /dev/ram0p3"
 	assert_equal "$(cat /sys/block/ram0/ram0p3/start)" "$start3"
 	[ -z "$(blkid -p -o value -s TYPE /dev/ram0p3)" ]
-	if kernel_discards; then
+	if brd_discard_frees; then
 		assert_equal "$(head -c 8M /dev/ram0p2 | tr -d '\0' | wc -c)" 0
 	fi
 }
@@ -197,8 +197,8 @@ big pooled /dev/ram0p3 67108864"
 	assert_output /dev/ram0p2
 }
 
-@test "flush of a pooled ramdisk gives its RAM back (kernels >= 6.10)" {
-	kernel_discards || skip "no discard in brd on $(uname -r)"
+@test "flush of a pooled ramdisk gives its RAM back where brd discards" {
+	brd_discard_frees || skip "$(brd_discard_frees --why)"
 	run_brdctl 0 create --size 16M f g
 	dd if=/dev/urandom of=/dev/ram0p1 bs=1M count=8 oflag=direct status=none
 	dd if=/dev/urandom of=/dev/ram0p2 bs=1M count=4 oflag=direct status=none
@@ -211,7 +211,7 @@ big pooled /dev/ram0p3 67108864"
 }
 
 @test "flush --all flushes each pooled ramdisk, never the pool's disk; a refusal spares the rest" {
-	kernel_discards || skip "no discard in brd on $(uname -r)"
+	brd_discard_frees || skip "$(brd_discard_frees --why)"
 	run_brdctl 0 create --size 16M f g h
 	dd if=/dev/urandom of=/dev/ram0p1 bs=1M count=8 oflag=direct status=none
 	dd if=/dev/urandom of=/dev/ram0p2 bs=1M count=4 oflag=direct status=none

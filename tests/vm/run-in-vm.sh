@@ -10,10 +10,14 @@
 #   125  setup failure, or the guest died without reporting a status
 #        (kernel panic ...; the console tail is printed to stderr)
 #
-# KERNEL: a full version (6.1.0-56-amd64, 6.12.117+deb12-amd64) or an alias
-# 6.1 / 6.12 resolved at run time from the apt lists by kernel-version.sh.
-# If the resolved kernel cannot be downloaded (offline) the newest cached
-# kernel of the same alias is used, with a warning.
+# KERNEL: a full version (6.1.0-56-amd64, 6.12.117+deb12-amd64,
+# 7.3.4+deb13-amd64) or an alias 6.1 / 6.12 / X.Y / newest resolved at run
+# time by kernel-version.sh (6.x from the machine's apt lists, newest and
+# kernels the machine's lists lack from trixie-backports through the
+# harness's own apt configuration in $VMLAB/apt, see kernel-apt.sh).
+# If the alias cannot be resolved or the kernel cannot be downloaded
+# (offline) the newest cached kernel of the same alias is used (for newest:
+# the newest cached kernel), with a warning.
 #
 # Guest: its own /proc /sys /dev (devtmpfs, with /dev/fd links) /dev/pts
 # /dev/shm /run; debugfs at /sys/kernel/debug; the kernel's modules
@@ -39,8 +43,14 @@
 #
 # Cache ($VMLAB): debs/ (downloaded .deb), k/VERSION/ (dpkg-deb -x, depmod,
 # boot/vmlinux-VERSION, initrd-HASH.cpio where HASH covers guest-init.sh),
-# runs/run.* (one per run, removed afterwards).  Preparation is serialised
-# with flock; concurrent runs are independent.
+# apt/ (the private apt configuration), runs/run.* (one per run, removed
+# afterwards).  Preparation is serialised with flock; concurrent runs are
+# independent.  Kernel packages come in two shapes, unpacked into the same
+# layout (k/VERSION/boot/vmlinuz-VERSION, boot/config-VERSION,
+# lib/modules/VERSION): 6.x's linux-image-VERSION(-unsigned) holds it all;
+# from 7.x linux-image-VERSION only depends on linux-binary-VERSION (the
+# kernel at /usr/lib/modules/VERSION/vmlinuz), linux-modules-VERSION and
+# linux-base-VERSION (/usr/lib/modules/VERSION/config), fetched with it.
 # Host packages: qemu-system-x86 busybox-static kmod cpio xz-utils zstd
 set -uo pipefail
 
@@ -84,13 +94,17 @@ fi
 mkdir -p "$VMLAB/debs" "$VMLAB/k" "$VMLAB/runs" || exit 125
 VMLAB=$(cd "$VMLAB" && pwd)
 case $VMLAB in *[[:space:]]*) log "VMLAB must not contain white space: $VMLAB"; exit 125 ;; esac
+export VMLAB
+# shellcheck source=kernel-apt.sh
+. "$HERE/kernel-apt.sh"
 
 # ------------------------------------------------------------ kernel ---
-is_alias() { [[ $1 =~ ^[0-9]+\.[0-9]+$ ]]; }
+is_alias() { [[ $1 =~ ^[0-9]+\.[0-9]+$ ]] || [ "$1" = newest ]; }
 
-# newest prepared kernel of alias $1 in the cache
+# newest prepared kernel of alias $1 in the cache (newest: of any version)
 newest_cached() {
   local re=${1//./\\.} d v best=
+  [ "$1" != newest ] || re='[0-9]+\.[0-9]+'
   for d in "$VMLAB"/k/*/.ready; do
     [ -e "$d" ] || continue
     v=${d%/.ready}; v=${v##*/}
@@ -113,29 +127,66 @@ extract_vmlinux() { # bzImage out
   rm -f "$out"; return 1
 }
 
+# get_deb PACKAGE: print the path of PACKAGE's .deb in $VMLAB/debs,
+# downloading it when missing: from the machine's apt sources, else from
+# the harness's trixie-backports configuration (kernel-apt.sh)
+get_deb() {
+  local p=$1 deb dl
+  deb=$(find "$VMLAB/debs" -maxdepth 1 -name "${p}_*.deb" | sort -V | tail -n 1)
+  if [ -n "$deb" ]; then echo "$deb"; return 0; fi
+  dl=$(mktemp -d "$VMLAB/debs/.dl.XXXXXX") || return 1
+  if ! ( cd "$dl" && apt-get -q download "$p" ) >/dev/null 2>"$dl/.err"; then
+    if kapt_update 2>>"$dl/.err"; then
+      ( cd "$dl" && kapt_get -q download "$p" ) >/dev/null 2>>"$dl/.err"
+    fi
+  fi
+  deb=$(find "$dl" -maxdepth 1 -name "${p}_*.deb" | head -n 1)
+  if [ -n "$deb" ] && mv "$deb" "$VMLAB/debs/"; then
+    rm -rf "$dl"
+    echo "$VMLAB/debs/${deb##*/}"
+    return 0
+  fi
+  grep -v 'Download is performed unsandboxed' "$dl/.err" >&2
+  rm -rf "$dl"
+  return 1
+}
+
 # download, unpack, depmod, vmlinux; $VMLAB/k/$1/.ready marks a usable kernel
 prepare_kernel() {
-  local v=$1 kd=$VMLAB/k/$1 deb dl t
+  local v=$1 kd=$VMLAB/k/$1 deb debs=() dep t m
   [ -e "$kd/.ready" ] && return 0
   t=$(date +%s)
-  deb=$(find "$VMLAB/debs" -maxdepth 1 \( -name "linux-image-${v}-unsigned_*.deb" -o -name "linux-image-${v}_*.deb" \) | sort | tail -n 1)
-  if [ -z "$deb" ]; then
-    log "downloading kernel $v ..."
-    dl=$(mktemp -d "$VMLAB/debs/.dl.XXXXXX") || return 1
-    if ( cd "$dl" && { apt-get -q download "linux-image-$v-unsigned" || apt-get -q download "linux-image-$v"; } ) >&2 2>"$dl/.err"; then
-      deb=$(find "$dl" -maxdepth 1 -name '*.deb' | head -n 1)
-      [ -n "$deb" ] && mv "$deb" "$VMLAB/debs/" && deb=$VMLAB/debs/${deb##*/}
-    else
-      grep -v '^W: Download is performed unsandboxed' "$dl/.err" >&2
-      deb=
-    fi
-    rm -rf "$dl"
-    [ -n "$deb" ] || { log "cannot download linux-image-$v(-unsigned)"; return 1; }
-  fi
+  log "preparing kernel $v (downloads on first use) ..."
+  deb=$(get_deb "linux-image-$v-unsigned" 2>/dev/null) || deb=$(get_deb "linux-image-$v") ||
+    { log "cannot download linux-image-$v(-unsigned)"; return 1; }
+  debs=("$deb")
+  # 7.x: the image package is a stub depending on the parts (linux-binary-,
+  # linux-modules-, linux-base-$v); fetch the ones named after this version
+  for dep in $(dpkg-deb -f "$deb" Depends | tr ',|' '\n' | awk '{print $1}'); do
+    case $dep in
+      linux-image-*) ;;
+      linux-*-"$v") m=$(get_deb "$dep") || { log "cannot download $dep"; return 1; }
+                    debs+=("$m") ;;
+    esac
+  done
   rm -rf "$kd" "$kd.tmp"
-  dpkg-deb -x "$deb" "$kd.tmp" || { log "dpkg-deb -x $deb failed"; rm -rf "$kd.tmp"; return 1; }
-  if [ ! -f "$kd.tmp/boot/vmlinuz-$v" ] || [ ! -d "$kd.tmp/lib/modules/$v" ]; then
-    log "$deb has no boot/vmlinuz-$v or lib/modules/$v"; rm -rf "$kd.tmp"; return 1
+  for deb in "${debs[@]}"; do
+    dpkg-deb -x "$deb" "$kd.tmp" || { log "dpkg-deb -x $deb failed"; rm -rf "$kd.tmp"; return 1; }
+  done
+  # one layout for both shapes: modules in lib/modules/$v, kernel and config
+  # in boot/
+  if [ ! -d "$kd.tmp/lib/modules/$v" ] && [ -d "$kd.tmp/usr/lib/modules/$v" ]; then
+    mkdir -p "$kd.tmp/lib/modules" && mv "$kd.tmp/usr/lib/modules/$v" "$kd.tmp/lib/modules/$v" || return 1
+  fi
+  mkdir -p "$kd.tmp/boot"
+  if [ ! -f "$kd.tmp/boot/vmlinuz-$v" ] && [ -f "$kd.tmp/lib/modules/$v/vmlinuz" ]; then
+    mv "$kd.tmp/lib/modules/$v/vmlinuz" "$kd.tmp/boot/vmlinuz-$v" || return 1
+  fi
+  if [ ! -f "$kd.tmp/boot/config-$v" ] && [ -f "$kd.tmp/lib/modules/$v/config" ]; then
+    cp "$kd.tmp/lib/modules/$v/config" "$kd.tmp/boot/config-$v" || return 1
+  fi
+  if [ ! -f "$kd.tmp/boot/vmlinuz-$v" ] || [ ! -d "$kd.tmp/lib/modules/$v/kernel" ]; then
+    log "${debs[*]##*/} have no vmlinuz or modules for $v"; rm -rf "$kd.tmp"; return 1
   fi
   depmod -b "$kd.tmp" "$v" || { log "depmod failed"; rm -rf "$kd.tmp"; return 1; }
   extract_vmlinux "$kd.tmp/boot/vmlinuz-$v" "$kd.tmp/boot/vmlinux-$v" ||

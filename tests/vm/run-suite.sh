@@ -1,7 +1,7 @@
 #!/bin/bash
 # run-suite.sh KERNEL [BATS_FILES...]
 #
-# Boot ONE guest with KERNEL (6.1, 6.12 or a full version, see run-in-vm.sh)
+# Boot ONE guest with KERNEL (6.1, 6.12, newest or a full version, see run-in-vm.sh)
 # and run `bats --formatter tap` over the guest-side .bats files in it,
 # streaming TAP to stdout unchanged.  The first line is the TAP comment
 # `# kernel: <uname -r of the guest>`.  Default files: every tests/vm/*.bats
