@@ -976,3 +976,9 @@ int brdtab_check_system(struct brdtab *tab)
 	sort_errors(tab);
 	return 0;
 }
+
+void brdtab_entry_clear(struct brdtab_entry *e)
+{
+	entry_free(e);
+	memset(e, 0, sizeof(*e));
+}

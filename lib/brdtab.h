@@ -88,6 +88,8 @@ int brdtab_parse_file(const char *path, struct brdtab **tab);
 int brdtab_check_system(struct brdtab *tab);
 
 void brdtab_free(struct brdtab *tab);
+/* Free what @e holds and zero it (for callers that drop entries). */
+void brdtab_entry_clear(struct brdtab_entry *e);
 
 /* Is @name a valid pooled ramdisk name (1-36 of [A-Za-z0-9._-], not ramN,
  * not starting with '-', not "auto", "." or "..")?  The same rule as
