@@ -40,11 +40,19 @@ static void vlog(int prio, const char *fmt, va_list ap)
 {
 	char msg[2048];
 
+	char rec[2200];
+	int n;
+
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (kmsg_fd >= 0)
-		dprintf(kmsg_fd, "<%d>" PROG "[%d]: %s\n", LOG_USER | prio,
-			(int)getpid(), msg);
-	else
+	if (kmsg_fd < 0) {
+		fprintf(stderr, PROG ": %s\n", msg);
+		return;
+	}
+	/* one write() per record (dprintf() gives up on /dev/kmsg: its lseek
+	 * fails with EINVAL) */
+	n = snprintf(rec, sizeof(rec), "<%d>" PROG "[%d]: %s\n", LOG_USER | prio,
+		     (int)getpid(), msg);
+	if (n > 0 && write(kmsg_fd, rec, (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec) - 1) < 0)
 		fprintf(stderr, PROG ": %s\n", msg);
 }
 
