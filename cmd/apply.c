@@ -714,6 +714,23 @@ static bool in_tab_pooled(const struct brdtab *tab, const char *label)
 	return false;
 }
 
+/* A whole disk that holds nothing (no page allocated, e.g. the disk of a
+ * line removed from the file, discarded) and that nothing uses: unloading
+ * brd loses nothing of it.  Unknown page counts (no debugfs): false. */
+static bool empty_idle(const struct brd_disk *d)
+{
+	struct rd_info ri = { .d = *d };
+	char *why;
+
+	if (brd_read_pages(&ri.d, 1) || ri.d.pages != 0)
+		return false;
+	rd_info_fill(&ri, RD_ALL);
+	why = rd_busy_reason(&ri);
+	free(why);
+	rd_info_free(&ri);
+	return why == NULL;
+}
+
 /*
  * What keeps brd loaded once the file's ramdisks are gone: the name of a
  * whole disk not in the file, or of a pool with partitions not in the
@@ -743,7 +760,7 @@ static bool other_ramdisk(const struct brdtab *tab, const struct brd_disk *disks
 			brd_pool_free(&pool);
 			if (found)
 				return true;
-		} else if (!in_tab_whole(tab, disks[i].num)) {
+		} else if (!in_tab_whole(tab, disks[i].num) && !empty_idle(&disks[i])) {
 			snprintf(other, len, "%s", disks[i].name);
 			return true;
 		}

@@ -20,6 +20,7 @@ setup_file() {
 	$BRDCTL apply --check >/vmio/share/boot/apply.out 2>&1; echo $? >/vmio/share/boot/apply.rc
 	EOF
 	export BOOT_STAGE_HOOK=stage_hook
+	export BOOT_FINAL=""	# no units to wait for
 	boot_guest 'ram0 64M ext4 /srv/r0' "ram0" "$BATS_FILE_TMPDIR/apply.sh"
 }
 

@@ -47,7 +47,8 @@ boot_guest() {
 	local d=$BATS_FILE_TMPDIR l before=""
 	mkdir -p "$d/share" "$d/stage"
 	printf '%s\n' "$1" >"$d/brdtab"
-	for l in $2; do before+=" brdctl-setup@$l.service"; done
+	# BOOT_FINAL: the lines still set up at poweroff, if not all of LINES
+	for l in ${BOOT_FINAL-$2}; do before+=" brdctl-setup@$l.service"; done
 	[ -z "${CONSUMER_MOUNT:-}" ] || before+=" consumer.service"
 	boot_stage "$d/stage"
 	[ -z "${BOOT_STAGE_HOOK:-}" ] || "$BOOT_STAGE_HOOK" "$d/stage"
