@@ -9,7 +9,8 @@
 # rest of the boot competes for the one vCPU) and then ROUNDS times each in
 # the running system, alternating: units restarted (systemctl stop, then
 # start local-fs.target) and the script.  Prints the medians and the ratio
-# units/script (goal: <= 1.1).  Needs root, qemu, busybox-static.
+# units/script (goal: <= 1.1).  DETAIL=1: the units' timeline of each round
+# on stderr.  Needs root, qemu, busybox-static.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KERNEL=${1:-6.12}
@@ -22,7 +23,7 @@ ram1  320M  ext4  /bench/e1
 ram2  320M  xfs   /bench/x
 ram3  320M
 TAB
-echo "ROUNDS=$ROUNDS" >"$W/t.sh"
+echo "ROUNDS=$ROUNDS DETAIL=${DETAIL:-0}" >"$W/t.sh"
 cat >>"$W/t.sh" <<'GUEST'
 [ "$1" = boot ] || exit 0
 set -u
@@ -44,8 +45,10 @@ units_span() {
 	echo $((last - first))
 }
 now() { echo "${EPOCHREALTIME/[.,]/}"; }
-script() {  # the peer: what a plain init script does
-	local t0 t1
+script() (  # the peer: what a plain init script does
+	set -e
+	[ ! -d /sys/module/brd ]
+	sync
 	t0=$(now)
 	modprobe brd rd_nr=4 rd_size=327680
 	mkfs.ext4 -q /dev/ram0
@@ -59,12 +62,29 @@ script() {  # the peer: what a plain init script does
 	umount /bench/s0 /bench/s1 /bench/sx
 	rmmod brd
 	echo $((t1 - t0))
+)
+# the timeline of the last start (ms after the first setup unit started)
+timeline() {
+	local u first
+	first=$(for u in $UNITS; do ts "$u" InactiveExitTimestampMonotonic; done | sort -n | head -n1)
+	for u in $UNITS bench-e0.mount bench-e1.mount bench-x.mount; do
+		printf '  %-28s' "$u"
+		for p in InactiveExitTimestampMonotonic ExecMainStartTimestampMonotonic \
+			ExecMainExitTimestampMonotonic ActiveEnterTimestampMonotonic; do
+			v=$(ts "$u" $p)
+			if [ "${v:-0}" -gt 0 ]; then printf ' %s=%d' "${p%%Timestamp*}" $(((v - first) / 1000)); fi
+		done
+		echo
+	done
 }
 restart_units() {
 	systemctl stop $UNITS
 	if [ -d /sys/module/brd ]; then echo "bench: brd still loaded after stop" >&2; exit 1; fi
+	sync
 	systemctl start local-fs.target
 	units_span
+	[ "${DETAIL:-0}" = 0 ] || timeline >&2
+	systemctl stop $UNITS	# the script needs brd unloaded
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 sec() { awk -v v="$1" 'BEGIN { printf "%.2f", v / 1e6 }'; }
@@ -75,6 +95,7 @@ u=() s=()
 for ((r = 1; r <= ROUNDS; r++)); do
 	if ((r % 2)); then s+=("$(script)"); u+=("$(restart_units)")
 	else u+=("$(restart_units)"); s+=("$(script)"); fi
+	[[ ${s[-1]} =~ ^[0-9]+$ && ${u[-1]} =~ ^[0-9]+$ ]] || { echo "bench: round $r failed" >&2; exit 1; }
 done
 mu=$(printf '%s\n' "${u[@]}" | median) ms=$(printf '%s\n' "${s[@]}" | median)
 echo "kernel $(uname -r), 4 lines (2 ext4, 1 xfs, 1 raw), 320M each, $ROUNDS rounds"

@@ -124,11 +124,8 @@ static int load_tab(const char *path, bool system, const char *only,
 	rc = brdtab_parse_file(path, tab);
 	if (rc)
 		return cmd_err(rc, path, "cannot read the brdtab");
-	if (system && (rc = brdtab_check_system(*tab))) {
-		brdtab_free(*tab);
-		*tab = NULL;
-		return cmd_err(rc, path, "cannot check the brdtab");
-	}
+	/* --only: the system checks of that line only (they cost time at boot,
+	 * once per line and unit) */
 	if (only && brdtab_select(*tab, only) == -ENOENT) {
 		/* a line with errors has no name: show them, they may be it */
 		for (size_t i = 0; i < (*tab)->nerr; i++)
@@ -139,6 +136,11 @@ static int load_tab(const char *path, bool system, const char *only,
 		brdtab_free(*tab);
 		*tab = NULL;
 		return EXIT_NOTFOUND;
+	}
+	if (system && (rc = brdtab_check_system(*tab))) {
+		brdtab_free(*tab);
+		*tab = NULL;
+		return cmd_err(rc, path, "cannot check the brdtab");
 	}
 	if ((*tab)->nerr) {
 		for (size_t i = 0; i < (*tab)->nerr; i++)
