@@ -2,6 +2,7 @@
 /* brdtab lines as systemd units; one line of a brdtab (see brdunit.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,16 @@ static char *mount_unit(const struct brdtab_entry *e, const char *source,
 	return buf;
 }
 
+/* Can @s stand in a unit file as it is?  A backslash at the end of a line
+ * continues it there, control characters have no place in one. */
+static bool unit_safe(const char *s)
+{
+	for (; s && *s; s++)
+		if (*s == '\\' || (unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
 int brdtab_write_units(const struct brdtab *tab, const char *dir,
 		       const char *source)
 {
@@ -239,6 +250,12 @@ int brdtab_write_units(const struct brdtab *tab, const char *dir,
 
 		if (!e->name)
 			continue;
+		if (!unit_safe(e->target) || !unit_safe(e->options) || !unit_safe(e->fstype)) {
+			brd_err("%s:%u: a backslash or a control character in the mount "
+				"point or options cannot be written to a unit file (no "
+				"units for this line)", source, e->line);
+			continue;
+		}
 		if (asprintf(&setup, "brdctl-setup@%s.service", e->name) < 0 ||
 		    asprintf(&sub, "%s.d", setup) < 0) {
 			setup = NULL;

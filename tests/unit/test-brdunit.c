@@ -192,6 +192,14 @@ static void test_write_units(void **state)
 	s = slurp(p);
 	assert_non_null(strstr(s, "Where=/srv/100%%\n"));
 	free(s);
+	/* a backslash would continue the line in a unit file: no units */
+	brdtab_free(tab);
+	tab = parse("bs 32M ext4 /srv/a\\\\b\n");
+	assert_int_equal(tab->nerr, 0);
+	assert_string_equal(tab->ent[0].target, "/srv/a\\b");
+	assert_int_equal(brdtab_write_units(tab, dir, "/etc/brdtab"), 0);
+	snprintf(p, sizeof(p), "%s/brdctl-setup@bs.service.d", dir);
+	assert_int_equal(access(p, F_OK), -1);
 	/* pulled in by local-fs.target (Wants, so a failure does not fail it) */
 	snprintf(p, sizeof(p), "%s/local-fs.target.wants/brdctl-setup@raw.service", dir);
 	n = readlink(p, l, sizeof(l) - 1);
