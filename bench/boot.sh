@@ -9,7 +9,8 @@
 # rest of the boot competes for the one vCPU) and then ROUNDS times each in
 # the running system, alternating: units restarted (systemctl stop, then
 # start local-fs.target) and the script.  Prints the medians and the ratio
-# units/script (goal: <= 1.1).  DETAIL=1: the units' timeline of each round
+# units/script (goal: <= 1.1).  For attribution, one `brdctl apply` of the
+# same file (no systemd, one process) is timed in the same rounds.  DETAIL=1: the units' timeline of each round
 # on stderr.  Needs root, qemu, busybox-static.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -77,6 +78,16 @@ timeline() {
 		echo
 	done
 }
+apply_all() (  # no systemd: one `brdctl apply` for the 4 lines (attribution)
+	set -e
+	[ ! -d /sys/module/brd ]
+	sync
+	t0=$(now)
+	/usr/sbin/brdctl apply
+	t1=$(now)
+	/usr/sbin/brdctl unapply
+	echo $((t1 - t0))
+)
 restart_units() {
 	systemctl stop $UNITS
 	if [ -d /sys/module/brd ]; then echo "bench: brd still loaded after stop" >&2; exit 1; fi
@@ -91,17 +102,21 @@ sec() { awk -v v="$1" 'BEGIN { printf "%.2f", v / 1e6 }'; }
 boot=$(units_span)
 # the units' ramdisks go first: the script needs brd unloaded
 systemctl stop $UNITS
-u=() s=()
+u=() s=() a=()
 for ((r = 1; r <= ROUNDS; r++)); do
-	if ((r % 2)); then s+=("$(script)"); u+=("$(restart_units)")
-	else u+=("$(restart_units)"); s+=("$(script)"); fi
-	[[ ${s[-1]} =~ ^[0-9]+$ && ${u[-1]} =~ ^[0-9]+$ ]] || { echo "bench: round $r failed" >&2; exit 1; }
+	if ((r % 2)); then s+=("$(script)"); u+=("$(restart_units)"); a+=("$(apply_all)")
+	else u+=("$(restart_units)"); a+=("$(apply_all)"); s+=("$(script)"); fi
+	[[ ${s[-1]} =~ ^[0-9]+$ && ${u[-1]} =~ ^[0-9]+$ && ${a[-1]} =~ ^[0-9]+$ ]] ||
+		{ echo "bench: round $r failed" >&2; exit 1; }
 done
 mu=$(printf '%s\n' "${u[@]}" | median) ms=$(printf '%s\n' "${s[@]}" | median)
+ma=$(printf '%s\n' "${a[@]}" | median)
 echo "kernel $(uname -r), 4 lines (2 ext4, 1 xfs, 1 raw), 320M each, $ROUNDS rounds"
 echo "at boot:            units $(sec "$boot") s (first setup unit started -> last line ready)"
 echo "restarted units:    $(for v in "${u[@]}"; do printf '%s ' "$(sec "$v")"; done)s, median $(sec "$mu") s"
 echo "plain script:       $(for v in "${s[@]}"; do printf '%s ' "$(sec "$v")"; done)s, median $(sec "$ms") s"
+echo "one brdctl apply:   $(for v in "${a[@]}"; do printf '%s ' "$(sec "$v")"; done)s, median $(sec "$ma") s (no systemd, for attribution)"
+awk -v a="$ma" -v b="$ms" 'BEGIN { printf "ratio apply/script: %.3f\n", a / b }'
 awk -v a="$mu" -v b="$ms" 'BEGIN { printf "ratio units/script: %.3f (goal <= 1.1)\n", a / b }'
 GUEST
 FINAL="brdctl-setup@ram0.service brdctl-setup@ram1.service brdctl-setup@ram2.service brdctl-setup@ram3.service"
