@@ -39,7 +39,7 @@ HELPER_BIN := $(HELPER_SRC:%.c=$(BUILD)/%)
 FUZZ_BIN   := $(FUZZ_SRC:%.c=$(BUILD)/%)
 PRELOAD_SO := $(PRELOAD_SRC:%.c=$(BUILD)/%.so)
 
-.PHONY: all tests check check-asan check-vm fuzz install uninstall clean deps vm-shell
+.PHONY: all tests check check-asan check-vm check-boot fuzz install uninstall clean deps vm-shell
 
 all: $(BUILD)/brdctl $(BUILD)/bitmapctl $(BUILD)/brdctl-generator
 
@@ -102,6 +102,10 @@ check-asan: tests
 
 check-vm: tests
 	@LAYERS="vm" tests/run.sh
+
+# The boot tests alone: systemd guests on 6.12 and 7.3.4+deb13 (6 boots).
+check-boot: tests
+	@LAYERS="boot" tests/run.sh
 
 # An interactive shell in a guest with the real brd (KERNEL=6.1|6.12).
 vm-shell: all
