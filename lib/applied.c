@@ -158,7 +158,9 @@ int brd_applied_other(const char *name, char *other, size_t len)
 	while (!found && (de = readdir(dir))) {
 		size_t l = strlen(de->d_name);
 
-		if (l <= 7 || strcmp(de->d_name + l - 7, ".brdtab"))
+		/* records are files; a line named "x.brdtab" has a link of
+		 * that name */
+		if (l <= 7 || strcmp(de->d_name + l - 7, ".brdtab") || de->d_type == DT_LNK)
 			continue;
 		if (l - 7 == strlen(name) && !strncmp(de->d_name, name, l - 7))
 			continue;
