@@ -39,9 +39,9 @@ HELPER_BIN := $(HELPER_SRC:%.c=$(BUILD)/%)
 FUZZ_BIN   := $(FUZZ_SRC:%.c=$(BUILD)/%)
 PRELOAD_SO := $(PRELOAD_SRC:%.c=$(BUILD)/%.so)
 
-.PHONY: all tests check check-asan check-vm fuzz install uninstall clean deps vm-shell
+.PHONY: all tests check check-asan check-vm check-boot fuzz install uninstall clean deps vm-shell
 
-all: $(BUILD)/brdctl $(BUILD)/bitmapctl
+all: $(BUILD)/brdctl $(BUILD)/bitmapctl $(BUILD)/brdctl-generator
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -56,6 +56,11 @@ $(BUILD)/brdctl: $(CMD_OBJ) $(BUILD)/libbrd.a
 
 $(BUILD)/bitmapctl: $(BUILD)/brdctl
 	ln -sf brdctl $@
+
+# the systemd generator: lib/ only (the brdtab parser, unit writer, trust
+# check); --as-needed keeps it from loading libraries it does not use
+$(BUILD)/brdctl-generator: $(BUILD)/generator/brdctl-generator.o $(BUILD)/libbrd.a
+	$(CC) $(LDFLAGS) -Wl,--as-needed -o $@ $< $(BUILD)/libbrd.a $(PKG_LIBS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libbrd.a
 	@mkdir -p $(dir $@)
@@ -98,19 +103,30 @@ check-asan: tests
 check-vm: tests
 	@LAYERS="vm" tests/run.sh
 
+# The boot tests alone: systemd guests on 6.12 and newest (6 boots).
+check-boot: tests
+	@LAYERS="boot" tests/run.sh
+
 # An interactive shell in a guest with the real brd (KERNEL=6.1|6.12|newest|X.Y|FULL_VERSION).
 vm-shell: all
 	tests/vm/run-in-vm.sh $(or $(KERNEL),6.12) -- bash -i
 
 # systemd unit and documentation directories follow PREFIX (systemd also
-# reads /usr/local/lib/systemd/system); the unit's ExecStart= gets SBINDIR.
+# reads /usr/local/lib/systemd/system); the unit's Exec*= get SBINDIR.
+# Generators: systemd 252 runs those in /run, /etc, /usr/local/lib and
+# rootprefix/lib systemd/system-generators -- for PREFIX=/usr that is the
+# systemd.pc value (/lib/systemd/system-generators on Debian 12; resolved,
+# so /usr/lib/... on a merged /usr), else PREFIX/lib/systemd/system-generators.
+SYSTEMD_GENDIR_USR := $(shell d=$$(pkg-config --variable=systemdsystemgeneratordir systemd 2>/dev/null); \
+  if [ -n "$$d" ]; then realpath -m "$$d"; else echo /usr/lib/systemd/system-generators; fi)
 install uninstall: SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+install uninstall: SYSTEMDGENERATORDIR ?= $(if $(filter /usr,$(PREFIX)),$(SYSTEMD_GENDIR_USR),$(PREFIX)/lib/systemd/system-generators)
 install uninstall: DOCDIR ?= $(PREFIX)/share/doc/brdctl
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
-	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(DOCDIR)/examples
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSTEMDGENERATORDIR) $(DESTDIR)$(DOCDIR)/examples
 	install -m 755 $(BUILD)/brdctl $(DESTDIR)$(SBINDIR)/brdctl
 	ln -sf brdctl $(DESTDIR)$(SBINDIR)/bitmapctl
 	install -m 644 man/brdctl.8 $(DESTDIR)$(MANDIR)/man8/brdctl.8
@@ -119,9 +135,10 @@ install: all
 	install -m 644 completions/brdctl.bash $(DESTDIR)$(BASHCOMPDIR)/brdctl
 	ln -sf brdctl $(DESTDIR)$(BASHCOMPDIR)/bitmapctl
 	install -m 644 completions/_brdctl $(DESTDIR)$(ZSHCOMPDIR)/_brdctl
-	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/brdctl.service > $(DESTDIR)$(SYSTEMDUNITDIR)/brdctl.service.tmp
-	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/brdctl.service.tmp
-	mv -f $(DESTDIR)$(SYSTEMDUNITDIR)/brdctl.service.tmp $(DESTDIR)$(SYSTEMDUNITDIR)/brdctl.service
+	install -m 755 $(BUILD)/brdctl-generator $(DESTDIR)$(SYSTEMDGENERATORDIR)/brdctl-generator
+	sed 's|@SBINDIR@|$(SBINDIR)|g' 'systemd/brdctl-setup@.service' > '$(DESTDIR)$(SYSTEMDUNITDIR)/brdctl-setup@.service.tmp'
+	chmod 644 '$(DESTDIR)$(SYSTEMDUNITDIR)/brdctl-setup@.service.tmp'
+	mv -f '$(DESTDIR)$(SYSTEMDUNITDIR)/brdctl-setup@.service.tmp' '$(DESTDIR)$(SYSTEMDUNITDIR)/brdctl-setup@.service'
 	install -m 644 examples/brdtab $(DESTDIR)$(DOCDIR)/examples/brdtab
 
 uninstall:
@@ -130,7 +147,8 @@ uninstall:
 	  $(DESTDIR)$(MANDIR)/man5/brdtab.5 \
 	  $(DESTDIR)$(BASHCOMPDIR)/brdctl $(DESTDIR)$(BASHCOMPDIR)/bitmapctl \
 	  $(DESTDIR)$(ZSHCOMPDIR)/_brdctl \
-	  $(DESTDIR)$(SYSTEMDUNITDIR)/brdctl.service \
+	  '$(DESTDIR)$(SYSTEMDUNITDIR)/brdctl-setup@.service' \
+	  $(DESTDIR)$(SYSTEMDGENERATORDIR)/brdctl-generator \
 	  $(DESTDIR)$(DOCDIR)/examples/brdtab
 	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
@@ -155,4 +173,4 @@ deps:
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(BUILD)/generator/brdctl-generator.d

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * brdctl apply [--check] [--force] [FILE]
- * brdctl unapply [FILE]
+ * brdctl apply [--check] [--force] [--only NAME] [FILE]
+ * brdctl unapply [--only NAME] [FILE]
  *
  * Make the system match a brdtab(5) (default /etc/brdtab): create the
  * ramdisks (rd_create, idempotent), run mkfs.TYPE on a ramdisk without any
@@ -10,8 +10,17 @@
  * changed; a second run changes nothing.  unapply unmounts what the file
  * mounts (refusing busy mounts) and frees its ramdisks.
  *
+ * --only NAME restricts both to the line of ramdisk NAME: that is what
+ * brdctl-setup@NAME.service runs (brdctl-generator).  apply --only records
+ * the line and a link to its device under /run/brdctl (lib/applied.h);
+ * unapply --only undoes what was recorded, even if the line has changed or
+ * is gone since, and unloads brd only when no other line is applied.
+ *
+ * A brdtab that someone other than root can change is refused
+ * (lib/trust.h), as sshd's StrictModes does.
+ *
  * Messages go to stderr, one line each, no colours: the journal keeps them
- * readable when the command runs from brdctl.service.
+ * readable when the command runs from a unit.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,18 +35,34 @@
 #include <libmount.h>
 
 #include "ramdisk.h"
+#include "../lib/applied.h"
 #include "../lib/brdplan.h"
 #include "../lib/brdtab.h"
+#include "../lib/brdunit.h"
+#include "../lib/trust.h"
 #include "../lib/pool.h"
 #include "../lib/sysfs.h"
 
 static int opt_check, opt_force;
+static const char *opt_only;
+
+/* --only: the units of a brdtab start together and wait for each other's
+ * mkfs of pooled ramdisks (below), which takes long under emulation */
+#define ONLY_LOCK_TIMEOUT_MS	(4 * 60 * 1000)
 
 static const struct poptOption apply_options[] = {
 	{ "check", '\0', POPT_ARG_NONE, &opt_check, 0,
 	  "only validate FILE (errors as FILE:LINE), change nothing", NULL },
 	{ "force", '\0', POPT_ARG_NONE, &opt_force, 0,
 	  "allow a total size beyond MemAvailable", NULL },
+	{ "only", '\0', POPT_ARG_STRING, &opt_only, 0,
+	  "only the line of ramdisk NAME (what brdctl-setup@NAME.service runs)", "NAME" },
+	POPT_TABLEEND
+};
+
+static const struct poptOption unapply_options[] = {
+	{ "only", '\0', POPT_ARG_STRING, &opt_only, 0,
+	  "only undo what 'apply --only NAME' did", "NAME" },
 	POPT_TABLEEND
 };
 
@@ -97,16 +122,50 @@ static int refused_status(const struct brdtab *tab)
 	return busy ? EXIT_BUSY : notsup ? EXIT_NOTSUP : EXIT_FAIL;
 }
 
-/* Parse @path; @system: check it against the system too (apply), the
- * lines first, then, when they are valid, the plan. */
-static int load_tab(const char *path, bool system, struct brdtab **tab)
+/* StrictModes: root acts on the file, so only root may be able to change
+ * it (the file and every directory on its path). */
+static int trust_tab(const char *path)
 {
-	int rc = brdtab_parse_file(path, tab);
+	struct brd_trust t;
 
+	if (brd_trusted_file(path, &t) != -EPERM)
+		return EXIT_OK;		/* unreadable: reported when read */
+	fprintf(stderr, "%s: %s: refusing to use it: %s%s is %s; brdctl runs it as "
+		"root, so only root may be able to change it: %s\n", G.prog, path,
+		t.is_dir ? "directory " : "", t.path, t.why, t.fix);
+	return EXIT_PERM;
+}
+
+/* Read @path (system: with the checks against the running system); with
+ * @only, keep only the line of that ramdisk and its errors. */
+static int load_tab(const char *path, bool system, const char *only,
+		    struct brdtab **tab)
+{
+	int rc = trust_tab(path);
+
+	*tab = NULL;
+	if (rc)
+		return rc;
+	rc = brdtab_parse_file(path, tab);
 	if (rc)
 		return cmd_err(rc, path, "cannot read the brdtab");
+	/* --only: the system checks of that line only (they cost time at boot,
+	 * once per line and unit) */
+	if (only && brdtab_select(*tab, only) == -ENOENT) {
+		/* a line with errors has no name: show them, they may be it */
+		for (size_t i = 0; i < (*tab)->nerr; i++)
+			fprintf(stderr, "%s: %s:%u: %s\n", G.prog, (*tab)->file,
+				(*tab)->err[i].line, (*tab)->err[i].msg);
+		fprintf(stderr, "%s: %s: no valid line for ramdisk %s\n", G.prog,
+			(*tab)->file, only);
+		brdtab_free(*tab);
+		*tab = NULL;
+		return EXIT_NOTFOUND;
+	}
+	/* then the plan: every limit, against what exists (lib/brdplan.c);
+	 * with --only, what this one line adds to it */
 	if (system && (rc = brdtab_check_system(*tab)) == 0 && !(*tab)->nerr)
-		rc = brdplan_run(*tab, opt_force);	/* every limit, lib/brdplan.c */
+		rc = brdplan_run(*tab, opt_force);
 	if (rc) {
 		brdtab_free(*tab);
 		*tab = NULL;
@@ -569,8 +628,10 @@ static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 		return cmd_usage_error("too many arguments: one brdtab FILE at most");
 	if (opt_check && G.dry_run)
 		return cmd_usage_error("--check and --dry-run are mutually exclusive");
-	if ((ret = load_tab(path, true, &tab)))
+	if ((ret = load_tab(path, true, opt_only, &tab)))
 		return ret;
+	if (opt_only)
+		o.timeout_ms = ONLY_LOCK_TIMEOUT_MS;
 	if (opt_check) {
 		cmd_verbose("%s: %zu ramdisk%s, no errors", tab->file, tab->n,
 			    tab->n == 1 ? "" : "s");
@@ -595,12 +656,30 @@ static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 		req[i].size = tab->ent[i].size;
 		existed[i] = entry_disk(&tab->ent[i], &d) == 0;
 	}
+	/* --only: recorded before anything is created, so that unapply
+	 * --only frees whatever a failure leaves behind */
+	if (opt_only && !G.dry_run) {
+		char *line = brdtab_entry_line(&tab->ent[0]);
+
+		rc = line ? brd_applied_save(tab->ent[0].name, line) : -ENOMEM;
+		free(line);
+		if (rc) {
+			ret = cmd_err(rc, BRD_RUN_DIR, "cannot record %s", tab->ent[0].name);
+			goto out;
+		}
+	}
 	/* a failure here is one only the kernel could reveal (the plan was
 	 * checked): the lines whose ramdisk was made go on, the report says
 	 * which lines are done */
 	ret = rd_create(req, tab->n, &o, paths);
 	if (ret && G.dry_run)
 		goto out;
+	if (opt_only && !G.dry_run && paths[0] &&
+	    (rc = brd_applied_link(tab->ent[0].name, paths[0]))) {
+		ret = cmd_err(rc, BRD_RUN_DIR, "cannot link %s to %s",
+			      tab->ent[0].name, paths[0]);
+		goto out;
+	}
 	for (size_t i = 0; i < tab->n; i++) {
 		char sz[32];
 		struct where w;
@@ -613,11 +692,24 @@ static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 	}
 	/* go on after a failure; exit with the first failure's status */
 	for (size_t i = 0; i < tab->n; i++) {
+		/* pooled: while a partition is opened exclusively (mkfs, mount),
+		 * another unit's change of the pool's partition table makes the
+		 * kernel claim the whole disk, and the open fails with EBUSY:
+		 * the lock keeps pool changes out until this line is done */
+		bool hold = opt_only && tab->ent[i].kind == BRDTAB_POOLED && !G.dry_run;
+		int l;
+
 		if (!G.dry_run && !paths[i]) {
 			done[i] = false;
 			continue;
 		}
-		rc = apply_entry(tab, &tab->ent[i], paths[i]);
+		l = hold ? brd_lock(o.timeout_ms) : -1;
+		if (hold && l < 0) {
+			rc = cmd_err(l, "brdctl lock", "cannot take it");
+		} else {
+			rc = apply_entry(tab, &tab->ent[i], paths[i]);
+			brd_unlock(l);
+		}
 		done[i] = rc == EXIT_OK;
 		if (rc && !ret)
 			ret = rc;
@@ -713,6 +805,23 @@ static bool in_tab_pooled(const struct brdtab *tab, const char *label)
 	return false;
 }
 
+/* A whole disk that holds nothing (no page allocated, e.g. the disk of a
+ * line removed from the file, discarded) and that nothing uses: unloading
+ * brd loses nothing of it.  Unknown page counts (no debugfs): false. */
+static bool empty_idle(const struct brd_disk *d)
+{
+	struct rd_info ri = { .d = *d };
+	char *why;
+
+	if (brd_read_pages(&ri.d, 1) || ri.d.pages != 0)
+		return false;
+	rd_info_fill(&ri, RD_ALL);
+	why = rd_busy_reason(&ri);
+	free(why);
+	rd_info_free(&ri);
+	return why == NULL;
+}
+
 /*
  * What keeps brd loaded once the file's ramdisks are gone: the name of a
  * whole disk not in the file, or of a pool with partitions not in the
@@ -742,7 +851,7 @@ static bool other_ramdisk(const struct brdtab *tab, const struct brd_disk *disks
 			brd_pool_free(&pool);
 			if (found)
 				return true;
-		} else if (!in_tab_whole(tab, disks[i].num)) {
+		} else if (!in_tab_whole(tab, disks[i].num) && !empty_idle(&disks[i])) {
 			snprintf(other, len, "%s", disks[i].name);
 			return true;
 		}
@@ -773,36 +882,111 @@ static int discard_whole(const struct brdtab *tab, const struct brdtab_entry *e,
 	return rc ? cmd_err(rc, where(&w, tab, e), "cannot discard %s", path) : EXIT_OK;
 }
 
+/*
+ * --only NAME: what to undo is the recorded line (what apply --only did),
+ * else the file's line of that name.  *tab gets it first, followed by the
+ * file's other lines (they decide whether brd may be unloaded).  Returns an
+ * exit status; *tab NULL (and EXIT_OK) when there is nothing to undo.
+ */
+static int load_only(const char *path, const char *name, struct brdtab **tab)
+{
+	struct brdtab *file = NULL;
+	char *rec = NULL, rpath[600];
+	int rc, ret = EXIT_OK;
+
+	*tab = NULL;
+	snprintf(rpath, sizeof(rpath), BRD_RUN_DIR "/%s.brdtab", name);
+	rc = brd_applied_load(name, &rec);
+	if (rc == 0) {
+		rc = brdtab_parse_buffer(rpath, rec, strlen(rec), tab);
+		free(rec);
+		if (rc)
+			return cmd_err(rc, rpath, "cannot read the record");
+		if ((*tab)->nerr || (*tab)->n != 1 || !(*tab)->ent[0].name ||
+		    strcmp((*tab)->ent[0].name, name)) {
+			brdtab_free(*tab);
+			*tab = NULL;
+			return cmd_err(EINVAL, rpath, "not a record of %s (remove it)", name);
+		}
+	} else if (rc != -ENOENT) {
+		return cmd_err(rc, rpath, "cannot read the record");
+	}
+	/* the file's lines: the others keep brd loaded while in use */
+	if (trust_tab(path) == EXIT_OK && brdtab_parse_file(path, &file) == 0) {
+		if (!*tab) {
+			struct brdtab *mine = NULL;
+
+			if (brdtab_parse_file(path, &mine) == 0 &&
+			    brdtab_select(mine, name) == 0 && !mine->nerr)
+				*tab = mine;
+			else
+				brdtab_free(mine);
+		}
+	}
+	if (!*tab) {
+		cmd_verbose("%s: not applied and not in %s: nothing to undo", name, path);
+		brdtab_free(file);
+		return EXIT_OK;
+	}
+	if (file && brdtab_take(*tab, file, name))
+		ret = cmd_err(ENOMEM, NULL, "unapply");
+	brdtab_free(file);
+	return ret;
+}
+
+/* In use (mounted, held, open)?  Quiet: for the lines unapply --only keeps. */
+static bool entry_in_use(const struct brdtab_entry *e)
+{
+	struct rd_info ri = { 0 };
+	char *why;
+
+	if (entry_disk(e, &ri.d))
+		return false;
+	rd_info_fill(&ri, RD_ALL);
+	why = rd_busy_reason(&ri);
+	free(why);
+	rd_info_free(&ri);
+	return why != NULL;
+}
+
 static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 {
 	const char *path = argc ? argv[0] : BRDTAB_DEFAULT_PATH;
 	struct brd_disk *disks = NULL;
 	struct brdtab *tab = NULL;
 	struct brd_module m;
-	bool *busy = NULL, anybusy = false;
+	bool *busy = NULL, anybusy = false, keep = false;
 	char other[128];
-	size_t n = 0;
+	size_t n = 0, nown;
 	int lock = -1, rc, ret;
 
 	(void)cmd;
 	if (argc > 1)
 		return cmd_usage_error("too many arguments: one brdtab FILE at most");
-	if ((ret = load_tab(path, false, &tab)))
+	if (opt_only) {
+		if ((ret = load_only(path, opt_only, &tab)) || !tab)
+			goto out;
+	} else if ((ret = load_tab(path, false, NULL, &tab))) {
 		return ret;
+	}
+	/* entries [0, nown) are undone; the rest (--only: the file's other
+	 * lines) only decide whether brd can be unloaded */
+	nown = opt_only ? 1 : tab->n;
 	busy = calloc(tab->n + 1, sizeof(*busy));
 	if (!busy) {
 		ret = cmd_err(ENOMEM, NULL, "unapply");
 		goto out;
 	}
 	/* unmount, the last line first */
-	for (size_t i = tab->n; i-- > 0;) {
+	for (size_t i = nown; i-- > 0;) {
 		rc = unmount_entry(tab, &tab->ent[i]);
 		if (rc && !ret)
 			ret = rc;
 		if (rc)		/* reported: keep its ramdisk, say no more */
 			busy[i] = anybusy = true;
 	}
-	if (!G.dry_run && (lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0) {
+	if (!G.dry_run && (lock = brd_lock(opt_only ? ONLY_LOCK_TIMEOUT_MS :
+					   RD_LOCK_TIMEOUT_MS)) < 0) {
 		rc = cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
 		ret = ret ? ret : rc;
 		goto out;
@@ -816,7 +1000,7 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 		goto out;				/* nothing left to free */
 
 	/* what is still in use cannot be freed */
-	for (size_t i = 0; i < tab->n; i++) {
+	for (size_t i = 0; i < nown; i++) {
 		const struct brdtab_entry *e = &tab->ent[i];
 		struct rd_info ri = { 0 };
 		struct where w;
@@ -840,6 +1024,19 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 		}
 		rd_info_free(&ri);
 	}
+	/* --only: brd stays while another line is applied or in use */
+	if (opt_only) {
+		rc = brd_applied_other(opt_only, other, sizeof(other) - 12);
+		if (rc > 0) {
+			strcat(other, " (applied)");
+			keep = true;
+		}
+		for (size_t i = nown; !keep && i < tab->n; i++)
+			if (entry_in_use(&tab->ent[i])) {
+				snprintf(other, sizeof(other), "%s (in use)", tab->ent[i].name);
+				keep = true;
+			}
+	}
 
 	/* nothing but the file's ramdisks in brd: unload it, which frees all
 	 * of them (and the pool) on every kernel */
@@ -848,8 +1045,9 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 		ret = ret ? ret : rc;
 		goto out;
 	}
-	if (!anybusy && m.state == BRD_MODULE_LOADED &&
-	    !other_ramdisk(tab, disks, n, other, sizeof(other))) {
+	if (!keep)
+		keep = other_ramdisk(tab, disks, n, other, sizeof(other));
+	if (!anybusy && m.state == BRD_MODULE_LOADED && !keep) {
 		act("unload brd");
 		if (!G.dry_run && (rc = brd_module_unload(3000))) {
 			rc = cmd_err(rc, "brd", "cannot unload the module");
@@ -858,9 +1056,10 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 		goto out;
 	}
 	if (!anybusy && m.state == BRD_MODULE_LOADED)
-		cmd_verbose("%s: brd stays loaded: %s is not in the file", tab->file, other);
+		cmd_verbose("%s: brd stays loaded: %s is not %s", tab->file, other,
+			    opt_only ? "this line" : "in the file");
 	/* otherwise pooled ramdisks go one by one */
-	for (size_t i = 0; i < tab->n; i++) {
+	for (size_t i = 0; i < nown; i++) {
 		const struct brdtab_entry *e = &tab->ent[i];
 		struct brd_disk d;
 
@@ -877,7 +1076,7 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 	else if (anybusy)
 		snprintf(other, sizeof(other), "the ramdisks in use");
 	/* whole disks that must stay: give their RAM back */
-	for (size_t i = 0; i < tab->n; i++) {
+	for (size_t i = 0; i < nown; i++) {
 		const struct brdtab_entry *e = &tab->ent[i];
 		struct brd_disk d;
 
@@ -889,6 +1088,9 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 		ret = ret ? ret : rc;
 	}
 out:
+	/* undone: forget the record (kept after a failure, to try again) */
+	if (opt_only && !ret && !G.dry_run && (rc = brd_applied_remove(opt_only)))
+		ret = cmd_err(rc, BRD_RUN_DIR, "cannot remove the record of %s", opt_only);
 	brd_unlock(lock);
 	free(disks);
 	free(busy);
@@ -912,8 +1114,10 @@ const struct brd_cmd cmd_apply = {
 const struct brd_cmd cmd_unapply = {
 	.name = "unapply",
 	.fn = do_unapply,
+	.options = unapply_options,
 	.synopsis = "[options] [FILE]",
 	.summary = "Unmount the ramdisks of a brdtab and free them",
-	.help_tail = "Mounts in use are refused (exit 4) and their ramdisks kept.\n",
+	.help_tail = "Mounts in use are refused (exit 4) and their ramdisks kept.\n"
+		     "--only NAME undoes what 'apply --only NAME' recorded in /run/brdctl.\n",
 	.flags = CMD_DRYRUN,
 };

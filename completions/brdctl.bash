@@ -15,8 +15,8 @@ _brdctl_opts_list="$_brdctl_table --json"
 _brdctl_opts_stat="--json"
 _brdctl_opts_flush="--all --force --cache-only --dry-run"
 _brdctl_opts_remove="--all --dry-run"
-_brdctl_opts_apply="--check --force --dry-run"
-_brdctl_opts_unapply="--dry-run"
+_brdctl_opts_apply="--check --force --only --dry-run"
+_brdctl_opts_unapply="--only --dry-run"
 _brdctl_opts_bitmap_examine="--brief --dirty --json"
 _brdctl_opts_bitmap_create="--sync-size --chunk --uuid --write-behind --delay --version --force"
 _brdctl_opts_bitmap_map="--no-sync --check --json"
@@ -59,6 +59,11 @@ _brdctl()
 	done
 
 	case $prev in
+	--only)
+		# the names of the applied lines (their records in /run/brdctl)
+		COMPREPLY=($(compgen -W "$(ls /run/brdctl 2>/dev/null | sed -n 's/\.brdtab$//p')" -- "$cur"))
+		return
+		;;
 	--backup-dir)
 		_filedir -d
 		return

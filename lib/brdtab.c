@@ -1172,3 +1172,9 @@ int brdtab_check_system(struct brdtab *tab)
 	}
 	return brdtab_sort_errors(tab);
 }
+
+void brdtab_entry_clear(struct brdtab_entry *e)
+{
+	entry_free(e);
+	memset(e, 0, sizeof(*e));
+}

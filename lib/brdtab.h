@@ -98,6 +98,8 @@ int brdtab_parse_file(const char *path, struct brdtab **tab);
 int brdtab_check_system(struct brdtab *tab);
 
 void brdtab_free(struct brdtab *tab);
+/* Free what @e holds and zero it (for callers that drop entries). */
+void brdtab_entry_clear(struct brdtab_entry *e);
 
 /* Add a problem of kind @err (an errno value, see struct brdtab_error) on
  * @line (0: the whole file).  0 or -ENOMEM.  Keep them sorted with

@@ -2,7 +2,7 @@
 # tests/run.sh — run every test layer this machine can run and print, as the
 # very last line, "N passed, N failed, N skipped".
 #
-# Layers (LAYERS="unit host asan fuzz vm" by default):
+# Layers (LAYERS="unit host asan fuzz vm boot" by default):
 #   unit  cmocka tests of lib/ (no root)           build/tests/unit/test-*
 #   host  bats tests on the host (root: loop devices, real filesystems)
 #   asan  unit + host tests again, built with ASan+UBSan (build-asan/)
@@ -12,12 +12,17 @@
 #         vm-6.1 vm-6.12 vm-newest; tests/vm/), bitmap-write.bats once more on a 6.12 guest
 #         booted with bdev_allow_write_mounted=0; VM=0 skips them (skipped),
 #         otherwise a guest that cannot be set up is a failure.
+#   boot  systemd booted as PID 1 in guests (tests/vm/run-boot.sh) on the
+#         BOOT_KERNELS: /etc/brdtab through brdctl-generator, checked at boot
+#         and at poweroff (tests/vm/host-boot-*.bats, 3 boots per kernel,
+#         about 1.5 min each under TCG); VM=0 skips them (skipped)
 # Every layer emits TAP; the counts come from the TAP lines.  TAP of each
 # layer is also kept in build/test-results/<layer>.tap.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 TOP=$PWD
-LAYERS=${LAYERS:-unit host asan fuzz vm}
+LAYERS=${LAYERS:-unit host asan fuzz vm boot}
+BOOT_KERNELS=${BOOT_KERNELS:-6.12 newest}
 VM=${VM:-1}
 VM_KERNELS=${VM_KERNELS:-6.1 6.12 newest}
 # one guest suite takes 5-8 min on 2 cores; a hung guest must not eat the
@@ -159,6 +164,15 @@ for layer in $LAYERS; do
 				tests/vm/run-suite.sh 6.12 tests/vm/bitmap-write.bats
 			run_layer vm-harness bats --formatter tap tests/vm/harness.bats
 		fi ;;
+	boot)
+		for k in $BOOT_KERNELS; do
+			if [ "$VM" = 0 ]; then
+				skip_layer "boot-$k" "VM=0 given"
+			else
+				run_layer "boot-$k" env BOOT_KERNEL="$k" \
+					bats --formatter tap tests/vm/host-boot-*.bats
+			fi
+		done ;;
 	*) echo "run.sh: unknown layer '$layer'" >&2; exit 2 ;;
 	esac
 done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # make install / uninstall: the layout under DESTDIR and PREFIX, the systemd
-# unit (systemd-analyze verify), the installed completions and man pages.
+# generator and template unit (systemd-analyze verify), the installed
+# completions and man pages.
 
 load ../test_helper
 
@@ -15,10 +16,24 @@ setup() {
 	mkdir -p "$D"
 }
 
+# where systemd 252 runs generators for PREFIX (systemd.generator(7)): the
+# systemd.pc directory for /usr (resolved: /usr/lib/... on a merged /usr),
+# PREFIX/lib/systemd/system-generators otherwise (/usr/local is searched)
+gendir() {
+	local d
+	if [ "$1" = /usr ]; then
+		d=$(pkg-config --variable=systemdsystemgeneratordir systemd 2>/dev/null)
+		if [ -n "$d" ]; then realpath -m "$d"; else echo /usr/lib/systemd/system-generators; fi
+	else
+		echo "$1/lib/systemd/system-generators"
+	fi
+}
+
 expected_files() {  # PREFIX
 	local p=$1
 	cat <<-EOF | sort
-	$p/lib/systemd/system/brdctl.service
+	$(gendir "$p")/brdctl-generator
+	$p/lib/systemd/system/brdctl-setup@.service
 	$p/sbin/bitmapctl -> brdctl
 	$p/sbin/brdctl
 	$p/share/bash-completion/completions/bitmapctl -> brdctl
@@ -41,8 +56,10 @@ installed_files() {  # DIR: files and links below DIR, links with their targets
 	assert_success
 	assert_equal "$(installed_files "$D")" "$(expected_files /usr)"
 	assert_equal "$(stat -c %a "$D/usr/sbin/brdctl")" 755
+	assert_equal "$(stat -c %a "$D$(gendir /usr)/brdctl-generator")" 755
+	cmp "$(dirname "$BRDCTL")/brdctl-generator" "$D$(gendir /usr)/brdctl-generator"
 	local f
-	for f in share/man/man8/brdctl.8 share/man/man5/brdtab.5 lib/systemd/system/brdctl.service \
+	for f in share/man/man8/brdctl.8 share/man/man5/brdtab.5 'lib/systemd/system/brdctl-setup@.service' \
 		share/doc/brdctl/examples/brdtab share/bash-completion/completions/brdctl \
 		share/zsh/site-functions/_brdctl; do
 		assert_equal "$(stat -c %a "$D/usr/$f")" 644
@@ -54,53 +71,60 @@ installed_files() {  # DIR: files and links below DIR, links with their targets
 	assert_success
 	assert_line --partial "bitmapctl"
 	# the unit runs the installed binary
-	run grep -E '^Exec' "$D/usr/lib/systemd/system/brdctl.service"
-	assert_output "ExecStart=/usr/sbin/brdctl apply
-ExecStop=/usr/sbin/brdctl unapply"
-	! grep -q @ "$D/usr/lib/systemd/system/brdctl.service"
+	run grep -E '^Exec' "$D/usr/lib/systemd/system/brdctl-setup@.service"
+	assert_output "ExecStart=/usr/sbin/brdctl apply --only %i
+ExecStopPost=/usr/sbin/brdctl unapply --only %i"
+	run grep -c @SBINDIR@ "$D/usr/lib/systemd/system/brdctl-setup@.service"
+	assert_output 0
 }
 
 @test "the unit follows PREFIX and SBINDIR; uninstall removes every file" {
 	run mk install DESTDIR="$D"
 	assert_success
 	assert_equal "$(installed_files "$D")" "$(expected_files /usr/local)"
-	grep -qx 'ExecStart=/usr/local/sbin/brdctl apply' "$D/usr/local/lib/systemd/system/brdctl.service"
+	grep -qx 'ExecStart=/usr/local/sbin/brdctl apply --only %i' "$D/usr/local/lib/systemd/system/brdctl-setup@.service"
 	run mk uninstall DESTDIR="$D"
 	assert_success
 	assert_equal "$(installed_files "$D")" ""
 
 	run mk install DESTDIR="$D" PREFIX=/usr SBINDIR=/sbin SYSTEMDUNITDIR=/lib/systemd/system
 	assert_success
-	grep -qx 'ExecStop=/sbin/brdctl unapply' "$D/lib/systemd/system/brdctl.service"
+	grep -qx 'ExecStopPost=/sbin/brdctl unapply --only %i' "$D/lib/systemd/system/brdctl-setup@.service"
 	[ -x "$D/sbin/brdctl" ]
 	run mk uninstall DESTDIR="$D" PREFIX=/usr SBINDIR=/sbin SYSTEMDUNITDIR=/lib/systemd/system
 	assert_success
 	assert_equal "$(installed_files "$D")" ""
 }
 
-@test "the systemd unit passes systemd-analyze verify" {
+@test "the template unit passes systemd-analyze verify; the generator runs" {
 	require_cmd systemd-analyze
 	local p=$BATS_TEST_TMPDIR/prefix unit
 	# installed for real under a private PREFIX, so ExecStart= exists
 	run mk install PREFIX="$p"
 	assert_success
-	unit=$p/lib/systemd/system/brdctl.service
+	unit=$p/lib/systemd/system/brdctl-setup@.service
 	# Documentation= resolves to the installed man pages
-	run env MANPATH="$p/share/man" systemd-analyze verify "$unit"
+	run env MANPATH="$p/share/man" SYSTEMD_UNIT_PATH="$p/lib/systemd/system:" \
+		systemd-analyze verify brdctl-setup@scratch.service
 	echo "$output"
 	assert_success
-	[[ $output != *brdctl.service* ]]	# not even a warning
+	[[ $output != *brdctl-setup* ]]	# not even a warning
 	grep -qx 'Type=oneshot' "$unit"
 	grep -qx 'RemainAfterExit=yes' "$unit"
 	grep -qx 'DefaultDependencies=no' "$unit"
-	grep -qx 'ConditionPathExists=/etc/brdtab' "$unit"
-	grep -qx 'WantedBy=local-fs.target' "$unit"
+	grep -qx 'Conflicts=shutdown.target' "$unit"
 	grep -Eq '^After=.*systemd-modules-load\.service' "$unit"
-	grep -Eq '^Before=.*local-fs\.target' "$unit"
+	run grep -c '^\[Install\]' "$unit"	# pulled in by the generator only
+	assert_output 0
 	# the check is real: a broken copy fails
-	sed 's|^ExecStart=.*|ExecStart=brdctl-nonexistent apply|' "$unit" >"$BATS_TEST_TMPDIR/brdctl.service"
-	run systemd-analyze verify --man=no "$BATS_TEST_TMPDIR/brdctl.service"
+	mkdir -p "$BATS_TEST_TMPDIR/u"
+	sed 's|^ExecStart=.*|ExecStart=brdctl-nonexistent apply|' "$unit" >"$BATS_TEST_TMPDIR/u/brdctl-setup@.service"
+	run env SYSTEMD_UNIT_PATH="$BATS_TEST_TMPDIR/u:" systemd-analyze verify --man=no brdctl-setup@x.service
 	assert_failure
+	# the installed generator is the one systemd would run
+	mkdir -p "$BATS_TEST_TMPDIR/g"
+	run env SYSTEMD_LOG_TARGET=console "$p/lib/systemd/system-generators/brdctl-generator" "$BATS_TEST_TMPDIR/g"
+	assert_success
 }
 
 @test "installed completions load without errors in bash and parse in zsh" {

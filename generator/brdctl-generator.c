@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * brdctl-generator: a systemd generator (systemd.generator(7)) that turns
+ * each line of /etc/brdtab into units of its own (lib/brdunit.h):
+ * brdctl-setup@NAME.service (creates, formats and mounts that line's
+ * ramdisk with `brdctl apply --only NAME`, frees it with `brdctl unapply
+ * --only NAME`) and, for a line with a mount point, a .mount unit.
+ *
+ *   brdctl-generator NORMAL-DIR [EARLY-DIR LATE-DIR]
+ *
+ * It reads the file with the parser `brdctl apply` uses (lib/brdtab.c).
+ * systemd runs it at boot and at every daemon-reload, before journald is
+ * there, so messages go to the kernel log (/dev/kmsg; the journal picks
+ * them up) -- or to stderr with SYSTEMD_LOG_TARGET=console, or when
+ * /dev/kmsg cannot be opened.  A line with an error is logged and gets no
+ * units; the other lines do.  A brdtab that someone other than root can
+ * change is refused as a whole (lib/trust.h).  No brdtab: no units.
+ * BRDCTL_SYSROOT=DIR reads DIR/etc/brdtab (tests).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "../lib/brdtab.h"
+#include "../lib/brdunit.h"
+#include "../lib/log.h"
+#include "../lib/sysfs.h"
+#include "../lib/trust.h"
+
+#define PROG "brdctl-generator"
+
+static int kmsg_fd = -1;
+
+static void vlog(int prio, const char *fmt, va_list ap)
+{
+	char msg[2048];
+
+	char rec[2200];
+	int n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (kmsg_fd < 0) {
+		fprintf(stderr, PROG ": %s\n", msg);
+		return;
+	}
+	/* one write() per record (dprintf() gives up on /dev/kmsg: its lseek
+	 * fails with EINVAL) */
+	n = snprintf(rec, sizeof(rec), "<%d>" PROG "[%d]: %s\n", LOG_USER | prio,
+		     (int)getpid(), msg);
+	if (n > 0 && write(kmsg_fd, rec, (size_t)n < sizeof(rec) ? (size_t)n : sizeof(rec) - 1) < 0)
+		fprintf(stderr, PROG ": %s\n", msg);
+}
+
+static void say(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(prio, fmt, ap);
+	va_end(ap);
+}
+
+static void lib_log(void *data, int prio, const char *fmt, va_list ap)
+{
+	(void)data;
+	if (prio <= LOG_WARNING)
+		vlog(prio, fmt, ap);
+}
+
+int main(int argc, char **argv)
+{
+	const char *target = getenv("SYSTEMD_LOG_TARGET");
+	const char *root = getenv("BRDCTL_SYSROOT");
+	struct brdtab *tab = NULL;
+	struct brd_trust t;
+	char path[4096];
+	size_t nunits = 0;
+	int rc;
+
+	if (argc != 2 && argc != 4) {
+		fprintf(stderr, "Usage: " PROG " NORMAL-DIR [EARLY-DIR LATE-DIR]\n"
+			"Writes the units of the lines of " BRDTAB_DEFAULT_PATH
+			" (see brdtab(5)).\n");
+		return 2;
+	}
+	if (!target || (strcmp(target, "console") && strcmp(target, "stderr")))
+		kmsg_fd = open("/dev/kmsg", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	brd_set_log_fn(lib_log, NULL);
+	if (root && *root && (rc = brd_set_root(root)) < 0) {
+		say(LOG_ERR, "%s: BRDCTL_SYSROOT: %s", root, strerror(-rc));
+		return 1;
+	}
+	if (!brd_root_path(path, sizeof(path), BRDTAB_DEFAULT_PATH))
+		return 1;
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return 0;		/* nothing to do */
+	rc = brd_trusted_file(path, &t);
+	if (rc == -EPERM) {
+		say(LOG_ERR, "%s: refusing to use it: %s%s is %s; its lines would run as "
+		    "root, so only root may be able to change it: %s (no units generated)",
+		    BRDTAB_DEFAULT_PATH, t.is_dir ? "directory " : "", t.path, t.why, t.fix);
+		return 1;
+	}
+	rc = brdtab_parse_file(path, &tab);
+	if (rc) {
+		say(LOG_ERR, "%s: cannot read it: %s (no units generated)",
+		    BRDTAB_DEFAULT_PATH, strerror(-rc));
+		return 1;
+	}
+	/* messages name the file as systemd sees it, not the test root */
+	free(tab->file);
+	tab->file = strdup(BRDTAB_DEFAULT_PATH);
+	for (size_t i = 0; i < tab->nerr; i++) {
+		bool has_unit = false;
+
+		for (size_t j = 0; j < tab->n; j++)
+			if (tab->ent[j].line == tab->err[i].line && tab->ent[j].name)
+				has_unit = true;
+		say(LOG_ERR, "%s:%u: %s%s", BRDTAB_DEFAULT_PATH, tab->err[i].line,
+		    tab->err[i].msg, has_unit ? "" : " (no units for this line)");
+	}
+	rc = brdtab_write_units(tab, argv[1], BRDTAB_DEFAULT_PATH);
+	for (size_t j = 0; j < tab->n; j++)
+		nunits += tab->ent[j].name != NULL;
+	if (!rc)
+		say(LOG_INFO, "%s: units for %zu ramdisk%s", BRDTAB_DEFAULT_PATH, nunits,
+		    nunits == 1 ? "" : "s");
+	brdtab_free(tab);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What `brdctl apply --only NAME` set up, kept under /run/brdctl so that
+ * `brdctl unapply --only NAME` undoes exactly that, even after the line was
+ * edited or removed from the brdtab:
+ *
+ *   /run/brdctl/NAME.brdtab   the line as applied (one brdtab(5) line, with
+ *                             the resolved name), written before anything
+ *                             is created
+ *   /run/brdctl/NAME          a symbolic link to the ramdisk's device
+ *                             (/dev/ram1, /dev/ram0p3): a stable path known
+ *                             before the ramdisk exists (What= of the mount
+ *                             units brdctl-generator writes; no udev needed)
+ *
+ * Paths are below the library root (brd_set_root), like /run/brdctl.lock.
+ */
+#ifndef BRD_APPLIED_H
+#define BRD_APPLIED_H
+
+#include <stddef.h>
+
+#include "brdtab.h"
+
+#define BRD_RUN_DIR	"/run/brdctl"
+
+/* One brdtab line that parses back to @e (quoted fields, resolved name). */
+char *brdtab_entry_line(const struct brdtab_entry *e);
+
+int brd_applied_save(const char *name, const char *line);
+int brd_applied_link(const char *name, const char *dev);
+/* The recorded line of @name (malloc'd), -ENOENT if none. */
+int brd_applied_load(const char *name, char **line);
+/* Remove the record and the link of @name (missing ones are fine). */
+int brd_applied_remove(const char *name);
+/* 1 with @other set when a line other than @name is recorded, 0 if none. */
+int brd_applied_other(const char *name, char *other, size_t len);
+
+#endif
