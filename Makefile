@@ -13,7 +13,7 @@ SAN        ?= 0
 PKGS       := blkid mount smartcols libkmod fdisk popt
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libkmod is dlopen()ed by lib/brd.c (only its header is needed here)
+# libkmod is dlopen()ed by lib/ramdisk/brd.c (only its header is needed here)
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out libkmod,$(PKGS)) 2>/dev/null)
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
@@ -25,7 +25,7 @@ ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 LDFLAGS    += -fsanitize=address,undefined
 endif
 
-LIB_SRC    := $(sort $(wildcard lib/*.c))
+LIB_SRC    := $(sort $(wildcard lib/*/*.c))
 CMD_SRC    := $(sort $(wildcard cmd/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test-*.c))
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))

@@ -12,12 +12,12 @@
  *
  * --only NAME restricts both to the line of ramdisk NAME: that is what
  * brdctl-setup@NAME.service runs (brdctl-generator).  apply --only records
- * the line and a link to its device under /run/brdctl (lib/applied.h);
+ * the line and a link to its device under /run/brdctl (lib/ramdisk/applied.h);
  * unapply --only undoes what was recorded, even if the line has changed or
  * is gone since, and unloads brd only when no other line is applied.
  *
  * A brdtab that someone other than root can change is refused
- * (lib/trust.h), as sshd's StrictModes does.
+ * (lib/ramdisk/trust.h), as sshd's StrictModes does.
  *
  * Messages go to stderr, one line each, no colours: the journal keeps them
  * readable when the command runs from a unit.
@@ -35,13 +35,13 @@
 #include <libmount.h>
 
 #include "ramdisk.h"
-#include "../lib/applied.h"
-#include "../lib/brdplan.h"
-#include "../lib/brdtab.h"
-#include "../lib/brdunit.h"
-#include "../lib/trust.h"
-#include "../lib/pool.h"
-#include "../lib/sysfs.h"
+#include "../lib/ramdisk/applied.h"
+#include "../lib/ramdisk/brdplan.h"
+#include "../lib/ramdisk/brdtab.h"
+#include "../lib/ramdisk/brdunit.h"
+#include "../lib/ramdisk/trust.h"
+#include "../lib/ramdisk/pool.h"
+#include "../lib/base/sysfs.h"
 
 static int opt_check, opt_force;
 static const char *opt_only;
@@ -162,7 +162,7 @@ static int load_tab(const char *path, bool system, const char *only,
 		*tab = NULL;
 		return EXIT_NOTFOUND;
 	}
-	/* then the plan: every limit, against what exists (lib/brdplan.c);
+	/* then the plan: every limit, against what exists (lib/ramdisk/brdplan.c);
 	 * with --only, what this one line adds to it */
 	if (system && (rc = brdtab_check_system(*tab)) == 0 && !(*tab)->nerr)
 		rc = brdplan_run(*tab, opt_force);

@@ -11,7 +11,7 @@
 
 #include "cmd.h"
 #include "bitmap-cmds.h"
-#include "../lib/bitmap.h"
+#include "../lib/md/bitmap.h"
 
 static const char *opt_sync_size, *opt_chunk, *opt_uuid, *opt_write_behind,
 		  *opt_delay, *opt_version;

@@ -15,9 +15,9 @@
 
 #include "cmd.h"
 #include "bitmap-cmds.h"
-#include "../lib/bitmap.h"
-#include "../lib/dio.h"
-#include "../lib/mdsuper.h"
+#include "../lib/md/bitmap.h"
+#include "../lib/md/dio.h"
+#include "../lib/md/mdsuper.h"
 
 static int opt_brief, opt_dirty;
 

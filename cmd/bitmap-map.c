@@ -13,7 +13,7 @@
 
 #include "cmd.h"
 #include "bitmap-cmds.h"
-#include "../lib/blockmap.h"
+#include "../lib/md/blockmap.h"
 
 static int opt_no_sync, opt_check;
 

@@ -15,10 +15,10 @@
 
 #include "cmd.h"
 #include "bitmap-cmds.h"
-#include "../lib/bitmap.h"
-#include "../lib/bitwrite.h"
-#include "../lib/blockmap.h"
-#include "../lib/dio.h"
+#include "../lib/md/bitmap.h"
+#include "../lib/md/bitwrite.h"
+#include "../lib/md/blockmap.h"
+#include "../lib/md/dio.h"
 
 /* cmd/bitmap-map.c */
 

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "../lib/log.h"
-#include "../lib/sysfs.h"
+#include "../lib/base/log.h"
+#include "../lib/base/sysfs.h"
 
 #ifndef VERSION
 #define VERSION "0.0.0"

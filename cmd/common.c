@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "../lib/size.h"
+#include "../lib/base/size.h"
 
 struct brd_globals G = { .prog = "brdctl", .cmdpath = "brdctl" };
 

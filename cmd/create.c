@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "ramdisk.h"
-#include "../lib/pool.h"
+#include "../lib/ramdisk/pool.h"
 
 static const char *opt_size, *opt_count, *opt_parts, *opt_timeout, *opt_pool_size;
 static int opt_find, opt_force;

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "ramdisk.h"
-#include "../lib/pool.h"
-#include "../lib/sysfs.h"
+#include "../lib/ramdisk/pool.h"
+#include "../lib/base/sysfs.h"
 
 bool rd_is_pool_disk(const struct brd_disk *d)
 {
@@ -52,7 +52,7 @@ static int find_pool(struct brd_disk *pool_disk, struct brd_disk **disks, size_t
 	return -ENOENT;
 }
 
-/* The same RAM budget as whole disks (lib/brd.c): the pool's ramdisks and
+/* The same RAM budget as whole disks (lib/ramdisk/brd.c): the pool's ramdisks and
  * @more bytes of new ones, less the pages the pool holds. */
 static int check_pool_memory(const struct brd_pool *pool, int64_t pages,
 			     uint64_t more, bool force)

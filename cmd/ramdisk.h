@@ -4,11 +4,11 @@
 #define BRDCTL_RAMDISK_H
 
 #include "cmd.h"
-#include "../lib/blkinfo.h"
-#include "../lib/brd.h"
-#include "../lib/pool.h"
-#include "../lib/resolve.h"
-#include "../lib/brdstat.h"
+#include "../lib/ramdisk/blkinfo.h"
+#include "../lib/ramdisk/brd.h"
+#include "../lib/ramdisk/pool.h"
+#include "../lib/ramdisk/resolve.h"
+#include "../lib/ramdisk/brdstat.h"
 
 /* Columns of `list` (and the fields of `stat --json`). */
 enum {

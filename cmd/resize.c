@@ -21,8 +21,8 @@
 #include <sys/wait.h>
 
 #include "ramdisk.h"
-#include "../lib/pool.h"
-#include "../lib/snapshot.h"
+#include "../lib/ramdisk/pool.h"
+#include "../lib/ramdisk/snapshot.h"
 
 extern char **environ;
 

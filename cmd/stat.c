@@ -12,7 +12,7 @@
 #include <libsmartcols.h>
 
 #include "ramdisk.h"
-#include "../lib/brdstat.h"
+#include "../lib/ramdisk/brdstat.h"
 
 enum {
 	F_NAME, F_TYPE, F_PATH, F_MAJMIN, F_SIZE, F_ALLOC, F_PAGES, F_FILL, F_RO,

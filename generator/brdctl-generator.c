@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * brdctl-generator: a systemd generator (systemd.generator(7)) that turns
- * each line of /etc/brdtab into units of its own (lib/brdunit.h):
+ * each line of /etc/brdtab into units of its own (lib/ramdisk/brdunit.h):
  * brdctl-setup@NAME.service (creates, formats and mounts that line's
  * ramdisk with `brdctl apply --only NAME`, frees it with `brdctl unapply
  * --only NAME`) and, for a line with a mount point, a .mount unit.
  *
  *   brdctl-generator NORMAL-DIR [EARLY-DIR LATE-DIR]
  *
- * It reads the file with the parser `brdctl apply` uses (lib/brdtab.c).
+ * It reads the file with the parser `brdctl apply` uses (lib/ramdisk/brdtab.c).
  * systemd runs it at boot and at every daemon-reload, before journald is
  * there, so messages go to the kernel log (/dev/kmsg; the journal picks
  * them up) -- or to stderr with SYSTEMD_LOG_TARGET=console, or when
  * /dev/kmsg cannot be opened.  A line with an error is logged and gets no
  * units; the other lines do.  A brdtab that someone other than root can
- * change is refused as a whole (lib/trust.h).  No brdtab: no units.
+ * change is refused as a whole (lib/ramdisk/trust.h).  No brdtab: no units.
  * BRDCTL_SYSROOT=DIR reads DIR/etc/brdtab (tests).
  */
 #include <errno.h>
@@ -26,11 +26,11 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "../lib/brdtab.h"
-#include "../lib/brdunit.h"
-#include "../lib/log.h"
-#include "../lib/sysfs.h"
-#include "../lib/trust.h"
+#include "../lib/ramdisk/brdtab.h"
+#include "../lib/ramdisk/brdunit.h"
+#include "../lib/base/log.h"
+#include "../lib/base/sysfs.h"
+#include "../lib/ramdisk/trust.h"
 
 #define PROG "brdctl-generator"
 

@@ -12,9 +12,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../lib/bitmap.h"
-#include "../../lib/dio.h"
-#include "../../lib/mdsuper.h"
+#include "../../lib/md/bitmap.h"
+#include "../../lib/md/dio.h"
+#include "../../lib/md/mdsuper.h"
 
 static uint64_t sink;
 

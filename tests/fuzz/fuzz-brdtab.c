@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/brdplan.h"
-#include "../../lib/brdtab.h"
+#include "../../lib/ramdisk/brdplan.h"
+#include "../../lib/ramdisk/brdtab.h"
 
 static unsigned int count_lines(const uint8_t *data, size_t size)
 {

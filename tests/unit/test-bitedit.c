@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests of the in-place bitmap edits of lib/bitmap.c (what `brdctl
- * bitmap set/clear/update` write) and of lib/endian.h. */
+/* Unit tests of the in-place bitmap edits of lib/md/bitmap.c (what `brdctl
+ * bitmap set/clear/update` write) and of lib/base/endian.h. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -9,8 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../lib/bitmap.h"
-#include "../../lib/endian.h"
+#include "../../lib/md/bitmap.h"
+#include "../../lib/base/endian.h"
 
 static void test_endian(void **state)
 {

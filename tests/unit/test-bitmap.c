@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests of lib/bitmap.c and lib/bitmap-io.c (cmocka). */
+/* Unit tests of lib/md/bitmap.c and lib/md/bitmap-io.c (cmocka). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "../../lib/bitmap.h"
-#include "../../lib/dio.h"
+#include "../../lib/md/bitmap.h"
+#include "../../lib/md/dio.h"
 
 /* A superblock written byte by byte, independent of the encoder. */
 static void raw_sb(unsigned char *p)

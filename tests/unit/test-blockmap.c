@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of lib/blockmap.c and lib/bitwrite.c, the pure parts: extent
+ * Unit tests of lib/md/blockmap.c and lib/md/bitwrite.c, the pure parts: extent
  * flag verdicts, holes, alignment, device bounds, the filesystem
  * allow-list, /proc/mdstat bitmap files, and the planning of device
  * writes (which whole blocks, at which device offsets).
@@ -14,8 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../lib/bitwrite.h"
-#include "../../lib/blockmap.h"
+#include "../../lib/md/bitwrite.h"
+#include "../../lib/md/blockmap.h"
 
 #define LAST		0x1u
 #define UNKNOWN		0x2u

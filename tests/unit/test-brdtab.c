@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests of lib/brdtab.c: the brdtab(5) parser and its checks. */
+/* Unit tests of lib/ramdisk/brdtab.c: the brdtab(5) parser and its checks. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,8 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../lib/brdplan.h"
-#include "../../lib/brdtab.h"
+#include "../../lib/ramdisk/brdplan.h"
+#include "../../lib/ramdisk/brdtab.h"
 
 static struct brdtab *parse(const char *text)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests of lib/brdunit.c (systemd units of brdtab lines, --only),
- * lib/applied.c (the recorded line) and lib/trust.c (StrictModes). */
+/* Unit tests of lib/ramdisk/brdunit.c (systemd units of brdtab lines, --only),
+ * lib/ramdisk/applied.c (the recorded line) and lib/ramdisk/trust.c (StrictModes). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,11 +13,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../lib/applied.h"
-#include "../../lib/brdtab.h"
-#include "../../lib/brdunit.h"
-#include "../../lib/sysfs.h"
-#include "../../lib/trust.h"
+#include "../../lib/ramdisk/applied.h"
+#include "../../lib/ramdisk/brdtab.h"
+#include "../../lib/ramdisk/brdunit.h"
+#include "../../lib/base/sysfs.h"
+#include "../../lib/ramdisk/trust.h"
 
 static struct brdtab *parse(const char *text)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests of lib/mdsuper.c, brd_bitmap_locate() and lib/dio.c. */
+/* Unit tests of lib/md/mdsuper.c, brd_bitmap_locate() and lib/md/dio.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,9 +12,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../lib/bitmap.h"
-#include "../../lib/dio.h"
-#include "../../lib/mdsuper.h"
+#include "../../lib/md/bitmap.h"
+#include "../../lib/md/dio.h"
+#include "../../lib/md/mdsuper.h"
 
 #define DEV_BYTES (4u << 20)	/* 8192 sectors */
 static unsigned char dev[DEV_BYTES];

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests of lib/pool.c's placement rules: where a new pooled ramdisk
+/* Unit tests of lib/ramdisk/pool.c's placement rules: where a new pooled ramdisk
  * goes (brd_pool_place) and how far one can grow (brd_pool_room). */
 #include <errno.h>
 #include <setjmp.h>
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../../lib/pool.h"
+#include "../../lib/ramdisk/pool.h"
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests of lib/size.c: util-linux size semantics. */
+/* Unit tests of lib/base/size.c: util-linux size semantics. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../../lib/size.h"
+#include "../../lib/base/size.h"
 
 static void ok(const char *s, uint64_t want)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests of lib/snapshot.c on sparse files (the same code reads and
+/* Unit tests of lib/ramdisk/snapshot.c on sparse files (the same code reads and
  * writes /dev/ramN): zero pages are skipped, the expected page count stops
  * the scan, and a restore writes back and verifies exactly what was saved. */
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../lib/snapshot.h"
+#include "../../lib/ramdisk/snapshot.h"
 
 #define PG BRD_SNAP_PAGE
 #define SIZE (64 * PG)

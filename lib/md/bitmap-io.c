@@ -8,7 +8,7 @@
 
 #include "bitmap.h"
 #include "dio.h"
-#include "log.h"
+#include "../base/log.h"
 #include "mdsuper.h"
 
 int brd_bitmap_read_sb(struct brd_dio *d, uint64_t pos,

@@ -23,8 +23,8 @@
 #include <libkmod.h>
 
 #include "brd.h"
-#include "log.h"
-#include "sysfs.h"
+#include "../base/log.h"
+#include "../base/sysfs.h"
 
 #define BRD_PAGE 4096ULL
 

@@ -16,7 +16,7 @@
 
 #include "bitmap.h"
 #include "blockmap.h"
-#include "log.h"
+#include "../base/log.h"
 
 #define WRITE_BUFSZ	(1u << 20)
 

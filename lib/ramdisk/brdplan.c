@@ -14,8 +14,8 @@
 
 #include "blkinfo.h"
 #include "brdplan.h"
-#include "log.h"
-#include "sysfs.h"
+#include "../base/log.h"
+#include "../base/sysfs.h"
 
 #define MINOR_COUNT	(1u << 20)	/* MINORBITS: brd's numbers of minors */
 

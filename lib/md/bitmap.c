@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "bitmap.h"
-#include "endian.h"
+#include "../base/endian.h"
 
 void brd_bitmap_sb_decode(struct brd_bitmap_sb *sb, const void *buf)
 {

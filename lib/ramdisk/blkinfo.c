@@ -13,8 +13,8 @@
 #include <libmount.h>
 
 #include "blkinfo.h"
-#include "log.h"
-#include "sysfs.h"
+#include "../base/log.h"
+#include "../base/sysfs.h"
 
 static char *dup_value(blkid_probe pr, const char *name)
 {

@@ -20,8 +20,8 @@
 #include "brd.h"
 #include "pool.h"
 #include "brdtab.h"
-#include "size.h"
-#include "sysfs.h"
+#include "../base/size.h"
+#include "../base/sysfs.h"
 
 #define SIZE_ALIGN	4096u
 

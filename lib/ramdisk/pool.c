@@ -10,7 +10,7 @@
 #include <libfdisk.h>
 
 #include "brd.h"
-#include "log.h"
+#include "../base/log.h"
 #include "pool.h"
 
 bool brd_pool_name_valid(const char *name)

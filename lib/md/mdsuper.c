@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "dio.h"
-#include "log.h"
+#include "../base/log.h"
 #include "mdsuper.h"
-#include "endian.h"
+#include "../base/endian.h"
 
 
 const char *brd_md_meta_name(enum brd_md_meta m)

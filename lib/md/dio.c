@@ -12,7 +12,7 @@
 #include <linux/fs.h>
 
 #include "dio.h"
-#include "log.h"
+#include "../base/log.h"
 
 #define DEFAULT_ALIGN	4096u
 

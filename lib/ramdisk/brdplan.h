@@ -22,7 +22,7 @@
  *  - whole-disk lines: brd not loaded as a pool; ramN within brd's minor
  *    numbers; another size than the loaded one needs a reload, which needs
  *    a loadable brd and every existing disk unused and empty;
- *  - the RAM budget of `brdctl create` (brd_budget_*, lib/brd.h) unless
+ *  - the RAM budget of `brdctl create` (brd_budget_*, lib/ramdisk/brd.h) unless
  *    @force;
  *  - per line: an existing ramdisk with another signature than the line's
  *    filesystem, something else mounted on the mount point, the ramdisk

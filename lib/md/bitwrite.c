@@ -13,7 +13,7 @@
 
 #include "bitwrite.h"
 #include "dio.h"
-#include "log.h"
+#include "../base/log.h"
 
 #define BW_ALIGN 4096u	/* buffer alignment: >= any dma alignment */
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "../base/log.h"
 #include "snapshot.h"
 
 #define CHUNK (1u << 20)	/* read the device 1 MiB at a time */

@@ -24,8 +24,8 @@
 #include <libmount.h>
 
 #include "blockmap.h"
-#include "log.h"
-#include "sysfs.h"
+#include "../base/log.h"
+#include "../base/sysfs.h"
 
 #ifndef FS_XFLAG_REALTIME
 #define FS_XFLAG_REALTIME 0x00000001

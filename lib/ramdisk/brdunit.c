@@ -11,7 +11,7 @@
 
 #include "applied.h"
 #include "brdunit.h"
-#include "log.h"
+#include "../base/log.h"
 
 char *brd_unit_name_from_path(const char *path, const char *suffix)
 {

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "applied.h"
-#include "sysfs.h"
+#include "../base/sysfs.h"
 
 static char *run_path(char *buf, size_t len, const char *name, const char *suffix)
 {

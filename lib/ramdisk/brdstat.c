@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "brdstat.h"
-#include "sysfs.h"
+#include "../base/sysfs.h"
 
 uint64_t brd_pages_bytes(int64_t pages)
 {
