@@ -38,9 +38,9 @@ Try 'brdctl --help' for more information."
 
 @test "command names match exactly, never by prefix" {
 	run_brdctl 2 bit
-	[[ $stderr == *"'bit' is not a brdctl command"* ]]
+	stderr_has "'bit' is not a brdctl command"
 	run_brdctl 2 BITMAP
-	[[ $stderr == *"'BITMAP' is not a brdctl command"* ]]
+	stderr_has "'BITMAP' is not a brdctl command"
 }
 
 @test "an unknown global option is a usage error (exit 2)" {
@@ -98,5 +98,5 @@ Try 'brdctl bitmap --help' for more information."
 
 @test "BRDCTL_SYSROOT that does not exist is refused with exit 3" {
 	BRDCTL_SYSROOT=/nonexistent/root run_brdctl 3 --version
-	[[ $stderr == "brdctl: /nonexistent/root: BRDCTL_SYSROOT: No such file or directory" ]]
+	assert_equal "$stderr" "brdctl: /nonexistent/root: BRDCTL_SYSROOT: No such file or directory"
 }

@@ -103,7 +103,7 @@ c  32M'
 	gen 'ram0  64M  ext4  /srv/a
 ram1  32M'
 	assert_success
-	[[ $stderr == *"/etc/brdtab:1: ram0: whole-disk ramdisks all have one size"* ]]
+	stderr_has "/etc/brdtab:1: ram0: whole-disk ramdisks all have one size"
 	[[ $stderr != *"no units for this line"* ]]
 	[ -d "$O/brdctl-setup@ram0.service.d" ]
 	[ -d "$O/brdctl-setup@ram1.service.d" ]
@@ -147,7 +147,7 @@ ram1  32M'
 	run_brdctl 6 apply --check "$f"
 	assert_equal "$stderr" "brdctl: $f: refusing to use it: $f is owned by uid 65534, not root; brdctl runs it as root, so only root may be able to change it: chown root $f"
 	run_brdctl 6 unapply "$f"
-	[[ $stderr == *"refusing to use it"* ]]
+	stderr_has "refusing to use it"
 	assert_equal "$(stat -c '%u %a %Y' "$f")" "$before"
 	chown 0 "$f"
 	chmod 646 "$f"

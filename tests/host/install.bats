@@ -179,5 +179,5 @@ ExecStopPost=/usr/sbin/brdctl unapply --only %i"
 	# both sets together: whole disks and pooled ramdisks do not mix
 	cat "$BATS_TEST_TMPDIR/set1" "$BATS_TEST_TMPDIR/set2" >"$BATS_TEST_TMPDIR/both"
 	run_brdctl 2 apply --check "$BATS_TEST_TMPDIR/both"
-	[[ $stderr == *"both:1: ram0: whole-disk ramdisks all have one size (brd), but this line asks for 1G and line 5 for 2G"* ]]
+	stderr_has "both:1: ram0: whole-disk ramdisks all have one size (brd), but this line asks for 1G and line 5 for 2G"
 }

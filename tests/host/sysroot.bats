@@ -37,9 +37,9 @@ ram1 unknown"
 	assert_equal "$(awk '{print $1}' <<<"$output" | tr '\n' ' ')" \
 		"NAME TYPE PATH MAJ:MIN SIZE ALLOC RO DISCARD FSTYPE LABEL UUID MOUNTPOINTS HOLDERS "
 	run_brdctl 2 list --json --raw
-	[[ $stderr == *"mutually exclusive"* ]]
+	stderr_has "mutually exclusive"
 	run_brdctl 3 list ram4
-	[[ $stderr == "brdctl: ram4: not a brd ramdisk: No such file or directory" ]]
+	assert_equal "$stderr" "brdctl: ram4: not a brd ramdisk: No such file or directory"
 	run_brdctl 3 list ram9
 }
 
@@ -58,9 +58,9 @@ ram1 unknown"
 @test "fixture: a built-in brd cannot be reloaded or removed (exit 5), nothing changes" {
 	rm "$ROOT/sys/module/brd/initstate" "$ROOT/sys/module/brd/refcnt"
 	run_brdctl 5 create --size 32M
-	[[ $stderr == *"brd: built into the kernel: every ramdisk has size 16M"* ]]
+	stderr_has "brd: built into the kernel: every ramdisk has size 16M"
 	run_brdctl 5 remove --all
-	[[ $stderr == *"built into the kernel"* ]]
+	stderr_has "built into the kernel"
 	run_brdctl 0 stat ram0
 	assert_line --regexp '^brd: +built into the kernel'
 	assert_equal "$(cat "$ROOT/sys/module/brd/parameters/rd_size")" 16384
@@ -69,7 +69,7 @@ ram1 unknown"
 @test "fixture: create checks the size against MemAvailable before doing anything" {
 	rm -r "$ROOT/sys/module/brd" "$ROOT/sys/block/ram0" "$ROOT/sys/block/ram1"
 	run_brdctl 1 --dry-run create --size 1G --count 2
-	[[ $stderr == *"2 ramdisks of 1073741824 bytes could take 2G but only 1.5G of RAM is available; use --force"* ]]
+	stderr_has "2 ramdisks of 1073741824 bytes could take 2G but only 1.5G of RAM is available; use --force"
 	run_brdctl 0 --dry-run create --size 1G --count 2 --force
 	assert_output "load brd rd_nr=2 rd_size=1048576"
 	run_brdctl 0 --dry-run create --size 512M ram3 ram1
@@ -80,16 +80,16 @@ create /dev/ram1 (mknod b 1 1, open)"
 	assert_output "load brd rd_nr=2 max_part=4"
 	# the total saturates instead of wrapping around
 	run_brdctl 1 --dry-run create --size 8E --count 2
-	[[ $stderr == *"2 ramdisks of 9223372036854775808 bytes could take 16E"* ]]
+	stderr_has "2 ramdisks of 9223372036854775808 bytes could take 16E"
 	run_brdctl 1 --dry-run create --size 6E --count 3
-	[[ $stderr == *"could take 16E"* ]]
+	stderr_has "could take 16E"
 	assert_equal "$output" ""
 }
 
 @test "fixture: pooled names never look like kernel names" {
 	rm -r "$ROOT/sys/module/brd" "$ROOT/sys/block/ram0" "$ROOT/sys/block/ram1"
 	run_brdctl 2 --dry-run create --size 16M ram1p2
-	[[ $stderr == *"ram1p2: not a ramdisk name"* ]]
+	stderr_has "ram1p2: not a ramdisk name"
 	run_brdctl 2 --dry-run create --size 16M ram7x
 	run_brdctl 2 --dry-run create --size 16M auto
 	run_brdctl 2 --dry-run create --size 16M -- -x
@@ -97,12 +97,12 @@ create /dev/ram1 (mknod b 1 1, open)"
 	run_brdctl 0 --dry-run create --size 16M random.name_1-2
 	assert_line --index 2 "add partition 'random.name_1-2' of 16777216 bytes to /dev/ram0"
 	run_brdctl 2 --dry-run create --size 16M ram0 pooled
-	[[ $stderr == *"cannot be created together"* ]]
+	stderr_has "cannot be created together"
 }
 
 @test "fixture: --dry-run is refused by commands that do not change anything" {
 	run_brdctl 2 --dry-run list
-	[[ $stderr == *"--dry-run is not supported by 'brdctl list'"* ]]
+	stderr_has "--dry-run is not supported by 'brdctl list'"
 	run_brdctl 2 create --json
-	[[ $stderr == *"--json is not supported by 'brdctl create'"* ]]
+	stderr_has "--json is not supported by 'brdctl create'"
 }

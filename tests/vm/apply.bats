@@ -60,9 +60,9 @@ two_sizes_tab() {
 	run_brdctl 0 --verbose apply "$TAB"
 	assert_equal "$output" ""
 	# verbose lists what is kept, and no action
-	[[ $stderr == *"using $a"* ]]
-	[[ $stderr == *"already has a ext4 filesystem"* ]]
-	[[ $stderr == *"already mounted on /mnt/bt/a"* ]]
+	stderr_has "using $a"
+	stderr_has "already has a ext4 filesystem"
+	stderr_has "already mounted on /mnt/bt/a"
 	[[ $stderr != *mkfs.ext4\ * && $stderr != *"mount -t"* && $stderr != *chown* ]]
 	[[ $stderr != *chmod* && $stderr != *created* ]]
 	assert_equal "$(cat /mnt/bt/a/data)" precious
@@ -127,29 +127,29 @@ unload brd"
 	EOF
 	run_brdctl 2 apply "$TAB"
 	assert_equal "$output" ""
-	[[ $stderr == *"$TAB:2: ram0: whole-disk ramdisks all have one size"* ]]
-	[[ $stderr == *"$TAB:3: ram1: whole-disk ramdisks all have one size (brd), but this line asks for 64M and line 2 for 32M"* ]]
-	[[ $stderr == *"$TAB:4: mount point /etc/hostname is not a directory"* ]]
-	[[ $stderr == *"$TAB:5: invalid size '1X'"* ]]
-	[[ $stderr == *"$TAB:6: too many fields (8)"* ]]
-	[[ $stderr == *"$TAB:7: mount point /mnt/bt/a is already used on line 2"* ]]
-	[[ $stderr == *"nothing changed"* ]]
+	stderr_has "$TAB:2: ram0: whole-disk ramdisks all have one size"
+	stderr_has "$TAB:3: ram1: whole-disk ramdisks all have one size (brd), but this line asks for 64M and line 2 for 32M"
+	stderr_has "$TAB:4: mount point /etc/hostname is not a directory"
+	stderr_has "$TAB:5: invalid size '1X'"
+	stderr_has "$TAB:6: too many fields (8)"
+	stderr_has "$TAB:7: mount point /mnt/bt/a is already used on line 2"
+	stderr_has "nothing changed"
 	[ ! -d /sys/module/brd ]
 	[ ! -e /mnt/bt ]
 	run_brdctl 2 apply --check "$TAB"
-	[[ $stderr == *"$TAB:5: invalid size '1X'"* ]]
+	stderr_has "$TAB:5: invalid size '1X'"
 	run_brdctl 2 unapply "$TAB"
-	[[ $stderr == *"$TAB:5: invalid size '1X'"* ]]
+	stderr_has "$TAB:5: invalid size '1X'"
 
 	printf 'ram0 32M nofs9 /mnt/bt/d - nosuchuser9 0750\nram0 32M\n' >"$TAB"
 	run_brdctl 2 apply "$TAB"
-	[[ $stderr == *"$TAB:1: unknown filesystem type 'nofs9': no mkfs.nofs9 in PATH"* ]]
-	[[ $stderr == *"$TAB:1: unknown user 'nosuchuser9'"* ]]
-	[[ $stderr == *"$TAB:2: ram0: ramdisk ram0 is already defined on line 1"* ]]
+	stderr_has "$TAB:1: unknown filesystem type 'nofs9': no mkfs.nofs9 in PATH"
+	stderr_has "$TAB:1: unknown user 'nosuchuser9'"
+	stderr_has "$TAB:2: ram0: ramdisk ram0 is already defined on line 1"
 	[ ! -d /sys/module/brd ]
 
 	run_brdctl 3 apply "$BATS_TEST_TMPDIR/missing"
-	[[ $stderr == *"missing: cannot read the brdtab: No such file or directory"* ]]
+	stderr_has "missing: cannot read the brdtab: No such file or directory"
 }
 
 @test "apply --check and --dry-run change nothing" {
@@ -171,7 +171,7 @@ unload brd"
 	echo data >/mnt/bt/b/f
 	exec 4</mnt/bt/b/f
 	run_brdctl 4 unapply "$TAB"
-	[[ $stderr == *"$TAB:4: cannot unmount /mnt/bt/b: in use"* ]]
+	stderr_has "$TAB:4: cannot unmount /mnt/bt/b: in use"
 	assert_equal "$(mounted_dev /mnt/bt/a)" ""	# the other one went
 	[ -n "$(mounted_dev /mnt/bt/b)" ]
 	[ -d /sys/module/brd ]
@@ -192,8 +192,8 @@ unload brd"
 	mkdir -p /mnt/bt/b
 	mount -t tmpfs tmpfs /mnt/bt/b
 	run_brdctl 4 apply "$TAB"
-	[[ $stderr == *"$TAB:1: /dev/ram0 has a $fs signature, not ext4; not reformatting"* ]]
-	[[ $stderr == *"$TAB:2: /mnt/bt/b: tmpfs (tmpfs) is mounted there, not /dev/ram1"* ]]
+	stderr_has "$TAB:1: /dev/ram0 has a $fs signature, not ext4; not reformatting"
+	stderr_has "$TAB:2: /mnt/bt/b: tmpfs (tmpfs) is mounted there, not /dev/ram1"
 	assert_equal "$(blkid -p -o value -s TYPE /dev/ram0)" "$fs"
 	umount /mnt/bt/b
 	# mounted elsewhere
@@ -201,7 +201,7 @@ unload brd"
 	mkfs.ext4 -q -F /dev/ram1
 	mount /dev/ram1 /mnt/bt/elsewhere
 	run_brdctl 4 apply "$TAB"
-	[[ $stderr == *"$TAB:2: /dev/ram1 is mounted on /mnt/bt/elsewhere, not on /mnt/bt/b"* ]]
+	stderr_has "$TAB:2: /dev/ram1 is mounted on /mnt/bt/elsewhere, not on /mnt/bt/b"
 	umount /mnt/bt/elsewhere
 }
 
@@ -213,15 +213,15 @@ pooled_lines() { awk -v n="$1" -v s="$2" 'BEGIN { for (i = 1; i <= n; i++) print
 	local msg="$TAB:129: d129: the pool holds at most 128 ramdisks (GPT entries); this is the 129th; lines 129-300 do not fit"
 	run_brdctl 1 apply --check "$TAB"
 	assert_equal "$output" ""
-	[[ $stderr == *"$msg"* ]]
-	[[ $stderr == *"$TAB: 1 error, nothing changed"* ]]
+	stderr_has "$msg"
+	stderr_has "$TAB: 1 error, nothing changed"
 	[ ! -d /sys/module/brd ]
 	run_brdctl 1 apply "$TAB"
-	[[ $stderr == *"$msg"* ]]
+	stderr_has "$msg"
 	[ ! -d /sys/module/brd ]
 	run_brdctl 1 --dry-run apply "$TAB"
 	assert_equal "$output" ""
-	[[ $stderr == *"$msg"* ]]
+	stderr_has "$msg"
 	[ ! -d /sys/module/brd ]
 	# a pool that exists counts: with 128 made, one more line is refused
 	pooled_lines 128 1M
@@ -230,7 +230,7 @@ pooled_lines() { awk -v n="$1" -v s="$2" 'BEGIN { for (i = 1; i <= n; i++) print
 	assert_equal "$(ls -d /sys/block/ram0/ram0p* | wc -l)" 128
 	echo "extra 1M" >>"$TAB"
 	run_brdctl 1 apply --check "$TAB"
-	[[ $stderr == *"$TAB:129: extra: the pool holds at most 128 ramdisks (GPT entries); this is the 129th"* ]]
+	stderr_has "$TAB:129: extra: the pool holds at most 128 ramdisks (GPT entries); this is the 129th"
 	run_brdctl 1 apply "$TAB"
 	assert_equal "$(ls -d /sys/block/ram0/ram0p* | wc -l)" 128
 	run_brdctl 0 unapply "$TAB"
@@ -242,17 +242,17 @@ pooled_lines() { awk -v n="$1" -v s="$2" 'BEGIN { for (i = 1; i <= n; i++) print
 	run_brdctl 1 apply --check "$TAB"
 	[[ $stderr == *"$TAB:1: d1: the RAM budget is exceeded: with this line the pooled ramdisks could take 100G once filled, but only "*" of RAM is available (MemAvailable); use --force to apply anyway"* ]]
 	# the pool's slots are named too: with --force that is what is left
-	[[ $stderr == *": no room in the pool for 100G: a pooled ramdisk starts at one of the pool's 128 slots of "* ]]
+	stderr_has ": no room in the pool for 100G: a pooled ramdisk starts at one of the pool's 128 slots of "
 	[ ! -d /sys/module/brd ]
 	run_brdctl 1 apply "$TAB"
-	[[ $stderr == *"$TAB:1: d1: the RAM budget is exceeded"* ]]
+	stderr_has "$TAB:1: d1: the RAM budget is exceeded"
 	[ ! -d /sys/module/brd ]
 	run_brdctl 1 --dry-run apply "$TAB"
 	assert_equal "$output" ""
 	[ ! -d /sys/module/brd ]
 	run_brdctl 1 apply --check --force "$TAB"
 	[[ $stderr != *"RAM budget"* ]]
-	[[ $stderr == *"no room in the pool"* ]]
+	stderr_has "no room in the pool"
 	[ ! -d /sys/module/brd ]
 }
 
@@ -262,16 +262,16 @@ pooled_lines() { awk -v n="$1" -v s="$2" 'BEGIN { for (i = 1; i <= n; i++) print
 	gib=$((avail / (1 << 30) + 1))		# one line is more than MemAvailable
 	printf 'a %sG\nb 4M\n' "$gib" >"$TAB"
 	run_brdctl 1 apply --check "$TAB"
-	[[ $stderr == *"$TAB:1: a: the RAM budget is exceeded"* ]]
+	stderr_has "$TAB:1: a: the RAM budget is exceeded"
 	run_brdctl 1 create --size "${gib}G" a
-	[[ $stderr == *"use --force to go ahead anyway"* ]]
+	stderr_has "use --force to go ahead anyway"
 	[ ! -d /sys/module/brd ]
 	# create checks all its pooled ramdisks at once: two that fit one by
 	# one but not together are refused before either is made
 	local half=$((avail * 6 / 10 >> 20))
 	run_brdctl 0 create --size 4M first
 	run_brdctl 1 create --size "${half}M" h1 h2
-	[[ $stderr == *"use --force to go ahead anyway"* ]]
+	stderr_has "use --force to go ahead anyway"
 	[ ! -e /sys/block/ram0/ram0p2 ]
 	run_brdctl 0 remove --all
 	[ ! -d /sys/module/brd ]
@@ -292,7 +292,7 @@ pooled_lines() { awk -v n="$1" -v s="$2" 'BEGIN { for (i = 1; i <= n; i++) print
 	run_brdctl 0 apply --check "$TAB"
 	run_brdctl 1 apply "$TAB"
 	[[ $stderr == *"$TAB:1: mkfs.ext4 "*" failed (exit status "* ]]
-	[[ $stderr == *"$TAB: 1 of 2 lines applied (lines 2); not applied: lines 1"* ]]
+	stderr_has "$TAB: 1 of 2 lines applied (lines 2); not applied: lines 1"
 	assert_equal "$(findmnt -n -o FSTYPE /mnt/bt/b)" ext4
 	assert_equal "$(mounted_dev /mnt/bt/a)" ""
 	run_brdctl 0 unapply "$TAB"

@@ -26,7 +26,7 @@ sum() { head -c "$2" "$1" | md5sum; }
 	run_brdctl 0 create --size 32M mid
 	assert_output /dev/ram0p2
 	run_brdctl 4 create --size 48M mid
-	[[ $stderr == *"mid: exists with size 32M"* ]]
+	stderr_has "mid: exists with size 32M"
 	run_brdctl 0 list -o NAME,TYPE,PATH,SIZE --raw --noheadings --bytes
 	assert_output "ram0 pool /dev/ram0 $(( $(cat /sys/block/ram0/size) * 512 ))
 small pooled /dev/ram0p1 16777216
@@ -64,12 +64,12 @@ big pooled /dev/ram0p3 67108864"
 	run_brdctl 0 create --size 64M fs raw
 	mkfs.ext4 -q -F /dev/ram0p1
 	run_brdctl 4 resize fs --size 16M
-	[[ $stderr == *"fs: refusing to shrink over a ext4 signature"* ]]
+	stderr_has "fs: refusing to shrink over a ext4 signature"
 	assert_equal "$(cat /sys/block/ram0/ram0p1/size)" 131072
 	mkdir -p /tmp/fs
 	mount /dev/ram0p1 /tmp/fs
 	run_brdctl 4 resize fs --size 16M --force
-	[[ $stderr == *"cannot shrink: mounted on /tmp/fs"* ]]
+	stderr_has "cannot shrink: mounted on /tmp/fs"
 	umount /tmp/fs
 	run_brdctl 0 resize raw --size 16M
 	assert_equal "$(cat /sys/block/ram0/ram0p2/size)" 32768
@@ -137,15 +137,15 @@ big pooled /dev/ram0p3 67108864"
 	mkdir -p /tmp/m
 	mount /dev/ram0p1 /tmp/m
 	run_brdctl 4 remove m
-	[[ $stderr == *"m: in use: mounted on /tmp/m"* ]]
+	stderr_has "m: in use: mounted on /tmp/m"
 	exec 4</dev/ram0p2
 	run_brdctl 4 remove o
 	exec 4<&-
-	[[ $stderr == *"o: in use: open by"* ]]
+	stderr_has "o: in use: open by"
 	[ -e /sys/block/ram0/ram0p1 ]
 	[ -e /sys/block/ram0/ram0p2 ]
 	run_brdctl 4 remove --all
-	[[ $stderr == *"/dev/ram0p1: in use: mounted on /tmp/m"* ]]
+	stderr_has "/dev/ram0p1: in use: mounted on /tmp/m"
 	[ -d /sys/module/brd ]
 }
 
@@ -165,11 +165,11 @@ big pooled /dev/ram0p3 67108864"
 @test "the pool's whole disk is refused as a ramdisk; whole disks cannot join a pool" {
 	run_brdctl 0 create --size 16M p
 	run_brdctl 4 flush --force ram0
-	[[ $stderr == *"refusing to flush the whole disk of a pool"* ]]
+	stderr_has "refusing to flush the whole disk of a pool"
 	run_brdctl 4 resize ram0 --size 1G
 	run_brdctl 4 remove ram0
 	run_brdctl 4 create --size 16M ram1
-	[[ $stderr == *"brd is loaded as a pool"* ]]
+	stderr_has "brd is loaded as a pool"
 	[ ! -e /sys/block/ram1 ]
 	run_brdctl 0 list -o NAME,TYPE --raw --noheadings ram0
 	assert_output "ram0 pool"
@@ -181,7 +181,7 @@ big pooled /dev/ram0p3 67108864"
 	[[ $stderr == *"loaded with whole-disk ramdisks"*"brdctl remove --all"* ]]
 	[ ! -e /sys/block/ram0/ram0p1 ]
 	run_brdctl 2 create named
-	[[ $stderr == *"a pooled ramdisk needs --size"* ]]
+	stderr_has "a pooled ramdisk needs --size"
 }
 
 @test "the total of pooled sizes is checked against MemAvailable at create and grow" {
@@ -191,7 +191,7 @@ big pooled /dev/ram0p3 67108864"
 	[ ! -e /sys/block/ram0/ram0p2 ]
 	# MemTotal is always above MemAvailable, whatever the guest's RAM
 	run_brdctl 1 resize x --size "$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024 ))M"
-	[[ $stderr == *"would total"* ]]
+	stderr_has "would total"
 	assert_equal "$(cat /sys/block/ram0/ram0p1/size)" 32768
 	run_brdctl 0 create --size 1G --force huge
 	assert_output /dev/ram0p2
@@ -225,7 +225,7 @@ big pooled /dev/ram0p3 67108864"
 	run_brdctl 4 flush --all
 	assert_line --regexp '^/dev/ram0p1: freed 8M \(2048 pages\)'
 	assert_line --regexp '^/dev/ram0p2: freed 4M \(1024 pages\)'
-	[[ $stderr == *"/dev/ram0p3: refusing to flush: mounted on $BATS_TEST_TMPDIR/m"* ]]
+	stderr_has "/dev/ram0p3: refusing to flush: mounted on $BATS_TEST_TMPDIR/m"
 	[[ $stderr != *"/dev/ram0:"* ]]
 	# at least the 3072 pages of f and g are gone (ext4 on h may add some)
 	[ "$(pages)" -le $((before - 3072)) ]

@@ -38,7 +38,7 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 	assert_equal "$output" /dev/ram0
 	run_brdctl 4 create --size 16M ram0
 	assert_equal "$output" ""
-	[[ $stderr == *"ram0: exists with size 8M"* ]]
+	stderr_has "ram0: exists with size 8M"
 	assert_equal "$(cat /sys/module/brd/parameters/rd_size)" 8192
 }
 
@@ -72,9 +72,9 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 	run_brdctl 0 create --size 8M --count 2
 	echo hello | dd of=/dev/ram1 oflag=direct bs=4096 conv=sync status=none
 	run_brdctl 4 create --size 16M
-	[[ $stderr == *"ram1: holds data"* ]]
-	[[ $stderr == *"all ramdisks have size 8M"* ]]
-	[[ $stderr == *"brdctl resize"* ]]
+	stderr_has "ram1: holds data"
+	stderr_has "all ramdisks have size 8M"
+	stderr_has "brdctl resize"
 	assert_equal "$(cat /sys/module/brd/parameters/rd_size)" 8192
 	assert_equal "$(head -c 5 /dev/ram1)" hello
 }
@@ -85,7 +85,7 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 	mkdir -p /tmp/mnt
 	mount /dev/ram0 /tmp/mnt
 	run_brdctl 4 create --size 32M
-	[[ $stderr == *"ram0: mounted on /tmp/mnt"* ]]
+	stderr_has "ram0: mounted on /tmp/mnt"
 	mountpoint -q /tmp/mnt
 }
 
@@ -101,12 +101,12 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 @test "create rejects bad sizes and names with exit 2 and loads nothing" {
 	run_brdctl 2 create --size 0
 	run_brdctl 2 create --size 1000
-	[[ $stderr == *"not a positive multiple of 1 KiB"* ]]
+	stderr_has "not a positive multiple of 1 KiB"
 	run_brdctl 2 create --size 99999999999999999999
-	[[ $stderr == *"size out of range"* ]]
+	stderr_has "size out of range"
 	run_brdctl 2 create --size 4Q
 	run_brdctl 2 create /dev/sda
-	[[ $stderr == *"/dev/sda: not a ramdisk name"* ]]
+	stderr_has "/dev/sda: not a ramdisk name"
 	run_brdctl 2 create ram01
 	run_brdctl 2 create "bad name"
 	run_brdctl 2 create --count 0
@@ -152,7 +152,7 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 	run_brdctl 0 list --shell -o MAJ:MIN ram0
 	assert_output 'MAJ_MIN="1:0"'
 	run_brdctl 2 list -o NOPE
-	[[ $stderr == *"unknown column: 'NOPE'"* ]]
+	stderr_has "unknown column: 'NOPE'"
 }
 
 @test "list with no ramdisks prints nothing, and an empty JSON array" {
@@ -217,7 +217,7 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 		assert_equal "$(jq -r '.ramdisks[0]."free-on-flush"' <<<"$output")" false
 	fi
 	run_brdctl 3 stat ram7
-	[[ $stderr == "brdctl: ram7: not a brd ramdisk: No such file or directory" ]]
+	assert_equal "$stderr" "brdctl: ram7: not a brd ramdisk: No such file or directory"
 }
 
 @test "flush frees the RAM where brd discards, and says 'not supported' elsewhere without touching data" {
@@ -259,7 +259,7 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 	mount /dev/ram0 /tmp/mnt
 	local p0; p0=$(pages ram0)
 	run_brdctl 4 flush ram0
-	[[ $stderr == *"/dev/ram0: refusing to flush: mounted on /tmp/mnt"* ]]
+	stderr_has "/dev/ram0: refusing to flush: mounted on /tmp/mnt"
 	# nothing discarded (the mounted ext4 itself may still add pages)
 	[ "$(pages ram0)" -ge "$p0" ]
 	mountpoint -q /tmp/mnt
@@ -267,11 +267,11 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 	exec 4</dev/ram1
 	run_brdctl 4 flush ram1
 	exec 4<&-
-	[[ $stderr == *"/dev/ram1: refusing to flush: open by"* ]]
+	stderr_has "/dev/ram1: refusing to flush: open by"
 	assert_equal "$(head -c 4 /dev/ram1)" data
 	mkfs.ext4 -q -F /dev/ram2
 	run_brdctl 4 flush ram2
-	[[ $stderr == *"contains a ext4 signature"* ]]
+	stderr_has "contains a ext4 signature"
 	assert_equal "$(blkid -p -o value -s TYPE /dev/ram2)" ext4
 	run_brdctl 0 flush --force ram2
 	[ -z "$(blkid -p -o value -s TYPE /dev/ram2)" ]
@@ -290,7 +290,7 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 	mkdir -p /tmp/mnt
 	mount /dev/ram1 /tmp/mnt
 	run_brdctl 4 remove --all
-	[[ $stderr == *"/dev/ram1: in use: mounted on /tmp/mnt"* ]]
+	stderr_has "/dev/ram1: in use: mounted on /tmp/mnt"
 	[ -d /sys/module/brd ]
 	umount /tmp/mnt
 	run_brdctl 0 remove --all

@@ -38,7 +38,7 @@ sum() { head -c "$2" "$1" | md5sum; }
 	local all1; all1=$(sum /dev/ram1 32M)
 	mkdir -p /tmp/bk
 	run_brdctl 4 resize ram0 --size 8M --backup-dir /tmp/bk
-	[[ $stderr == *"/dev/ram1: holds data up to 21M: the new size would cut it"* ]]
+	stderr_has "/dev/ram1: holds data up to 21M: the new size would cut it"
 	assert_equal "$(cat /sys/module/brd/parameters/rd_size)" 32768
 	assert_equal "$(sum /dev/ram1 32M)" "$all1"
 	assert_equal "$(sum /dev/ram0 4M)" "$s0"
@@ -55,13 +55,13 @@ sum() { head -c "$2" "$1" | md5sum; }
 	mkdir -p /tmp/r
 	mount /dev/ram1 /tmp/r
 	run_brdctl 4 resize ram0 --size 32M
-	[[ $stderr == *"/dev/ram1: in use: mounted on /tmp/r"* ]]
+	stderr_has "/dev/ram1: in use: mounted on /tmp/r"
 	assert_equal "$(cat /sys/module/brd/parameters/rd_size)" 16384
 	umount /tmp/r
 	exec 4</dev/ram0
 	run_brdctl 4 resize ram1 --size 32M
 	exec 4<&-
-	[[ $stderr == *"/dev/ram0: in use: open by"* ]]
+	stderr_has "/dev/ram0: in use: open by"
 	assert_equal "$(cat /sys/module/brd/parameters/rd_size)" 16384
 }
 
