@@ -203,29 +203,6 @@ static int entry_disk(const struct brdtab_entry *e, struct brd_disk *d)
 
 /* ------------------------------------------------------------- mount --- */
 
-static struct libmnt_table *mount_table(void)
-{
-	char path[4096];
-
-	if (!brd_root_path(path, sizeof(path), "/proc/self/mountinfo"))
-		return NULL;
-	return mnt_new_table_from_file(path);
-}
-
-/* The top-most filesystem mounted on @target, or NULL. */
-static struct libmnt_fs *mounted_on(struct libmnt_table *tb, const char *target)
-{
-	struct libmnt_iter *itr = mnt_new_iter(MNT_ITER_BACKWARD);
-	struct libmnt_fs *fs, *found = NULL;
-
-	while (itr && tb && mnt_table_next_fs(tb, itr, &fs) == 0)
-		if (mnt_fs_get_target(fs) && strcmp(mnt_fs_get_target(fs), target) == 0) {
-			found = fs;
-			break;
-		}
-	mnt_free_iter(itr);
-	return found;
-}
 
 static int mkdir_p(const char *path, bool *made)
 {
@@ -476,7 +453,7 @@ out:
 static int ensure_mounted(const struct brdtab *tab, const struct brdtab_entry *e,
 			  const char *dev, bool exists)
 {
-	struct libmnt_table *tb = mount_table();
+	struct libmnt_table *tb = brd_mount_table();
 	struct libmnt_fs *fs;
 	struct where w;
 	struct stat st;
@@ -494,7 +471,7 @@ static int ensure_mounted(const struct brdtab *tab, const struct brdtab_entry *e
 		}
 		devno = st.st_rdev;
 	}
-	fs = mounted_on(tb, e->target);
+	fs = brd_mounted_on(tb, e->target);
 	if (fs && exists && mnt_fs_get_devno(fs) == devno) {
 		cmd_verbose("%s: %s already mounted on %s", where(&w, tab, e), dev,
 			    e->target);
@@ -772,11 +749,11 @@ static int unmount_entry(const struct brdtab *tab, const struct brdtab_entry *e)
 
 	if (!e->target || entry_disk(e, &d))
 		return EXIT_OK;
-	tb = mount_table();
+	tb = brd_mount_table();
 	if (!tb)
 		return cmd_err(errno ? errno : EIO, "/proc/self/mountinfo",
 			       "cannot read the mount table");
-	fs = mounted_on(tb, e->target);
+	fs = brd_mounted_on(tb, e->target);
 	if (fs && mnt_fs_get_devno(fs) == d.devno)
 		ret = do_umount(tab, e);
 	else if (fs)

@@ -155,6 +155,29 @@ static struct libmnt_table *mounts(int *err)
 	return mount_table;
 }
 
+struct libmnt_table *brd_mount_table(void)
+{
+	char path[4096];
+
+	if (!brd_root_path(path, sizeof(path), "/proc/self/mountinfo"))
+		return NULL;
+	return mnt_new_table_from_file(path);
+}
+
+struct libmnt_fs *brd_mounted_on(struct libmnt_table *tb, const char *target)
+{
+	struct libmnt_iter *itr = mnt_new_iter(MNT_ITER_BACKWARD);
+	struct libmnt_fs *fs, *found = NULL;
+
+	while (itr && tb && mnt_table_next_fs(tb, itr, &fs) == 0)
+		if (mnt_fs_get_target(fs) && strcmp(mnt_fs_get_target(fs), target) == 0) {
+			found = fs;
+			break;
+		}
+	mnt_free_iter(itr);
+	return found;
+}
+
 char *brd_mountpoints(dev_t devno, int *err)
 {
 	struct libmnt_table *tb;

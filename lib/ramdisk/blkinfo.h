@@ -26,6 +26,13 @@ int brd_wipe_signatures(const char *devpath);
 char *brd_mountpoints(dev_t devno, int *err);
 /* Forget the cached mount table (after mounting or unmounting). */
 void brd_mounts_invalidate(void);
+/* A fresh mount table (/proc/self/mountinfo below the root), NULL if it
+ * cannot be read; the caller mnt_unref_table()s it. */
+struct libmnt_table;
+struct libmnt_fs;
+struct libmnt_table *brd_mount_table(void);
+/* The top-most filesystem mounted on @target in @tb (may be NULL), or NULL. */
+struct libmnt_fs *brd_mounted_on(struct libmnt_table *tb, const char *target);
 
 /* Processes with @devno open ("pid(comm)" comma list), NULL if none.
  * Needs permission to read /proc/PID/fd of others. */

@@ -138,21 +138,6 @@ static int probe_disks(const struct brdtab *tab, struct brdplan_sys *sys)
 	return 0;
 }
 
-/* The top-most filesystem mounted on @target, or NULL. */
-static struct libmnt_fs *mounted_on(struct libmnt_table *tb, const char *target)
-{
-	struct libmnt_iter *itr = mnt_new_iter(MNT_ITER_BACKWARD);
-	struct libmnt_fs *fs, *found = NULL;
-
-	while (itr && tb && mnt_table_next_fs(tb, itr, &fs) == 0)
-		if (mnt_fs_get_target(fs) && strcmp(mnt_fs_get_target(fs), target) == 0) {
-			found = fs;
-			break;
-		}
-	mnt_free_iter(itr);
-	return found;
-}
-
 /* The device of @e if it exists. */
 static void find_device(const struct brdtab_entry *e, const struct brdplan_sys *sys,
 			struct brdplan_line *l)
@@ -203,7 +188,7 @@ static int probe_line(const struct brdtab_entry *e, const struct brdplan_sys *sy
 	}
 	if (!e->target)
 		return 0;
-	fs = tb ? mounted_on(tb, e->target) : NULL;
+	fs = tb ? brd_mounted_on(tb, e->target) : NULL;
 	if (fs && !(l->exists && mnt_fs_get_devno(fs) == l->devno)) {
 		const char *src = mnt_fs_get_source(fs), *t = mnt_fs_get_fstype(fs);
 
@@ -228,7 +213,6 @@ int brdplan_probe(const struct brdtab *tab, struct brdplan_sys *sys)
 {
 	struct libmnt_table *tb = NULL;
 	struct brd_module m;
-	char path[4096];
 	int rc;
 
 	memset(sys, 0, sizeof(*sys));
@@ -251,10 +235,9 @@ int brdplan_probe(const struct brdtab *tab, struct brdplan_sys *sys)
 		return -ENOMEM;
 	sys->nline = tab->n;
 	brd_mounts_invalidate();
-	if (brd_root_path(path, sizeof(path), "/proc/self/mountinfo"))
-		tb = mnt_new_table_from_file(path);
+	tb = brd_mount_table();
 	if (!tb)
-		brd_dbg("%s: cannot read the mount table", path);
+		brd_dbg("cannot read the mount table");
 	for (size_t i = 0; i < tab->n && !rc; i++)
 		rc = probe_line(&tab->ent[i], sys, tb, &sys->line[i]);
 	mnt_unref_table(tb);
