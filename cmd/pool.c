@@ -124,7 +124,7 @@ int pool_create(const struct rd_request *req, size_t n,
 	int rc, ret = EXIT_OK;
 
 	for (size_t i = 0; i < n; i++)
-		if (!req[i].size || req[i].size % 4096)
+		if (!req[i].size || req[i].size % BRD_SIZE_UNIT)
 			return cmd_err(EINVAL, req[i].name, "a pooled ramdisk needs a size "
 				       "that is a multiple of 4 KiB");
 	if ((rc = brd_module_get(&m)))

@@ -371,7 +371,7 @@ static int do_resize(const struct brd_cmd *cmd, int argc, const char **argv)
 		return cmd_usage_error("--size is required");
 	if ((rc = cmd_parse_size("--size", opt_size, &size)))
 		return rc;
-	if (!size || size % 4096)
+	if (!size || size % BRD_SIZE_UNIT)
 		return cmd_usage_error("--size: %s is not a positive multiple of 4 KiB",
 				       opt_size);
 	if (!G.dry_run && (lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)

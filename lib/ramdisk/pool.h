@@ -19,6 +19,9 @@
 #define BRD_POOL_PART_TYPE	"6a1e5d2c-8f43-4b7a-9c0e-3d5f7b21a4e8"
 #define BRD_POOL_SLOTS		128
 #define BRD_POOL_ALIGN		(1ULL << 20)
+/* sizes of pooled ramdisks (and of resized whole disks) are multiples of
+ * this: whole 4 KiB pages, so that discard frees all of a removed one */
+#define BRD_SIZE_UNIT		4096u
 /* GPT partition entries brd_pool_init() writes (libfdisk's default) */
 #define BRD_POOL_GPT_ENTRIES	128
 /* The kernel numbers a disk's partitions 1..255 whatever brd's max_part:
