@@ -39,7 +39,7 @@ HELPER_BIN := $(HELPER_SRC:%.c=$(BUILD)/%)
 FUZZ_BIN   := $(FUZZ_SRC:%.c=$(BUILD)/%)
 PRELOAD_SO := $(PRELOAD_SRC:%.c=$(BUILD)/%.so)
 
-.PHONY: all tests check check-asan check-vm check-boot fuzz install uninstall clean deps vm-shell
+.PHONY: all tests check check-asan check-vm check-boot fuzz install uninstall clean deps vm-run
 
 all: $(BUILD)/brdctl $(BUILD)/bitmapctl $(BUILD)/brdctl-generator
 
@@ -107,9 +107,12 @@ check-vm: tests
 check-boot: tests
 	@LAYERS="boot" tests/run.sh
 
-# An interactive shell in a guest with the real brd (KERNEL=6.1|6.12|newest|X.Y|FULL_VERSION).
-vm-shell: all
-	tests/vm/run-in-vm.sh $(or $(KERNEL),6.12) -- bash -i
+# Run CMD (a shell command line) as root in a guest with the real brd
+# (KERNEL=6.1|6.12|newest|X.Y|FULL_VERSION, default 6.12); its exit status.
+vm-run: export VM_CMD = $(CMD)
+vm-run: all
+	@[ -n "$$VM_CMD" ] || { echo "usage: make vm-run [KERNEL=6.12] CMD='build/brdctl list'" >&2; exit 2; }
+	tests/vm/run-in-vm.sh $(or $(KERNEL),6.12) -- bash -c "$$VM_CMD"
 
 # systemd unit and documentation directories follow PREFIX (systemd also
 # reads /usr/local/lib/systemd/system); the unit's Exec*= get SBINDIR.
