@@ -786,15 +786,16 @@ void brd_unlock(int fd)
 	}
 }
 
-int brd_mem_available(uint64_t *bytes)
+/* the /proc/meminfo line @key ("MemTotal:"), in bytes */
+static int meminfo_bytes(const char *key, uint64_t *bytes)
 {
 	char *s, *p;
 	int rc = brd_path_read_string(&s, "/proc/meminfo");
 
 	if (rc)
 		return rc;
-	p = strstr(s, "MemAvailable:");
-	if (!p || sscanf(p + 13, "%" SCNu64, bytes) != 1)
+	p = strstr(s, key);
+	if (!p || sscanf(p + strlen(key), "%" SCNu64, bytes) != 1)
 		rc = -ENODATA;
 	else
 		*bytes *= 1024;
@@ -802,20 +803,14 @@ int brd_mem_available(uint64_t *bytes)
 	return rc;
 }
 
+int brd_mem_available(uint64_t *bytes)
+{
+	return meminfo_bytes("MemAvailable:", bytes);
+}
+
 int brd_mem_total(uint64_t *bytes)
 {
-	char *s, *p;
-	int rc = brd_path_read_string(&s, "/proc/meminfo");
-
-	if (rc)
-		return rc;
-	p = strstr(s, "MemTotal:");
-	if (!p || sscanf(p + 9, "%" SCNu64, bytes) != 1)
-		rc = -ENODATA;
-	else
-		*bytes *= 1024;
-	free(s);
-	return rc;
+	return meminfo_bytes("MemTotal:", bytes);
 }
 
 static uint64_t add_sat(uint64_t a, uint64_t b)
