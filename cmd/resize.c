@@ -130,7 +130,6 @@ static int resize_pooled(struct brd_disk *d, uint64_t size)
 {
 	struct rd_info ri = { .d = *d };
 	struct brd_pool pool = { 0 };
-	struct brd_disk parent;
 	const char *name = d->label[0] ? d->label : d->name;
 	char dev[64];
 	int rc, ret = EXIT_OK;
@@ -171,14 +170,10 @@ static int resize_pooled(struct brd_disk *d, uint64_t size)
 			ret = refuse_growth(name, &pool, d->partno, size, room);
 			goto out;
 		}
-		if (brd_get(d->num, &parent) == 0)
-			brd_read_pages(&parent, 1);
-		else
-			parent.pages = -1;
 		for (size_t i = 0; i < pool.nparts; i++)
 			if (pool.parts[i].partno != d->partno)
 				brd_budget_add(&b, pool.parts[i].size, 0);
-		brd_budget_add(&b, size, brd_pages_bytes(parent.pages));
+		brd_budget_add(&b, size, brd_pages_bytes(brd_disk_pages(d->num)));
 		if (!opt_force && brd_budget_check(&b, &avail)) {
 			char *h1 = cmd_size_to_human(b.size), *h2 = cmd_size_to_human(avail);
 
