@@ -10,7 +10,7 @@ DESTDIR    ?=
 CC         ?= gcc
 BUILD      ?= build
 SAN        ?= 0
-PKGS       := blkid mount smartcols libkmod fdisk popt
+PKGS       := blkid mount smartcols libkmod fdisk popt libxxhash
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libkmod is dlopen()ed by lib/ramdisk/brd.c (only its header is needed here)
@@ -157,7 +157,7 @@ uninstall:
 
 # Debian packages needed to build and test (a no-op when all are present).
 DEB_PACKAGES := gcc clang make pkg-config libblkid-dev libmount-dev \
-  libsmartcols-dev libkmod-dev libfdisk-dev libpopt-dev libcmocka-dev \
+  libsmartcols-dev libkmod-dev libfdisk-dev libpopt-dev libxxhash-dev libcmocka-dev \
   libclang-rt-14-dev bats bats-support bats-assert jq mdadm e2fsprogs \
   xfsprogs btrfs-progs fdisk util-linux kmod qemu-system-x86 busybox-static \
   cpio xz-utils zstd bash-completion zsh strace systemd groff-base time \
