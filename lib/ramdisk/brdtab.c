@@ -375,6 +375,166 @@ static void entry_free(struct brdtab_entry *e)
 	free(e->group);
 }
 
+#define ERR(...) do { if (add_err(tab, line, __VA_ARGS__)) return -ENOMEM; } while (0)
+
+/* Field i is present and not "-". */
+static bool has_field(const struct fields *fl, int i)
+{
+	return fl->n > i && !empty_field(fl->f[i]);
+}
+
+/* NAME: ramN, auto or a pooled name.  0 or -ENOMEM (errors recorded). */
+static int parse_name(struct brdtab *tab, unsigned int line, const char *f,
+		      struct brdtab_entry *e)
+{
+	unsigned int num;
+
+	e->spec = strdup(f);
+	if (!e->spec)
+		return -ENOMEM;
+	if (!strcmp(f, "auto")) {
+		e->kind = BRDTAB_WHOLE;		/* decided in plan() */
+	} else if (brd_parse_name(f, &num) == 0) {
+		e->kind = BRDTAB_WHOLE;
+		e->num = num;
+		if (asprintf(&e->name, "ram%u", num) < 0)
+			return -ENOMEM;
+	} else if (brd_pool_name_valid(f)) {
+		e->kind = BRDTAB_POOLED;
+		e->name = strdup(f);
+		if (!e->name)
+			return -ENOMEM;
+	} else {
+		ERR("invalid name '%s': use ramN, auto, or a pooled ramdisk name "
+		    "(1-%d characters of A-Z a-z 0-9 . _ -)", f, BRDTAB_NAME_MAX);
+	}
+	return 0;
+}
+
+/* SIZE.  0 or -ENOMEM (errors recorded). */
+static int parse_size(struct brdtab *tab, unsigned int line, const char *f,
+		      struct brdtab_entry *e)
+{
+	int rc = brd_parse_size(f, &e->size);
+
+	if (rc == -ERANGE)
+		ERR("size '%s' is too large", f);
+	else if (rc)
+		ERR("invalid size '%s' (a number with an optional K, M, G, T suffix)", f);
+	else if (e->size == 0)
+		ERR("size must not be 0");
+	else if (e->size % SIZE_ALIGN)
+		ERR("size '%s' is not a multiple of 4 KiB", f);
+	return 0;
+}
+
+/* FSTYPE[:MKFSOPTS].  0 or -ENOMEM (errors recorded). */
+static int parse_fstype(struct brdtab *tab, unsigned int line, const char *f,
+			struct brdtab_entry *e)
+{
+	char *colon = strchr(f, ':');
+
+	e->fstype = colon ? strndup(f, (size_t)(colon - f)) : strdup(f);
+	if (!e->fstype)
+		return -ENOMEM;
+	if (colon && colon[1]) {
+		e->mkfs_opts = strdup(colon + 1);
+		if (!e->mkfs_opts)
+			return -ENOMEM;
+	}
+	e->mkfs_argv = split_argv(e->mkfs_opts ? e->mkfs_opts : "");
+	if (!e->mkfs_argv)
+		return -ENOMEM;
+	if (!valid_fstype(e->fstype))
+		ERR("invalid filesystem type '%s'", e->fstype);
+	else if (!strcmp(e->fstype, "swap"))
+		ERR("swap is not supported: brdtab ramdisks hold filesystems "
+		    "(use zram for swap in RAM)");
+	return 0;
+}
+
+/* MOUNTPOINT and MOUNTOPTS.  0 or -ENOMEM (errors recorded). */
+static int parse_mount(struct brdtab *tab, unsigned int line,
+		       const struct fields *fl, struct brdtab_entry *e)
+{
+	char *const *f = fl->f;
+	const char *why = NULL;
+
+	if (has_field(fl, 3)) {
+		e->target = normalise_target(f[3], &why);
+		if (!e->target && !why)
+			return -ENOMEM;
+		if (!e->target)
+			ERR("mount point '%s' %s", f[3], why);
+		else if (!e->fstype)
+			ERR("mount point %s needs a filesystem type (third field)", e->target);
+	}
+	if (has_field(fl, 4) && strcmp(f[4], "defaults")) {
+		e->options = strdup(f[4]);
+		if (!e->options)
+			return -ENOMEM;
+	}
+	if (has_field(fl, 4) && !has_field(fl, 3))
+		ERR("mount options '%s' need a mount point", f[4]);
+	return 0;
+}
+
+/* OWNER[:GROUP]; @mounted: a mount point is given.  0 or -ENOMEM. */
+static int parse_owner(struct brdtab *tab, unsigned int line, const char *f,
+		       bool mounted, struct brdtab_entry *e)
+{
+	char *colon = strchr(f, ':');
+	char *u = colon ? strndup(f, (size_t)(colon - f)) : strdup(f);
+	const char *g = colon ? colon + 1 : NULL;
+
+	if (!u)
+		return -ENOMEM;
+	if (*u) {
+		e->owner = u;
+		if (!valid_account(u))
+			ERR("invalid user '%s'", u);
+	} else {
+		free(u);
+	}
+	if (g && *g) {
+		e->group = strdup(g);
+		if (!e->group)
+			return -ENOMEM;
+		if (!valid_account(g))
+			ERR("invalid group '%s'", g);
+	} else if (g) {
+		if (!e->owner)
+			ERR("invalid owner '%s': give USER, USER:GROUP, USER: or :GROUP", f);
+		e->owner_group = true;
+	}
+	if (!mounted)
+		ERR("owner '%s' needs a mount point (it applies to the root "
+		    "directory of the mounted filesystem)", f);
+	return 0;
+}
+
+/* MODE (octal); @mounted: a mount point is given.  0 or -ENOMEM. */
+static int parse_mode(struct brdtab *tab, unsigned int line, const char *m,
+		      bool mounted, struct brdtab_entry *e)
+{
+	unsigned long v = 0;
+	bool ok = strlen(m) <= 5;
+
+	for (const char *p = m; ok && *p; p++)
+		if (*p < '0' || *p > '7')
+			ok = false;
+	if (ok)
+		v = strtoul(m, NULL, 8);
+	if (!ok || v > 07777)
+		ERR("invalid mode '%s' (octal, e.g. 0755 or 1777)", m);
+	e->mode = (mode_t)v;
+	e->has_mode = true;
+	if (!mounted)
+		ERR("mode '%s' needs a mount point (it applies to the root "
+		    "directory of the mounted filesystem)", m);
+	return 0;
+}
+
 /*
  * One line's fields into @e.  Returns 0 if the line is fine, 1 if errors
  * were recorded, -ENOMEM.
@@ -386,12 +546,10 @@ static int parse_entry(struct brdtab *tab, unsigned int line, struct fields *fl,
 		"name", "size", "filesystem", "mount point", "mount options",
 		"owner", "mode"
 	};
-	const char *why = NULL;
-	int nerr = (int)tab->nerr, rc;
-	unsigned int num;
+	int nerr = (int)tab->nerr;
 	char **f = fl->f;
+	bool mounted = has_field(fl, 3);
 
-#define ERR(...) do { if (add_err(tab, line, __VA_ARGS__)) return -ENOMEM; } while (0)
 	memset(e, 0, sizeof(*e));
 	e->line = line;
 	e->uid = (uid_t)-1;
@@ -408,135 +566,19 @@ static int parse_entry(struct brdtab *tab, unsigned int line, struct fields *fl,
 	for (int i = 2; i < fl->n; i++)
 		if (!f[i] || !*f[i])
 			ERR("empty %s field: write - for none", what[i]);
-
-	/* NAME */
-	e->spec = strdup(f[0]);
-	if (!e->spec)
+	if (parse_name(tab, line, f[0], e) || parse_size(tab, line, f[1], e))
 		return -ENOMEM;
-	if (!strcmp(f[0], "auto")) {
-		e->kind = BRDTAB_WHOLE;		/* decided in plan() */
-	} else if (brd_parse_name(f[0], &num) == 0) {
-		e->kind = BRDTAB_WHOLE;
-		e->num = num;
-		if (asprintf(&e->name, "ram%u", num) < 0)
-			return -ENOMEM;
-	} else if (brd_pool_name_valid(f[0])) {
-		e->kind = BRDTAB_POOLED;
-		e->name = strdup(f[0]);
-		if (!e->name)
-			return -ENOMEM;
-	} else {
-		ERR("invalid name '%s': use ramN, auto, or a pooled ramdisk name "
-		    "(1-%d characters of A-Z a-z 0-9 . _ -)", f[0], BRDTAB_NAME_MAX);
-	}
-
-	/* SIZE */
-	rc = brd_parse_size(f[1], &e->size);
-	if (rc == -ERANGE)
-		ERR("size '%s' is too large", f[1]);
-	else if (rc)
-		ERR("invalid size '%s' (a number with an optional K, M, G, T suffix)", f[1]);
-	else if (e->size == 0)
-		ERR("size must not be 0");
-	else if (e->size % SIZE_ALIGN)
-		ERR("size '%s' is not a multiple of 4 KiB", f[1]);
-
-	/* FSTYPE[:MKFSOPTS] */
-	if (fl->n > 2 && !empty_field(f[2])) {
-		char *colon = strchr(f[2], ':');
-
-		e->fstype = colon ? strndup(f[2], (size_t)(colon - f[2])) : strdup(f[2]);
-		if (!e->fstype)
-			return -ENOMEM;
-		if (colon && colon[1]) {
-			e->mkfs_opts = strdup(colon + 1);
-			if (!e->mkfs_opts)
-				return -ENOMEM;
-		}
-		e->mkfs_argv = split_argv(e->mkfs_opts ? e->mkfs_opts : "");
-		if (!e->mkfs_argv)
-			return -ENOMEM;
-		if (!valid_fstype(e->fstype))
-			ERR("invalid filesystem type '%s'", e->fstype);
-		else if (!strcmp(e->fstype, "swap"))
-			ERR("swap is not supported: brdtab ramdisks hold filesystems "
-			    "(use zram for swap in RAM)");
-	}
-
-	/* MOUNTPOINT */
-	if (fl->n > 3 && !empty_field(f[3])) {
-		e->target = normalise_target(f[3], &why);
-		if (!e->target && !why)
-			return -ENOMEM;
-		if (!e->target)
-			ERR("mount point '%s' %s", f[3], why);
-		else if (!e->fstype)
-			ERR("mount point %s needs a filesystem type (third field)", e->target);
-	}
-
-	/* MOUNTOPTS */
-	if (fl->n > 4 && !empty_field(f[4]) && strcmp(f[4], "defaults")) {
-		e->options = strdup(f[4]);
-		if (!e->options)
-			return -ENOMEM;
-	}
-	if (fl->n > 4 && !empty_field(f[4]) && !(fl->n > 3 && !empty_field(f[3])))
-		ERR("mount options '%s' need a mount point", f[4]);
-
-	/* OWNER[:GROUP] */
-	if (fl->n > 5 && !empty_field(f[5])) {
-		char *colon = strchr(f[5], ':');
-		char *u = colon ? strndup(f[5], (size_t)(colon - f[5])) : strdup(f[5]);
-		const char *g = colon ? colon + 1 : NULL;
-
-		if (!u)
-			return -ENOMEM;
-		if (*u) {
-			e->owner = u;
-			if (!valid_account(u))
-				ERR("invalid user '%s'", u);
-		} else {
-			free(u);
-		}
-		if (g && *g) {
-			e->group = strdup(g);
-			if (!e->group)
-				return -ENOMEM;
-			if (!valid_account(g))
-				ERR("invalid group '%s'", g);
-		} else if (g) {
-			if (!e->owner)
-				ERR("invalid owner '%s': give USER, USER:GROUP, USER: or :GROUP",
-				    f[5]);
-			e->owner_group = true;
-		}
-		if (!(fl->n > 3 && !empty_field(f[3])))
-			ERR("owner '%s' needs a mount point (it applies to the root "
-			    "directory of the mounted filesystem)", f[5]);
-	}
-
-	/* MODE */
-	if (fl->n > 6 && !empty_field(f[6])) {
-		const char *m = f[6];
-		unsigned long v = 0;
-		bool ok = strlen(m) <= 5;
-
-		for (const char *p = m; ok && *p; p++)
-			if (*p < '0' || *p > '7')
-				ok = false;
-		if (ok)
-			v = strtoul(m, NULL, 8);
-		if (!ok || v > 07777)
-			ERR("invalid mode '%s' (octal, e.g. 0755 or 1777)", m);
-		e->mode = (mode_t)v;
-		e->has_mode = true;
-		if (!(fl->n > 3 && !empty_field(f[3])))
-			ERR("mode '%s' needs a mount point (it applies to the root "
-			    "directory of the mounted filesystem)", m);
-	}
-#undef ERR
+	if (has_field(fl, 2) && parse_fstype(tab, line, f[2], e))
+		return -ENOMEM;
+	if (parse_mount(tab, line, fl, e))
+		return -ENOMEM;
+	if (has_field(fl, 5) && parse_owner(tab, line, f[5], mounted, e))
+		return -ENOMEM;
+	if (has_field(fl, 6) && parse_mode(tab, line, f[6], mounted, e))
+		return -ENOMEM;
 	return (int)tab->nerr != nerr;
 }
+#undef ERR
 
 /* -------------------------------------------------------- hash index --- */
 
