@@ -220,16 +220,144 @@ static void rescue(struct brd_snapshot *snaps, size_t n)
 	}
 }
 
+/* RAM for the whole disks at @size, and for the copy of their data that
+ * is held across the reload (brd_read_pages() done). */
+static int check_whole_memory(const struct brd_disk *disks, size_t n, uint64_t size)
+{
+	struct brd_budget budget = { 0 };
+	uint64_t avail = 0, data = 0;
+	bool have_avail;
+	int ret = EXIT_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t used = brd_pages_bytes(disks[i].pages);
+
+		/* data beyond a smaller new size is cut, not kept */
+		brd_budget_add(&budget, size, used < size ? used : size);
+		data = rd_add_sat(data, used);
+	}
+	have_avail = brd_mem_available(&avail) == 0;
+	if (!opt_force && have_avail && brd_budget_over(&budget, avail)) {
+		char *h1 = cmd_size_to_human(brd_budget_need(&budget));
+		char *h2 = cmd_size_to_human(avail);
+
+		ret = cmd_err(0, "brd", "%zu ramdisks of the new size could take %s more "
+			      "but only %s of RAM is available; use --force", n,
+			      h1 ? h1 : "?", h2 ? h2 : "?");
+		free(h1);
+		free(h2);
+	} else if (!opt_backup_dir && !opt_force && have_avail && data > avail / 2) {
+		/* the copy in memory must fit beside the data (both at once) */
+		char *h = cmd_size_to_human(data);
+
+		ret = cmd_err(0, "brd", "the ramdisks hold %s: too much to keep in memory "
+			      "across the reload; use --backup-dir DIR (or --force)",
+			      h ? h : "?");
+		free(h);
+	}
+	return ret;
+}
+
+/* Save each disk's non-zero pages in snaps[] (count them with --dry-run)
+ * and its number in nums[]. */
+static int save_whole(const struct brd_disk *disks, size_t n, uint64_t size,
+		      struct brd_snapshot *snaps, unsigned int *nums)
+{
+	for (size_t i = 0; i < n; i++) {
+		char dev[64];
+		int rc;
+
+		nums[i] = disks[i].num;
+		snprintf(dev, sizeof(dev), "/dev/%s", disks[i].name);
+		rc = brd_snapshot_take(dev, disks[i].size, disks[i].pages, opt_backup_dir,
+				       G.dry_run ? BRD_SNAP_COUNT_ONLY : 0, &snaps[i]);
+		if (rc)
+			return cmd_err(rc, dev, "cannot save its data");
+		if (brd_snapshot_end(&snaps[i]) > size && !opt_force) {
+			char *h = cmd_size_to_human(brd_snapshot_end(&snaps[i]));
+
+			rc = cmd_err(EBUSY, dev, "holds data up to %s: the new size would "
+				     "cut it (use --force to cut)", h ? h : "?");
+			free(h);
+			return rc;
+		}
+		if (G.dry_run)
+			printf("save %zu non-zero pages of %s (%s)\n", snaps[i].npages, dev,
+			       opt_backup_dir ? opt_backup_dir : "in memory");
+	}
+	return EXIT_OK;
+}
+
+/*
+ * Unload brd and load it with *size; if that fails, with the old size again
+ * (then *size is the old size).  *unloaded: brd was unloaded; *loaded: brd
+ * holds the disks again, so the data can be written back (if not, it is
+ * saved to files).  Returns EXIT_OK or the exit code of the failure.
+ */
+static int reload_whole(const struct brd_module *m, const unsigned int *nums,
+			size_t n, uint64_t *size, struct brd_snapshot *snaps,
+			bool *unloaded, bool *loaded)
+{
+	int rc, ret;
+
+	*unloaded = *loaded = false;
+	if (G.dry_run) {
+		printf("unload brd\n");
+	} else if ((rc = brd_module_unload(RD_LOCK_TIMEOUT_MS))) {
+		/* nothing changed yet: the copies are not needed */
+		return cmd_err(rc, "brd", "cannot unload the module; nothing was changed");
+	}
+	*unloaded = !G.dry_run;
+	ret = rd_load_disks(nums, n, *size / 1024, m->max_part, RD_LOCK_TIMEOUT_MS);
+	if (ret && !G.dry_run) {
+		cmd_warnx("brd: loading with the new size failed; loading the old size again");
+		brd_module_unload(RD_LOCK_TIMEOUT_MS);	/* if it loaded halfway */
+		if (rd_load_disks(nums, n, m->rd_size, m->max_part, RD_LOCK_TIMEOUT_MS)) {
+			rescue(snaps, n);
+			return ret;
+		}
+		*size = m->rd_size * 1024;
+	}
+	*loaded = true;
+	return ret;
+}
+
+/* Write each disk's data back and verify it; a disk whose data cannot be
+ * written back gets it saved to a file.  Returns @ret or the first failure. */
+static int restore_whole(const struct brd_disk *disks, size_t n, uint64_t size,
+			 struct brd_snapshot *snaps, int ret)
+{
+	for (size_t i = 0; i < n; i++) {
+		char dev[64];
+		int rc;
+
+		snprintf(dev, sizeof(dev), "/dev/%s", disks[i].name);
+		if (G.dry_run) {
+			if (snaps[i].npages)
+				printf("write back %zu pages to %s and verify\n",
+				       snaps[i].npages, dev);
+			continue;
+		}
+		rc = brd_snapshot_restore(&snaps[i], dev, size);
+		if (rc) {
+			rc = cmd_err(rc, dev, "cannot write its data back");
+			if (!ret)
+				ret = rc;
+			rescue(&snaps[i], 1);
+			snaps[i].npages = 0;
+		}
+	}
+	return ret;
+}
+
 static int resize_whole(uint64_t size)
 {
 	struct brd_disk *disks = NULL;
 	struct brd_snapshot *snaps = NULL;
 	struct brd_module m;
 	unsigned int *nums = NULL;
-	struct brd_budget budget = { 0 };
-	uint64_t avail = 0, data = 0;
 	size_t n = 0;
-	bool unloaded = false, have_avail;
+	bool unloaded = false, loaded;
 	int rc, ret = EXIT_OK;
 
 	if ((rc = brd_module_get(&m)))
@@ -248,101 +376,19 @@ static int resize_whole(uint64_t size)
 	if (ret)
 		goto out;
 	brd_read_pages(disks, n);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t used = brd_pages_bytes(disks[i].pages);
-
-		/* data beyond a smaller new size is cut, not kept */
-		brd_budget_add(&budget, size, used < size ? used : size);
-		data = rd_add_sat(data, used);
-	}
-	have_avail = brd_mem_available(&avail) == 0;
-	if (!opt_force && have_avail && brd_budget_over(&budget, avail)) {
-		char *h1 = cmd_size_to_human(brd_budget_need(&budget));
-		char *h2 = cmd_size_to_human(avail);
-
-		ret = cmd_err(0, "brd", "%zu ramdisks of the new size could take %s more "
-			      "but only %s of RAM is available; use --force", n,
-			      h1 ? h1 : "?", h2 ? h2 : "?");
-		free(h1);
-		free(h2);
+	if ((ret = check_whole_memory(disks, n, size)))
 		goto out;
-	}
-	/* the copy in memory must fit beside the data (both at once) */
-	if (!opt_backup_dir && !opt_force && have_avail && data > avail / 2) {
-		char *h = cmd_size_to_human(data);
-
-		ret = cmd_err(0, "brd", "the ramdisks hold %s: too much to keep in memory "
-			      "across the reload; use --backup-dir DIR (or --force)",
-			      h ? h : "?");
-		free(h);
-		goto out;
-	}
 	snaps = calloc(n + 1, sizeof(*snaps));
 	nums = calloc(n + 1, sizeof(*nums));
 	if (!snaps || !nums) {
 		ret = cmd_err(ENOMEM, NULL, "resize");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
-		char dev[64];
-
-		nums[i] = disks[i].num;
-		snprintf(dev, sizeof(dev), "/dev/%s", disks[i].name);
-		rc = brd_snapshot_take(dev, disks[i].size, disks[i].pages, opt_backup_dir,
-				       G.dry_run ? BRD_SNAP_COUNT_ONLY : 0, &snaps[i]);
-		if (rc) {
-			ret = cmd_err(rc, dev, "cannot save its data");
-			goto out;
-		}
-		if (brd_snapshot_end(&snaps[i]) > size && !opt_force) {
-			char *h = cmd_size_to_human(brd_snapshot_end(&snaps[i]));
-
-			ret = cmd_err(EBUSY, dev, "holds data up to %s: the new size would "
-				      "cut it (use --force to cut)", h ? h : "?");
-			free(h);
-			goto out;
-		}
-		if (G.dry_run)
-			printf("save %zu non-zero pages of %s (%s)\n", snaps[i].npages, dev,
-			       opt_backup_dir ? opt_backup_dir : "in memory");
-	}
-	if (G.dry_run) {
-		printf("unload brd\n");
-	} else if ((rc = brd_module_unload(RD_LOCK_TIMEOUT_MS))) {
-		/* nothing changed yet: the copies are not needed */
-		ret = cmd_err(rc, "brd", "cannot unload the module; nothing was changed");
+	if ((ret = save_whole(disks, n, size, snaps, nums)))
 		goto out;
-	}
-	unloaded = !G.dry_run;
-	ret = rd_load_disks(nums, n, size / 1024, m.max_part, RD_LOCK_TIMEOUT_MS);
-	if (ret && !G.dry_run) {
-		cmd_warnx("brd: loading with the new size failed; loading the old size again");
-		brd_module_unload(RD_LOCK_TIMEOUT_MS);	/* if it loaded halfway */
-		if (rd_load_disks(nums, n, m.rd_size, m.max_part, RD_LOCK_TIMEOUT_MS)) {
-			rescue(snaps, n);
-			goto out;
-		}
-		size = m.rd_size * 1024;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char dev[64];
-
-		snprintf(dev, sizeof(dev), "/dev/%s", disks[i].name);
-		if (G.dry_run) {
-			if (snaps[i].npages)
-				printf("write back %zu pages to %s and verify\n",
-				       snaps[i].npages, dev);
-			continue;
-		}
-		rc = brd_snapshot_restore(&snaps[i], dev, size);
-		if (rc) {
-			rc = cmd_err(rc, dev, "cannot write its data back");
-			if (!ret)
-				ret = rc;
-			rescue(&snaps[i], 1);
-			snaps[i].npages = 0;
-		}
-	}
+	ret = reload_whole(&m, nums, n, &size, snaps, &unloaded, &loaded);
+	if (loaded)
+		ret = restore_whole(disks, n, size, snaps, ret);
 out:
 	/* backup files are kept only when brd was reloaded and something failed */
 	for (size_t i = 0; snaps && i < n; i++)
