@@ -202,6 +202,135 @@ int rd_load_disks(const unsigned int *nums, size_t n, uint64_t size_kib,
 	return EXIT_OK;
 }
 
+/* brd not loaded: load it with the ramdisks of @p. */
+static int create_absent(const struct plan *p, const struct rd_create_opts *o)
+{
+	int rc, ret;
+
+	if (!G.dry_run && (rc = brd_module_available()))
+		return cmd_err(rc, "brd", "kernel module not available");
+	if ((ret = check_memory(p, NULL, 0, 0, true, o->force)))
+		return ret;
+	return load(p, p->nums, p->n);
+}
+
+/*
+ * brd is loaded with another size or max_part than @p asks: may it be
+ * reloaded?  Not when a named ramdisk of @p exists (it has the other size),
+ * brd is built in, or a ramdisk is in use or holds data.  Exit status.
+ */
+static int check_reload(const struct plan *p, bool named, const struct brd_module *m,
+			struct brd_disk *disks, size_t n, bool size_differs)
+{
+	char cur[64];
+	char *h = cmd_size_to_human(m->rd_size * 1024);
+	int ret = EXIT_OK;
+
+	snprintf(cur, sizeof(cur), "%s", h ? h : "?");
+	free(h);
+	/* a named ramdisk that exists has another size: refuse */
+	for (size_t i = 0; i < p->n && named; i++)
+		if (exists_in(disks, n, p->nums[i])) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "ram%u", p->nums[i]);
+			return cmd_err(EEXIST, name, "exists with %s %s",
+				       size_differs ? "size" : "max_part",
+				       size_differs ? cur : "another value");
+		}
+	if (m->state == BRD_MODULE_BUILTIN)
+		return cmd_err(EOPNOTSUPP, "brd", "built into the kernel: every "
+			       "ramdisk has size %s (set brd.rd_size= at boot)", cur);
+	for (size_t i = 0; i < n; i++) {
+		char *why = keep_reason(&disks[i]);
+
+		if (why) {
+			cmd_warnx("%s: %s", disks[i].name, why);
+			free(why);
+			ret = EXIT_BUSY;
+		}
+	}
+	if (ret)
+		cmd_warnx("brd: all ramdisks have size %s and brd must be reloaded "
+			  "to change it; the ramdisks above prevent that "
+			  "(see 'brdctl resize')", cur);
+	return ret;
+}
+
+/* Reload brd with @p's size and max_part (the loaded ones where @p has
+ * none), recreating the ramdisks that existed (all empty) too. */
+static int reload(struct plan *p, const struct brd_module *m,
+		  const struct brd_disk *disks, size_t n, unsigned int timeout_ms)
+{
+	unsigned int *all = calloc(n + p->n, sizeof(*all));
+	size_t nall = 0;
+	int rc, ret;
+
+	if (!all)
+		return cmd_err(ENOMEM, NULL, "create");
+	for (size_t i = 0; i < n; i++)
+		all[nall++] = disks[i].num;
+	for (size_t i = 0; i < p->n; i++)
+		if (!in_list(all, nall, p->nums[i]))
+			all[nall++] = p->nums[i];
+	if (!p->max_part)
+		p->max_part = m->max_part;
+	if (!p->size_kib)
+		p->size_kib = m->rd_size;
+	if (G.dry_run)
+		printf("unload brd\n");
+	else if ((rc = brd_module_unload(timeout_ms))) {
+		free(all);
+		return cmd_err(rc, "brd", "cannot unload the module");
+	}
+	ret = load(p, all, nall);
+	free(all);
+	return ret;
+}
+
+/* brd loaded with @disks: add the ramdisks of @p, reloading brd when @p
+ * asks for another size or max_part. */
+static int create_loaded(struct plan *p, bool named, const struct brd_module *m,
+			 struct brd_disk *disks, size_t n, const struct rd_create_opts *o)
+{
+	bool size_differs = p->size_kib && p->size_kib != m->rd_size;
+	bool parts_differ = p->max_part && p->max_part != m->max_part;
+	bool reloading = size_differs || parts_differ;
+	int ret;
+
+	if (reloading && (ret = check_reload(p, named, m, disks, n, size_differs)))
+		return ret;
+	if (!reloading) {
+		p->size_kib = 0;		/* same as loaded */
+		p->max_part = 0;
+	}
+	if ((ret = check_memory(p, disks, n, m->rd_size, reloading, o->force)))
+		return ret;
+	if (reloading)
+		return reload(p, m, disks, n, o->timeout_ms);
+	return create_nodes(p->nums, p->n, disks, n, 0);
+}
+
+/* Wait for the nodes of @p's ramdisks; paths[i] for each that appeared. */
+static int wait_paths(const struct plan *p, unsigned int timeout_ms, char **paths)
+{
+	int rc, ret = EXIT_OK;
+
+	for (size_t i = 0; i < p->n; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "ram%u", p->nums[i]);
+		rc = brd_wait_node(name, timeout_ms);
+		if (rc) {
+			ret = cmd_err(rc, name, "device node did not appear in /dev");
+			continue;
+		}
+		if (asprintf(&paths[i], "/dev/%s", name) < 0)
+			paths[i] = NULL;
+	}
+	return ret;
+}
+
 /* Whole-disk ramdisks: @p->nums named (or picked when !named). */
 static int create_whole(struct plan *p, bool named, uint64_t count,
 			const struct rd_create_opts *o, char **paths)
@@ -209,8 +338,7 @@ static int create_whole(struct plan *p, bool named, uint64_t count,
 	struct brd_disk *disks = NULL;
 	struct brd_module m;
 	size_t n = 0;
-	int rc, ret = EXIT_OK;
-	bool reload = false;
+	int rc, ret;
 
 	if ((rc = brd_module_get(&m)))
 		return cmd_err(rc, "brd", "cannot read the module parameters");
@@ -225,114 +353,12 @@ static int create_whole(struct plan *p, bool named, uint64_t count,
 	}
 	if (!named)
 		pick_free(p, disks, n, count);
-
-	if (m.state == BRD_MODULE_ABSENT) {
-		if (!G.dry_run && (rc = brd_module_available())) {
-			ret = cmd_err(rc, "brd", "kernel module not available");
-			goto out;
-		}
-		if ((ret = check_memory(p, NULL, 0, 0, true, o->force)))
-			goto out;
-		if ((ret = load(p, p->nums, p->n)))
-			goto out;
-	} else {
-		bool size_differs = p->size_kib && p->size_kib != m.rd_size;
-		bool parts_differ = p->max_part && p->max_part != m.max_part;
-
-		if (size_differs || parts_differ) {
-			char cur[64];
-			char *h = cmd_size_to_human(m.rd_size * 1024);
-
-			snprintf(cur, sizeof(cur), "%s", h ? h : "?");
-			free(h);
-			/* a named ramdisk that exists has another size: refuse */
-			for (size_t i = 0; i < p->n && named; i++)
-				if (exists_in(disks, n, p->nums[i])) {
-					char name[32];
-
-					snprintf(name, sizeof(name), "ram%u", p->nums[i]);
-					ret = cmd_err(EEXIST, name, "exists with %s %s",
-						      size_differs ? "size" : "max_part",
-						      size_differs ? cur : "another value");
-					goto out;
-				}
-			if (m.state == BRD_MODULE_BUILTIN) {
-				ret = cmd_err(EOPNOTSUPP, "brd", "built into the kernel: every "
-					      "ramdisk has size %s (set brd.rd_size= at boot)", cur);
-				goto out;
-			}
-			for (size_t i = 0; i < n; i++) {
-				char *why = keep_reason(&disks[i]);
-
-				if (why) {
-					cmd_warnx("%s: %s", disks[i].name, why);
-					free(why);
-					ret = EXIT_BUSY;
-				}
-			}
-			if (ret) {
-				cmd_warnx("brd: all ramdisks have size %s and brd must be reloaded "
-					  "to change it; the ramdisks above prevent that "
-					  "(see 'brdctl resize')", cur);
-				goto out;
-			}
-			reload = true;
-		} else {
-			p->size_kib = 0;		/* same as loaded */
-			p->max_part = 0;
-		}
-		if ((ret = check_memory(p, disks, n, m.rd_size, reload, o->force)))
-			goto out;
-		if (reload) {
-			/* recreate the ramdisks that existed (all empty) too */
-			unsigned int *all = calloc(n + p->n, sizeof(*all));
-			size_t nall = 0;
-
-			if (!all) {
-				ret = cmd_err(ENOMEM, NULL, "create");
-				goto out;
-			}
-			for (size_t i = 0; i < n; i++)
-				all[nall++] = disks[i].num;
-			for (size_t i = 0; i < p->n; i++)
-				if (!in_list(all, nall, p->nums[i]))
-					all[nall++] = p->nums[i];
-			if (!p->max_part)
-				p->max_part = m.max_part;
-			if (!p->size_kib)
-				p->size_kib = m.rd_size;
-			if (G.dry_run)
-				printf("unload brd\n");
-			else if ((rc = brd_module_unload(o->timeout_ms))) {
-				free(all);
-				ret = cmd_err(rc, "brd", "cannot unload the module");
-				goto out;
-			}
-			ret = load(p, all, nall);
-			free(all);
-			if (ret)
-				goto out;
-		} else {
-			ret = create_nodes(p->nums, p->n, disks, n, 0);
-			if (ret)
-				goto out;
-		}
-	}
-	if (G.dry_run)
-		goto out;
-	for (size_t i = 0; i < p->n; i++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "ram%u", p->nums[i]);
-		rc = brd_wait_node(name, o->timeout_ms);
-		if (rc) {
-			ret = cmd_err(rc, name, "device node did not appear in /dev");
-			continue;
-		}
-		if (asprintf(&paths[i], "/dev/%s", name) < 0)
-			paths[i] = NULL;
-	}
-out:
+	if (m.state == BRD_MODULE_ABSENT)
+		ret = create_absent(p, o);
+	else
+		ret = create_loaded(p, named, &m, disks, n, o);
+	if (!ret && !G.dry_run)
+		ret = wait_paths(p, o->timeout_ms, paths);
 	free(disks);
 	return ret;
 }
