@@ -6,12 +6,10 @@
  * of a free slot (pool size / 128), so it has room to grow in place.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ramdisk.h"
 #include "../lib/ramdisk/pool.h"
@@ -93,18 +91,16 @@ static const struct brd_pool_part *part_named(const struct brd_pool *pool,
 static int clear_new(const struct brd_disk *pd, const char *name, uint64_t start,
 		     uint64_t size)
 {
+	struct brd_freed f;
 	char path[64];
-	int fd, rc;
+	int rc;
 
 	snprintf(path, sizeof(path), "/dev/%s", pd->name);
 	if (pd->discard_max) {
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			return cmd_err(errno, path, "cannot open");
-		rc = brd_discard_range(fd, start, size);
-		close(fd);
+		rc = brd_free_ram(path, pd->num, start, size, BRD_FREE_SHARED, &f);
 		if (rc)
-			return cmd_err(rc, name, "cannot discard its range");
+			return !strcmp(f.step, "open") ? cmd_err(rc, path, "cannot open") :
+				cmd_err(rc, name, "cannot discard its range");
 		return EXIT_OK;
 	}
 	snprintf(path, sizeof(path), "/dev/%s", name);
@@ -112,15 +108,132 @@ static int clear_new(const struct brd_disk *pd, const char *name, uint64_t start
 	return rc < 0 ? cmd_err(rc, path, "cannot erase old signatures") : EXIT_OK;
 }
 
+/* brd not loaded: load it with one pool disk and write the pool's GPT
+ * (with --dry-run, print that and the partitions to add: *done). */
+static int load_pool(const struct rd_request *req, size_t n,
+		     const struct rd_create_opts *o, bool *done)
+{
+	struct brd_pool none = { 0 };
+	uint64_t size = o->pool_size ? o->pool_size : brd_pool_default_size();
+	uint64_t more = 0;
+	int rc, ret;
+
+	*done = false;
+	for (size_t i = 0; i < n; i++)
+		more = rd_add_sat(more, req[i].size);
+	if ((ret = check_pool_memory(&none, 0, more, o->force)))
+		return ret;
+	if (G.dry_run) {
+		printf("load brd rd_nr=1 rd_size=%" PRIu64 " max_part=1\n", size / 1024);
+		printf("write a GPT (pool) on /dev/ram0\n");
+		for (size_t i = 0; i < n; i++)
+			printf("add partition '%s' of %" PRIu64 " bytes to /dev/ram0\n",
+			       req[i].name, req[i].size);
+		*done = true;
+		return EXIT_OK;
+	}
+	if ((rc = brd_module_available()))
+		return cmd_err(rc, "brd", "kernel module not available");
+	if ((rc = brd_module_load(1, size / 1024, 1)))
+		return cmd_err(rc, "brd", "cannot load the module");
+	if ((rc = brd_wait_node("ram0", o->timeout_ms)))
+		return cmd_err(rc, "ram0", "device node did not appear in /dev");
+	if ((rc = brd_pool_init("/dev/ram0")))
+		return cmd_err(rc, "/dev/ram0", "cannot write the pool's partition table");
+	return EXIT_OK;
+}
+
+/* The loaded pool: its disk @pd (with its pages), @dev and table @pool. */
+static int open_pool(struct brd_disk *pd, char *dev, size_t len, struct brd_pool *pool)
+{
+	struct brd_disk *disks = NULL;
+	size_t nd = 0;
+	int rc = find_pool(pd, &disks, &nd), ret = EXIT_OK;
+
+	if (rc == -ENOENT) {
+		ret = cmd_err(EBUSY, "brd", "loaded with whole-disk ramdisks%s%s: pooled "
+			      "ramdisks need brd loaded as a pool ('brdctl remove --all' first)",
+			      nd ? ", e.g. " : "", nd ? disks[0].name : "");
+	} else if (rc) {
+		ret = cmd_err(rc, "brd", "cannot find the pool");
+	} else {
+		snprintf(dev, len, "/dev/%s", pd->name);
+		if ((rc = brd_pool_read(dev, pool)))
+			ret = cmd_err(rc, dev, "cannot read the pool's partition table");
+		else
+			brd_read_pages(pd, 1);
+	}
+	free(disks);
+	return ret;
+}
+
+/* Add pooled ramdisk @r to @pool on @dev (an existing one of its size is
+ * fine); *partno is its partition, *added whether it is new, *start its
+ * start then. */
+static int add_part(const char *dev, struct brd_pool *pool, uint64_t slot,
+		    const struct rd_request *r, unsigned int *partno, bool *added,
+		    uint64_t *start)
+{
+	const struct brd_pool_part *pp = part_named(pool, r->name);
+	int rc;
+
+	*added = !pp;
+	if (pp) {
+		if (pp->size != r->size) {
+			char *h = cmd_size_to_human(pp->size);
+
+			rc = cmd_err(EEXIST, r->name, "exists with size %s "
+				     "(see 'brdctl resize')", h ? h : "?");
+			free(h);
+			return rc;
+		}
+		*partno = pp->partno;
+		return EXIT_OK;
+	}
+	if ((rc = brd_pool_place(pool, slot, r->size, start)))
+		return cmd_err(rc, r->name, "no room in the pool for %" PRIu64 " bytes",
+			       r->size);
+	if (G.dry_run) {
+		printf("add partition '%s' of %" PRIu64 " bytes at %" PRIu64 " to %s\n",
+		       r->name, r->size, *start, dev);
+		return EXIT_OK;
+	}
+	if ((rc = brd_pool_add(dev, r->name, *start, r->size, partno)))
+		return cmd_err(rc, r->name, "cannot add to the pool");
+	brd_pool_free(pool);
+	if ((rc = brd_pool_read(dev, pool)))
+		return cmd_err(rc, dev, "cannot read the pool's partition table");
+	return EXIT_OK;
+}
+
+/* Pooled ramdisk @r, added to the pool: wait for its node, clear a new
+ * one's range, and give its path. */
+static int ready_part(const struct brd_disk *pd, const struct rd_request *r,
+		      unsigned int partno, bool added, uint64_t start,
+		      unsigned int timeout_ms, char **path)
+{
+	char name[48];
+	int rc, ret;
+
+	snprintf(name, sizeof(name), "%sp%u", pd->name, partno);
+	if ((rc = brd_wait_node(name, timeout_ms)))
+		return cmd_err(rc, name, "device node did not appear in /dev");
+	if (added && (ret = clear_new(pd, name, start, r->size)))
+		return ret;
+	if (asprintf(path, "/dev/%s", name) < 0)
+		*path = NULL;
+	return EXIT_OK;
+}
+
 int pool_create(const struct rd_request *req, size_t n,
 		const struct rd_create_opts *o, char **paths)
 {
-	struct brd_disk pd, *disks = NULL;
+	struct brd_disk pd;
 	struct brd_module m;
 	struct brd_pool pool = { 0 };
 	char dev[64];
-	size_t nd = 0;
 	uint64_t slot, more = 0;
+	bool done;
 	int rc, ret = EXIT_OK;
 
 	for (size_t i = 0; i < n; i++)
@@ -129,47 +242,10 @@ int pool_create(const struct rd_request *req, size_t n,
 				       "that is a multiple of 4 KiB");
 	if ((rc = brd_module_get(&m)))
 		return cmd_err(rc, "brd", "cannot read the module parameters");
-	if (m.state == BRD_MODULE_ABSENT) {
-		uint64_t size = o->pool_size ? o->pool_size : brd_pool_default_size();
-
-		for (size_t i = 0; i < n; i++)
-			more = rd_add_sat(more, req[i].size);
-		if ((ret = check_pool_memory(&pool, 0, more, o->force)))
-			return ret;
-		more = 0;
-		if (G.dry_run) {
-			printf("load brd rd_nr=1 rd_size=%" PRIu64 " max_part=1\n", size / 1024);
-			printf("write a GPT (pool) on /dev/ram0\n");
-			for (size_t i = 0; i < n; i++)
-				printf("add partition '%s' of %" PRIu64 " bytes to /dev/ram0\n",
-				       req[i].name, req[i].size);
-			return EXIT_OK;
-		}
-		if ((rc = brd_module_available()))
-			return cmd_err(rc, "brd", "kernel module not available");
-		if ((rc = brd_module_load(1, size / 1024, 1)))
-			return cmd_err(rc, "brd", "cannot load the module");
-		if ((rc = brd_wait_node("ram0", o->timeout_ms)))
-			return cmd_err(rc, "ram0", "device node did not appear in /dev");
-		if ((rc = brd_pool_init("/dev/ram0")))
-			return cmd_err(rc, "/dev/ram0", "cannot write the pool's partition table");
-	}
-	rc = find_pool(&pd, &disks, &nd);
-	if (rc == -ENOENT) {
-		ret = cmd_err(EBUSY, "brd", "loaded with whole-disk ramdisks%s%s: pooled "
-			      "ramdisks need brd loaded as a pool ('brdctl remove --all' first)",
-			      nd ? ", e.g. " : "", nd ? disks[0].name : "");
+	if (m.state == BRD_MODULE_ABSENT && ((ret = load_pool(req, n, o, &done)) || done))
+		return ret;
+	if ((ret = open_pool(&pd, dev, sizeof(dev), &pool)))
 		goto out;
-	} else if (rc) {
-		ret = cmd_err(rc, "brd", "cannot find the pool");
-		goto out;
-	}
-	snprintf(dev, sizeof(dev), "/dev/%s", pd.name);
-	if ((rc = brd_pool_read(dev, &pool))) {
-		ret = cmd_err(rc, dev, "cannot read the pool's partition table");
-		goto out;
-	}
-	brd_read_pages(&pd, 1);
 	slot = brd_pool_slot(&pool);
 	/* the budget of all the new ones at once: refuse before adding any */
 	for (size_t i = 0; i < n; i++)
@@ -178,58 +254,20 @@ int pool_create(const struct rd_request *req, size_t n,
 	if (more && (ret = check_pool_memory(&pool, pd.pages, more, o->force)))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		const struct brd_pool_part *pp = part_named(&pool, req[i].name);
-		uint64_t start;
-		unsigned int partno;
-		char name[48];
+		uint64_t start = 0;
+		unsigned int partno = 0;
+		bool added;
 
-		if (pp) {
-			if (pp->size != req[i].size) {
-				char *h = cmd_size_to_human(pp->size);
-
-				ret = cmd_err(EEXIST, req[i].name, "exists with size %s "
-					      "(see 'brdctl resize')", h ? h : "?");
-				free(h);
-				goto out;
-			}
-			partno = pp->partno;
-		} else {
-			rc = brd_pool_place(&pool, slot, req[i].size, &start);
-			if (rc) {
-				ret = cmd_err(rc, req[i].name, "no room in the pool for %" PRIu64
-					      " bytes", req[i].size);
-				goto out;
-			}
-			if (G.dry_run) {
-				printf("add partition '%s' of %" PRIu64 " bytes at %" PRIu64
-				       " to %s\n", req[i].name, req[i].size, start, dev);
-				continue;
-			}
-			if ((rc = brd_pool_add(dev, req[i].name, start, req[i].size, &partno))) {
-				ret = cmd_err(rc, req[i].name, "cannot add to the pool");
-				goto out;
-			}
-			brd_pool_free(&pool);
-			if ((rc = brd_pool_read(dev, &pool))) {
-				ret = cmd_err(rc, dev, "cannot read the pool's partition table");
-				goto out;
-			}
-		}
+		if ((ret = add_part(dev, &pool, slot, &req[i], &partno, &added, &start)))
+			goto out;
 		if (G.dry_run)
 			continue;
-		snprintf(name, sizeof(name), "%sp%u", pd.name, partno);
-		if ((rc = brd_wait_node(name, o->timeout_ms))) {
-			ret = cmd_err(rc, name, "device node did not appear in /dev");
+		if ((ret = ready_part(&pd, &req[i], partno, added, start, o->timeout_ms,
+				      &paths[i])))
 			goto out;
-		}
-		if (!pp && (ret = clear_new(&pd, name, start, req[i].size)))
-			goto out;
-		if (asprintf(&paths[i], "/dev/%s", name) < 0)
-			paths[i] = NULL;
 	}
 out:
 	brd_pool_free(&pool);
-	free(disks);
 	return ret;
 }
 
