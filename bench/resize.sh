@@ -5,11 +5,13 @@
 # Needs the real brd: tests/vm/run-in-vm.sh 6.12 -- bench/resize.sh
 # Goals: pooled resize in constant time; whole-disk reload >= 2x faster than
 # the dd round trip, growing with the data held, not with the disk size.
+# Sizes fit the default 2 GiB guest: the disk grows from DISK to 2 x DISK,
+# which brdctl's RAM guard allows only below MemAvailable (about 1.8G there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BRDCTL=${BRDCTL:-build/brdctl}
 SIZES=${SIZES:-16 64 256}
-DISK=${DISK:-1024}	# MiB, nominal size before the resize
+DISK=${DISK:-512}	# MiB, nominal size before the resize
 
 if [ "${IN_VM:-0}" != 1 ] && ! modprobe -n brd 2>/dev/null; then
 	echo "bench/resize.sh: needs brd; run it with tests/vm/run-in-vm.sh 6.12 -- bench/resize.sh" >&2
