@@ -267,60 +267,51 @@ static void relay_output(const char *obj, const char *prog, char *out)
 		fprintf(stderr, "%s: %s: %s: %s\n", G.prog, obj, prog, l);
 }
 
-/*
- * mkfs.TYPE [OPTS...] DEV.  Its output (banners, progress) is collected and
- * shown only when it fails or with --verbose, each line prefixed like ours.
- */
-static int run_mkfs(const struct brdtab *tab, const struct brdtab_entry *e,
-		    const char *dev)
+/* Start argv[0] (from PATH) with stdin on /dev/null and its stdout and
+ * stderr into a pipe, whose read end is *fd.  Returns its pid or -errno. */
+static pid_t spawn_piped(char *const argv[], int *fd)
 {
-	size_t nopt = 0, len = 0, cap = 0;
-	char **argv, prog[64], *out = NULL;
-	struct where w;
-	int status, pfd[2], ret = EXIT_OK;
+	int pfd[2], err;
 	pid_t pid;
 
-	while (e->mkfs_argv && e->mkfs_argv[nopt])
-		nopt++;
-	argv = calloc(nopt + 3, sizeof(*argv));
-	if (!argv)
-		return cmd_err(ENOMEM, where(&w, tab, e), "mkfs");
-	snprintf(prog, sizeof(prog), "mkfs.%s", e->fstype);
-	argv[0] = prog;
-	for (size_t i = 0; i < nopt; i++)
-		argv[i + 1] = e->mkfs_argv[i];
-	argv[nopt + 1] = (char *)dev;
-	where(&w, tab, e);
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		free(argv);
-		return cmd_err(errno, w.s, "cannot run %s", prog);
-	}
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0) {
-		ret = cmd_err(errno, w.s, "cannot run %s", prog);
+		err = errno;
 		close(pfd[0]);
 		close(pfd[1]);
-		free(argv);
-		return ret;
+		return -err;
 	}
 	if (pid == 0) {
-		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-		if (fd >= 0)
-			dup2(fd, STDIN_FILENO);
+		if (nul >= 0)
+			dup2(nul, STDIN_FILENO);
 		dup2(pfd[1], STDOUT_FILENO);
 		dup2(pfd[1], STDERR_FILENO);
-		execvp(prog, argv);
+		execvp(argv[0], argv);
 		fprintf(stderr, "cannot run: %s\n", strerror(errno));
 		_exit(127);
 	}
-	free(argv);
 	close(pfd[1]);
+	*fd = pfd[0];
+	return pid;
+}
+
+/* Read @fd to its end and close it.  Returns what was read, NUL-terminated
+ * (up to about 1 MiB is kept, the rest dropped), or NULL if nothing or no
+ * memory. */
+static char *read_all(int fd)
+{
+	size_t len = 0, cap = 0;
+	char *out = NULL;
+
 	for (;;) {
 		char buf[4096];
-		ssize_t r = read(pfd[0], buf, sizeof(buf));
+		ssize_t r = read(fd, buf, sizeof(buf));
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -340,37 +331,62 @@ static int run_mkfs(const struct brdtab *tab, const struct brdtab_entry *e,
 			len += (size_t)r;
 		}
 	}
-	close(pfd[0]);
+	close(fd);
 	if (out)
 		out[len] = '\0';
+	return out;
+}
+
+/*
+ * mkfs.TYPE [OPTS...] DEV.  Its output (banners, progress) is collected and
+ * shown only when it fails or with --verbose, each line prefixed like ours.
+ */
+static int run_mkfs(const struct brdtab *tab, const struct brdtab_entry *e,
+		    const char *dev)
+{
+	size_t nopt = 0;
+	char **argv, prog[64], *out;
+	struct where w;
+	int status, fd = -1;
+	pid_t pid;
+
+	while (e->mkfs_argv && e->mkfs_argv[nopt])
+		nopt++;
+	argv = calloc(nopt + 3, sizeof(*argv));
+	if (!argv)
+		return cmd_err(ENOMEM, where(&w, tab, e), "mkfs");
+	snprintf(prog, sizeof(prog), "mkfs.%s", e->fstype);
+	argv[0] = prog;
+	for (size_t i = 0; i < nopt; i++)
+		argv[i + 1] = e->mkfs_argv[i];
+	argv[nopt + 1] = (char *)dev;
+	where(&w, tab, e);
+	pid = spawn_piped(argv, &fd);
+	free(argv);
+	if (pid < 0)
+		return cmd_err(pid, w.s, "cannot run %s", prog);
+	out = read_all(fd);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
-			ret = cmd_err(errno, w.s, "waiting for %s", prog);
-			goto out;
+			int ret = cmd_err(errno, w.s, "waiting for %s", prog);
+
+			free(out);
+			return ret;
 		}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		if (G.verbose && out)
-			relay_output(w.s, prog, out);
-		goto out;
-	}
-	if (out)
+	if (out && (G.verbose || !WIFEXITED(status) || WEXITSTATUS(status)))
 		relay_output(w.s, prog, out);
+	free(out);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return EXIT_OK;
 	if (WIFEXITED(status))
 		fprintf(stderr, "%s: %s: %s %s failed (exit status %d)\n", G.prog,
 			w.s, prog, dev, WEXITSTATUS(status));
 	else
 		fprintf(stderr, "%s: %s: %s %s killed by signal %d\n", G.prog,
 			w.s, prog, dev, WTERMSIG(status));
-	ret = EXIT_FAIL;
-out:
-	free(out);
-	return ret;
+	return EXIT_FAIL;
 }
 
-/* ------------------------------------------------------------- apply --- */
-
-/* Filesystem: keep a matching one, refuse another, mkfs an empty ramdisk.
- * @exists: the device exists now (not only in a dry run). */
 static int ensure_fs(const struct brdtab *tab, const struct brdtab_entry *e,
 		     const char *dev, bool exists)
 {
