@@ -606,6 +606,67 @@ static void report_done(const struct brdtab *tab, const bool *done)
 		"lines %s\n", G.prog, tab->file, n, tab->n, yes, no);
 }
 
+/* --only: record the line before anything is created, so that unapply
+ * --only frees whatever a failure leaves behind. */
+static int record_only(const struct brdtab *tab)
+{
+	char *line = brdtab_entry_line(&tab->ent[0]);
+	int rc = line ? brd_applied_save(tab->ent[0].name, line) : -ENOMEM;
+
+	free(line);
+	if (rc)
+		return cmd_err(rc, BRD_RUN_DIR, "cannot record %s", tab->ent[0].name);
+	return EXIT_OK;
+}
+
+/* --verbose: which ramdisk each line uses, and whether it was made now. */
+static void report_created(const struct brdtab *tab, char *const *paths,
+			   const bool *existed)
+{
+	for (size_t i = 0; i < tab->n; i++) {
+		char sz[32];
+		struct where w;
+
+		if (!G.dry_run && paths[i])
+			cmd_verbose("%s: %s %s (%s, %s)", where(&w, tab, &tab->ent[i]),
+				    existed[i] ? "using" : "created", paths[i],
+				    tab->ent[i].kind == BRDTAB_POOLED ? "pooled" : "whole disk",
+				    brdtab_size_str(tab->ent[i].size, sz, sizeof(sz)));
+	}
+}
+
+/* mkfs, mount, owner and mode of each line whose ramdisk is there; goes on
+ * after a failure.  done[i]: line i is applied.  Returns @ret, or the
+ * first failure's status if @ret is 0. */
+static int apply_entries(const struct brdtab *tab, char *const *paths, bool *done,
+			 unsigned int timeout_ms, int ret)
+{
+	for (size_t i = 0; i < tab->n; i++) {
+		/* pooled: while a partition is opened exclusively (mkfs, mount),
+		 * another unit's change of the pool's partition table makes the
+		 * kernel claim the whole disk, and the open fails with EBUSY:
+		 * the lock keeps pool changes out until this line is done */
+		bool hold = opt_only && tab->ent[i].kind == BRDTAB_POOLED && !G.dry_run;
+		int l, rc;
+
+		if (!G.dry_run && !paths[i]) {
+			done[i] = false;
+			continue;
+		}
+		l = hold ? brd_lock(timeout_ms) : -1;
+		if (hold && l < 0) {
+			rc = cmd_err(l, "brdctl lock", "cannot take it");
+		} else {
+			rc = apply_entry(tab, &tab->ent[i], paths[i]);
+			brd_unlock(l);
+		}
+		done[i] = rc == EXIT_OK;
+		if (rc && !ret)
+			ret = rc;
+	}
+	return ret;
+}
+
 static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 {
 	struct rd_create_opts o = { .force = opt_force, .timeout_ms = RD_LOCK_TIMEOUT_MS };
@@ -649,18 +710,8 @@ static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 		req[i].size = tab->ent[i].size;
 		existed[i] = entry_disk(&tab->ent[i], &d) == 0;
 	}
-	/* --only: recorded before anything is created, so that unapply
-	 * --only frees whatever a failure leaves behind */
-	if (opt_only && !G.dry_run) {
-		char *line = brdtab_entry_line(&tab->ent[0]);
-
-		rc = line ? brd_applied_save(tab->ent[0].name, line) : -ENOMEM;
-		free(line);
-		if (rc) {
-			ret = cmd_err(rc, BRD_RUN_DIR, "cannot record %s", tab->ent[0].name);
-			goto out;
-		}
-	}
+	if (opt_only && !G.dry_run && (ret = record_only(tab)))
+		goto out;
 	/* a failure here is one only the kernel could reveal (the plan was
 	 * checked): the lines whose ramdisk was made go on, the report says
 	 * which lines are done */
@@ -673,40 +724,8 @@ static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 			      tab->ent[0].name, paths[0]);
 		goto out;
 	}
-	for (size_t i = 0; i < tab->n; i++) {
-		char sz[32];
-		struct where w;
-
-		if (!G.dry_run && paths[i])
-			cmd_verbose("%s: %s %s (%s, %s)", where(&w, tab, &tab->ent[i]),
-				    existed[i] ? "using" : "created", paths[i],
-				    tab->ent[i].kind == BRDTAB_POOLED ? "pooled" : "whole disk",
-				    brdtab_size_str(tab->ent[i].size, sz, sizeof(sz)));
-	}
-	/* go on after a failure; exit with the first failure's status */
-	for (size_t i = 0; i < tab->n; i++) {
-		/* pooled: while a partition is opened exclusively (mkfs, mount),
-		 * another unit's change of the pool's partition table makes the
-		 * kernel claim the whole disk, and the open fails with EBUSY:
-		 * the lock keeps pool changes out until this line is done */
-		bool hold = opt_only && tab->ent[i].kind == BRDTAB_POOLED && !G.dry_run;
-		int l;
-
-		if (!G.dry_run && !paths[i]) {
-			done[i] = false;
-			continue;
-		}
-		l = hold ? brd_lock(o.timeout_ms) : -1;
-		if (hold && l < 0) {
-			rc = cmd_err(l, "brdctl lock", "cannot take it");
-		} else {
-			rc = apply_entry(tab, &tab->ent[i], paths[i]);
-			brd_unlock(l);
-		}
-		done[i] = rc == EXIT_OK;
-		if (rc && !ret)
-			ret = rc;
-	}
+	report_created(tab, paths, existed);
+	ret = apply_entries(tab, paths, done, o.timeout_ms, ret);
 	if (ret)
 		report_done(tab, done);
 out:
