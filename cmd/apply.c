@@ -961,13 +961,133 @@ static bool entry_in_use(const struct brdtab_entry *e)
 	return why != NULL;
 }
 
+/* Unmount the first @nown lines, the last line first.  busy[i]: line i
+ * could not be unmounted (reported: keep its ramdisk, say no more).
+ * Returns the first failure's status. */
+static int unmount_entries(const struct brdtab *tab, size_t nown, bool *busy)
+{
+	int ret = EXIT_OK;
+
+	for (size_t i = nown; i-- > 0;) {
+		int rc = unmount_entry(tab, &tab->ent[i]);
+
+		if (rc && !ret)
+			ret = rc;
+		if (rc)
+			busy[i] = true;
+	}
+	return ret;
+}
+
+/* What is still in use cannot be freed: report each of the first @nown
+ * lines whose ramdisk is and mark it busy.  Returns the first failure. */
+static int check_in_use(const struct brdtab *tab, size_t nown, bool *busy)
+{
+	int ret = EXIT_OK;
+
+	for (size_t i = 0; i < nown; i++) {
+		const struct brdtab_entry *e = &tab->ent[i];
+		struct rd_info ri = { 0 };
+		struct where w;
+		char *why;
+
+		if (busy[i] || entry_disk(e, &ri.d))
+			continue;
+		if (G.dry_run && e->target) {
+			/* a dry run unmounted nothing: ignore our own mount */
+			rd_info_fill(&ri, RD_HOLDERS);
+		} else {
+			rd_info_fill(&ri, RD_ALL);
+		}
+		why = rd_busy_reason(&ri);
+		if (why) {
+			int rc = cmd_err(EBUSY, where(&w, tab, e), "/dev/%s: in use: %s",
+					 ri.d.name, why);
+
+			ret = ret ? ret : rc;
+			busy[i] = true;
+			free(why);
+		}
+		rd_info_free(&ri);
+	}
+	return ret;
+}
+
+/* --only: brd stays while another line is applied or in use; names it in
+ * @other. */
+static bool only_keeps(const struct brdtab *tab, size_t nown, char *other, size_t len)
+{
+	if (brd_applied_other(opt_only, other, len - 12) > 0) {
+		strcat(other, " (applied)");
+		return true;
+	}
+	for (size_t i = nown; i < tab->n; i++)
+		if (entry_in_use(&tab->ent[i])) {
+			snprintf(other, len, "%s (in use)", tab->ent[i].name);
+			return true;
+		}
+	return false;
+}
+
+/* Remove the pooled ramdisks of the first @nown lines that are not busy.
+ * Returns the first failure's status. */
+static int remove_pooled(const struct brdtab *tab, size_t nown, const bool *busy)
+{
+	int ret = EXIT_OK;
+
+	for (size_t i = 0; i < nown; i++) {
+		const struct brdtab_entry *e = &tab->ent[i];
+		struct brd_disk d;
+		int rc;
+
+		if (e->kind != BRDTAB_POOLED || busy[i] || brd_find_part(e->name, &d))
+			continue;
+		if (!G.dry_run)	/* a dry run of pool_remove prints its steps */
+			cmd_verbose("%s:%u: removing pooled ramdisk %s (/dev/%s)",
+				    tab->file, e->line, e->name, d.name);
+		rc = pool_remove(&d);
+		ret = ret ? ret : rc;
+	}
+	return ret;
+}
+
+/* The whole disks of the first @nown lines that are not busy stay (for
+ * @other): give their RAM back.  Returns the first failure's status. */
+static int discard_wholes(const struct brdtab *tab, size_t nown, const bool *busy,
+			  const char *other)
+{
+	int ret = EXIT_OK;
+
+	for (size_t i = 0; i < nown; i++) {
+		const struct brdtab_entry *e = &tab->ent[i];
+		struct brd_disk d;
+		int rc;
+
+		if (e->kind != BRDTAB_WHOLE || busy[i] || entry_disk(e, &d))
+			continue;
+		if (rd_is_pool_disk(&d))
+			continue;	/* not a whole-disk ramdisk of ours */
+		rc = discard_whole(tab, e, &d, other);
+		ret = ret ? ret : rc;
+	}
+	return ret;
+}
+
+static bool any(const bool *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i])
+			return true;
+	return false;
+}
+
 static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 {
 	const char *path = argc ? argv[0] : BRDTAB_DEFAULT_PATH;
 	struct brd_disk *disks = NULL;
 	struct brdtab *tab = NULL;
 	struct brd_module m;
-	bool *busy = NULL, anybusy = false, keep = false;
+	bool *busy = NULL, anybusy, keep = false;
 	char other[128];
 	size_t n = 0, nown;
 	int lock = -1, rc, ret;
@@ -989,14 +1109,7 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 		ret = cmd_err(ENOMEM, NULL, "unapply");
 		goto out;
 	}
-	/* unmount, the last line first */
-	for (size_t i = nown; i-- > 0;) {
-		rc = unmount_entry(tab, &tab->ent[i]);
-		if (rc && !ret)
-			ret = rc;
-		if (rc)		/* reported: keep its ramdisk, say no more */
-			busy[i] = anybusy = true;
-	}
+	ret = unmount_entries(tab, nown, busy);
 	if (!G.dry_run && (lock = brd_lock(opt_only ? ONLY_LOCK_TIMEOUT_MS :
 					   RD_LOCK_TIMEOUT_MS)) < 0) {
 		rc = cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
@@ -1010,45 +1123,11 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 	}
 	if (m.state == BRD_MODULE_ABSENT)
 		goto out;				/* nothing left to free */
-
-	/* what is still in use cannot be freed */
-	for (size_t i = 0; i < nown; i++) {
-		const struct brdtab_entry *e = &tab->ent[i];
-		struct rd_info ri = { 0 };
-		struct where w;
-		char *why;
-
-		if (busy[i] || entry_disk(e, &ri.d))
-			continue;
-		if (G.dry_run && e->target) {
-			/* a dry run unmounted nothing: ignore our own mount */
-			rd_info_fill(&ri, RD_HOLDERS);
-		} else {
-			rd_info_fill(&ri, RD_ALL);
-		}
-		why = rd_busy_reason(&ri);
-		if (why) {
-			rc = cmd_err(EBUSY, where(&w, tab, e), "/dev/%s: in use: %s",
-				     ri.d.name, why);
-			ret = ret ? ret : rc;
-			busy[i] = anybusy = true;
-			free(why);
-		}
-		rd_info_free(&ri);
-	}
-	/* --only: brd stays while another line is applied or in use */
-	if (opt_only) {
-		rc = brd_applied_other(opt_only, other, sizeof(other) - 12);
-		if (rc > 0) {
-			strcat(other, " (applied)");
-			keep = true;
-		}
-		for (size_t i = nown; !keep && i < tab->n; i++)
-			if (entry_in_use(&tab->ent[i])) {
-				snprintf(other, sizeof(other), "%s (in use)", tab->ent[i].name);
-				keep = true;
-			}
-	}
+	rc = check_in_use(tab, nown, busy);
+	ret = ret ? ret : rc;
+	anybusy = any(busy, nown);
+	if (opt_only)
+		keep = only_keeps(tab, nown, other, sizeof(other));
 
 	/* nothing but the file's ramdisks in brd: unload it, which frees all
 	 * of them (and the pool) on every kernel */
@@ -1071,34 +1150,14 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 		cmd_verbose("%s: brd stays loaded: %s is not %s", tab->file, other,
 			    opt_only ? "this line" : "in the file");
 	/* otherwise pooled ramdisks go one by one */
-	for (size_t i = 0; i < nown; i++) {
-		const struct brdtab_entry *e = &tab->ent[i];
-		struct brd_disk d;
-
-		if (e->kind != BRDTAB_POOLED || busy[i] || brd_find_part(e->name, &d))
-			continue;
-		if (!G.dry_run)	/* a dry run of pool_remove prints its steps */
-			cmd_verbose("%s:%u: removing pooled ramdisk %s (/dev/%s)",
-				    tab->file, e->line, e->name, d.name);
-		rc = pool_remove(&d);
-		ret = ret ? ret : rc;
-	}
+	rc = remove_pooled(tab, nown, busy);
+	ret = ret ? ret : rc;
 	if (m.state == BRD_MODULE_BUILTIN)
 		snprintf(other, sizeof(other), "brd built into the kernel");
 	else if (anybusy)
 		snprintf(other, sizeof(other), "the ramdisks in use");
-	/* whole disks that must stay: give their RAM back */
-	for (size_t i = 0; i < nown; i++) {
-		const struct brdtab_entry *e = &tab->ent[i];
-		struct brd_disk d;
-
-		if (e->kind != BRDTAB_WHOLE || busy[i] || entry_disk(e, &d))
-			continue;
-		if (rd_is_pool_disk(&d))
-			continue;	/* not a whole-disk ramdisk of ours */
-		rc = discard_whole(tab, e, &d, other);
-		ret = ret ? ret : rc;
-	}
+	rc = discard_wholes(tab, nown, busy, other);
+	ret = ret ? ret : rc;
 out:
 	/* undone: forget the record (kept after a failure, to try again) */
 	if (opt_only && !ret && !G.dry_run && (rc = brd_applied_remove(opt_only)))
