@@ -180,51 +180,85 @@ static void push_cmdpath(const char *name)
 }
 
 /* Run @cmd with argv[0] = its name. */
+static int run_cmd(const struct brd_cmd *cmd, int argc, const char **argv);
+
+/* A command group (bitmap ...): global options, then its command. */
+static int run_group(const struct brd_cmd *cmd, int argc, const char **argv)
+{
+	const struct brd_cmd *sub;
+	const char **args;
+	poptContext pc;
+	int rc, nargs;
+
+	/* global options may stand between group and command */
+	pc = poptGetContext(G.cmdpath, argc, argv, global_options,
+			    POPT_CONTEXT_POSIXMEHARDER | POPT_CONTEXT_NO_EXEC);
+	while ((rc = poptGetNextOpt(pc)) > 0)
+		;
+	if (rc < -1) {
+		rc = popt_error(pc, rc);
+		goto out;
+	}
+	args = poptGetArgs(pc);
+	if (!args || !args[0]) {
+		if (opt_help) {
+			print_help(cmd);
+			rc = EXIT_OK;
+		} else {
+			rc = cmd_usage_error("no command given");
+		}
+		goto out;
+	}
+	sub = find_cmd(cmd->subcmds, args[0]);
+	if (!sub) {
+		rc = cmd_usage_error("'%s' is not a %s command", args[0], G.cmdpath);
+		goto out;
+	}
+	for (nargs = 0; args[nargs]; nargs++)
+		;
+	rc = run_cmd(sub, nargs, args);
+out:
+	poptFreeContext(pc);
+	return rc;
+}
+
+/* The options that answer before the command runs (--help, --version,
+ * --list-columns) and those it does not take.  Returns -1 to run it, else
+ * the exit status. */
+static int before_cmd(const struct brd_cmd *cmd)
+{
+	if (opt_help) {
+		print_help(cmd);
+		return EXIT_OK;
+	}
+	if (opt_version) {
+		printf("brdctl %s\n", VERSION);
+		return EXIT_OK;
+	}
+	if (G.json && !(cmd->flags & CMD_JSON))
+		return cmd_usage_error("--json is not supported by '%s'", G.cmdpath);
+	if (G.dry_run && !(cmd->flags & CMD_DRYRUN))
+		return cmd_usage_error("--dry-run is not supported by '%s'", G.cmdpath);
+	if ((cmd->flags & CMD_TABLE) && G.list_columns) {
+		print_columns(stdout, cmd);
+		return EXIT_OK;
+	}
+	if ((cmd->flags & CMD_TABLE) &&
+	    (G.json + G.raw + (G.pairs || G.shell)) > 1)
+		return cmd_usage_error("--json, --raw and --pairs are mutually exclusive");
+	return -1;
+}
+
 static int run_cmd(const struct brd_cmd *cmd, int argc, const char **argv)
 {
 	struct poptOption opts[4];
-	const char **args, **ops;
+	const char **ops;
 	poptContext pc;
 	int n = 0, rc, nargs = 0;
 
 	push_cmdpath(cmd->name);
-
-	if (cmd->subcmds) {
-		const struct brd_cmd *sub;
-
-		/* global options may stand between group and command */
-		pc = poptGetContext(G.cmdpath, argc, argv, global_options,
-				    POPT_CONTEXT_POSIXMEHARDER | POPT_CONTEXT_NO_EXEC);
-		while ((rc = poptGetNextOpt(pc)) > 0)
-			;
-		if (rc < -1) {
-			rc = popt_error(pc, rc);
-			goto out_group;
-		}
-		args = poptGetArgs(pc);
-		if (!args || !args[0]) {
-			if (opt_help) {
-				print_help(cmd);
-				rc = EXIT_OK;
-			} else {
-				rc = cmd_usage_error("no command given");
-			}
-			goto out_group;
-		}
-		sub = find_cmd(cmd->subcmds, args[0]);
-		if (!sub) {
-			rc = cmd_usage_error("'%s' is not a %s command", args[0],
-					     G.cmdpath);
-			goto out_group;
-		}
-		for (nargs = 0; args[nargs]; nargs++)
-			;
-		rc = run_cmd(sub, nargs, args);
-out_group:
-		poptFreeContext(pc);
-		return rc;
-	}
-
+	if (cmd->subcmds)
+		return run_group(cmd, argc, argv);
 	if (cmd->options)
 		opts[n++] = (struct poptOption){ NULL, '\0', POPT_ARG_INCLUDE_TABLE,
 				(void *)cmd->options, 0, NULL, NULL };
@@ -240,41 +274,12 @@ out_group:
 		;
 	if (rc < -1) {
 		rc = popt_error(pc, rc);
-		goto out;
+	} else if ((rc = before_cmd(cmd)) < 0) {
+		ops = poptGetArgs(pc);
+		for (nargs = 0; ops && ops[nargs]; nargs++)
+			;
+		rc = cmd->fn(cmd, nargs, ops);
 	}
-	if (opt_help) {
-		print_help(cmd);
-		rc = EXIT_OK;
-		goto out;
-	}
-	if (opt_version) {
-		printf("brdctl %s\n", VERSION);
-		rc = EXIT_OK;
-		goto out;
-	}
-	if (G.json && !(cmd->flags & CMD_JSON)) {
-		rc = cmd_usage_error("--json is not supported by '%s'", G.cmdpath);
-		goto out;
-	}
-	if (G.dry_run && !(cmd->flags & CMD_DRYRUN)) {
-		rc = cmd_usage_error("--dry-run is not supported by '%s'", G.cmdpath);
-		goto out;
-	}
-	if ((cmd->flags & CMD_TABLE) && G.list_columns) {
-		print_columns(stdout, cmd);
-		rc = EXIT_OK;
-		goto out;
-	}
-	if ((cmd->flags & CMD_TABLE) &&
-	    (G.json + G.raw + (G.pairs || G.shell)) > 1) {
-		rc = cmd_usage_error("--json, --raw and --pairs are mutually exclusive");
-		goto out;
-	}
-	ops = poptGetArgs(pc);
-	for (nargs = 0; ops && ops[nargs]; nargs++)
-		;
-	rc = cmd->fn(cmd, nargs, ops);
-out:
 	poptFreeContext(pc);
 	return rc;
 }
