@@ -118,11 +118,10 @@ static void set_size(struct values *vals, int f, uint64_t bytes)
 	free(h);
 }
 
-static void gather(struct values *vals, struct rd_info *ri,
-		   const struct brd_module *m, unsigned kmaj, unsigned kmin)
+/* Name, type, path, device number, size, RAM and read-only. */
+static void gather_disk(struct values *vals, const struct rd_info *ri)
 {
 	const struct brd_disk *d = &ri->d;
-	char *openers;
 
 	setf(vals, F_NAME, "%s", d->label[0] ? d->label : d->name);
 	setf(vals, F_TYPE, "%s", d->partno ? "pooled" : ri->pool ? "pool" : "disk");
@@ -144,7 +143,11 @@ static void gather(struct values *vals, struct rd_info *ri,
 	/* JSON booleans are "0"/"1" for libsmartcols */
 	setf(vals, F_RO, "%d", d->ro);
 	sett(vals, F_RO, "%s", d->ro ? "yes" : "no");
+}
 
+/* I/O counters and queue limits. */
+static void gather_io(struct values *vals, const struct brd_disk *d)
+{
 	struct brd_io_stats io;
 	struct brd_queue_limits q;
 
@@ -168,6 +171,13 @@ static void gather(struct values *vals, struct rd_info *ri,
 	if (q.discard_granularity >= 0)
 		setf(vals, F_DISCARD_GRAN, "%" PRId64, q.discard_granularity);
 	setf(vals, F_DISCARD_MAX, "%" PRIu64, d->discard_max);
+}
+
+/* The brd module and what this kernel's brd can do. */
+static void gather_module(struct values *vals, const struct brd_disk *d,
+			  const struct brd_module *m, unsigned kmaj, unsigned kmin)
+{
+	bool ondemand;
 
 	setf(vals, F_MODULE, "%s", m->state == BRD_MODULE_BUILTIN ? "builtin" : "loaded");
 	sett(vals, F_MODULE, "%s", m->state == BRD_MODULE_BUILTIN ?
@@ -183,10 +193,17 @@ static void gather(struct values *vals, struct rd_info *ri,
 	     "no (this kernel's brd cannot discard; only 'brdctl remove --all' frees RAM)");
 	/* brd_probe through __register_blkdev since 5.11; needs the
 	 * kernel's BLOCK_LEGACY_AUTOLOAD, which md selects */
-	bool ondemand = kmaj > 5 || (kmaj == 5 && kmin >= 11);
+	ondemand = kmaj > 5 || (kmaj == 5 && kmin >= 11);
 	setf(vals, F_CREATE_ON_DEMAND, "%d", ondemand);
 	sett(vals, F_CREATE_ON_DEMAND, "%s", ondemand ?
 	     "yes (mknod + open, needs CONFIG_BLOCK_LEGACY_AUTOLOAD)" : "no");
+}
+
+/* What is on it (libblkid), where it is mounted, who holds and opens it. */
+static void gather_content(struct values *vals, const struct rd_info *ri)
+{
+	const struct brd_disk *d = &ri->d;
+	char *openers;
 
 	if (ri->bi.fstype)
 		setf(vals, F_FSTYPE, "%s", ri->bi.fstype);
@@ -201,6 +218,15 @@ static void gather(struct values *vals, struct rd_info *ri,
 	openers = brd_openers(d->devno);
 	set_list(vals, F_OPENERS, openers, ',');
 	free(openers);
+}
+
+static void gather(struct values *vals, struct rd_info *ri,
+		   const struct brd_module *m, unsigned kmaj, unsigned kmin)
+{
+	gather_disk(vals, ri);
+	gather_io(vals, &ri->d);
+	gather_module(vals, &ri->d, m, kmaj, kmin);
+	gather_content(vals, ri);
 }
 
 static void print_text(const struct values *vals)
