@@ -1073,6 +1073,37 @@ static int discard_wholes(const struct brdtab *tab, size_t nown, const bool *bus
 	return ret;
 }
 
+/* Nothing but the lines' ramdisks in brd: unload it, which frees all of
+ * them (and the pool) on every kernel. */
+static int unload_brd(void)
+{
+	int rc;
+
+	act("unload brd");
+	if (!G.dry_run && (rc = brd_module_unload(3000)))
+		return cmd_err(rc, "brd", "cannot unload the module");
+	return EXIT_OK;
+}
+
+/* brd stays (for @other, or a ramdisk in use, or built in): free the
+ * first @nown lines' ramdisks one by one.  Returns the first failure. */
+static int free_each(const struct brdtab *tab, size_t nown, const bool *busy,
+		     bool anybusy, enum brd_module_state state, char *other, size_t len)
+{
+	int rc, ret;
+
+	if (!anybusy && state == BRD_MODULE_LOADED)
+		cmd_verbose("%s: brd stays loaded: %s is not %s", tab->file, other,
+			    opt_only ? "this line" : "in the file");
+	ret = remove_pooled(tab, nown, busy);
+	if (state == BRD_MODULE_BUILTIN)
+		snprintf(other, len, "brd built into the kernel");
+	else if (anybusy)
+		snprintf(other, len, "the ramdisks in use");
+	rc = discard_wholes(tab, nown, busy, other);
+	return ret ? ret : rc;
+}
+
 static bool any(const bool *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -1129,8 +1160,6 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 	if (opt_only)
 		keep = only_keeps(tab, nown, other, sizeof(other));
 
-	/* nothing but the file's ramdisks in brd: unload it, which frees all
-	 * of them (and the pool) on every kernel */
 	if ((rc = brd_list(&disks, &n))) {
 		rc = cmd_err(rc, "/sys/block", "cannot list ramdisks");
 		ret = ret ? ret : rc;
@@ -1138,25 +1167,10 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 	}
 	if (!keep)
 		keep = other_ramdisk(tab, disks, n, other, sizeof(other));
-	if (!anybusy && m.state == BRD_MODULE_LOADED && !keep) {
-		act("unload brd");
-		if (!G.dry_run && (rc = brd_module_unload(3000))) {
-			rc = cmd_err(rc, "brd", "cannot unload the module");
-			ret = ret ? ret : rc;
-		}
-		goto out;
-	}
-	if (!anybusy && m.state == BRD_MODULE_LOADED)
-		cmd_verbose("%s: brd stays loaded: %s is not %s", tab->file, other,
-			    opt_only ? "this line" : "in the file");
-	/* otherwise pooled ramdisks go one by one */
-	rc = remove_pooled(tab, nown, busy);
-	ret = ret ? ret : rc;
-	if (m.state == BRD_MODULE_BUILTIN)
-		snprintf(other, sizeof(other), "brd built into the kernel");
-	else if (anybusy)
-		snprintf(other, sizeof(other), "the ramdisks in use");
-	rc = discard_wholes(tab, nown, busy, other);
+	if (!anybusy && m.state == BRD_MODULE_LOADED && !keep)
+		rc = unload_brd();
+	else
+		rc = free_each(tab, nown, busy, anybusy, m.state, other, sizeof(other));
 	ret = ret ? ret : rc;
 out:
 	/* undone: forget the record (kept after a failure, to try again) */
