@@ -422,6 +422,14 @@ out:
 	return ret;
 }
 
+int rd_create_one(const char *name, uint64_t size,
+		  const struct rd_create_opts *o, char **path)
+{
+	struct rd_request req = { .name = name, .size = size };
+
+	return rd_create(&req, 1, o, path);
+}
+
 static int do_create(const struct brd_cmd *cmd, int argc, const char **argv)
 {
 	struct rd_create_opts o = { .timeout_ms = RD_LOCK_TIMEOUT_MS };

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Shared by the ramdisk subcommands (create, list, stat, flush, remove). */
+/* Shared by the ramdisk subcommands (create, list, stat, flush, remove,
+ * resize, apply). */
 #ifndef BRDCTL_RAMDISK_H
 #define BRDCTL_RAMDISK_H
 
@@ -47,8 +48,6 @@ char *rd_busy_reason(const struct rd_info *ri);
 #define RD_LOCK_TIMEOUT_MS 30000
 #define RD_NODE_TIMEOUT_MS 10000
 
-#endif
-
 /*
  * Creating ramdisks from other commands (create, apply): one request per
  * ramdisk.  @name is "ramN" (a whole brd disk), NULL (the lowest free whole
@@ -70,6 +69,11 @@ struct rd_create_opts {
 };
 int rd_create(const struct rd_request *req, size_t n,
 	      const struct rd_create_opts *o, char **paths);
+/* One ramdisk @name (as above; not NULL) of @size bytes: rd_create() of one
+ * request.  *path as paths[0].  For commands that make one ramdisk to fill
+ * it (restore). */
+int rd_create_one(const char *name, uint64_t size,
+		  const struct rd_create_opts *o, char **path);
 
 
 /* Pooled ramdisks (cmd/pool.c) */
@@ -98,3 +102,5 @@ int rd_load_disks(const unsigned int *nums, size_t n, uint64_t size_kib,
 int rd_check_idle(const struct brd_disk *disks, size_t n, const char *why);
 /* a + b, saturating at UINT64_MAX */
 uint64_t rd_add_sat(uint64_t a, uint64_t b);
+
+#endif
