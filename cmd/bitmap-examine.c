@@ -492,6 +492,9 @@ static void gather(struct exam *x)
 		}
 		return;
 	}
+	if (x->loc.unflagged)
+		cmd_warnx("%s: md 0.90 superblock does not flag a bitmap, but "
+			  "one is at byte %" PRIu64, x->path, x->loc.pos);
 	if (x->loc.meta)
 		cmd_verbose("%s: md %s superblock at byte %" PRIu64
 			    ", bitmap at byte %" PRIu64, x->path,

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,6 +349,40 @@ static void print_refusal(const struct brd_blockmap *m)
 			m->reasons[i].text);
 }
 
+/* One line, "brdctl: FILE: WHAT: REASON": the reason lib gave in @why, or
+ * strerror(@rc).  Returns the exit code of @rc. */
+static int fail_why(int rc, const char *file, const char *why,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int fail_why(int rc, const char *file, const char *why,
+		    const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (!why[0])
+		return cmd_err(rc, file, "%s", what);
+	cmd_err(0, file, "%s: %s", what, why);
+	return rc ? exit_code_from_errno(rc) : EXIT_FAIL;
+}
+
+/* What the write noticed but did not fail on. */
+static void warn_after(const char *file, const struct brd_bitwrite *w)
+{
+	if (w->drop_err)
+		cmd_warnx("%s: cannot drop cached pages: %s", file,
+			  strerror(-w->drop_err));
+	if (w->verify_buffered)
+		cmd_warnx("%s: O_DIRECT refused; verifying with buffered reads",
+			  file);
+	if (w->buffered_stale)
+		cmd_warnx("%s: buffered reads still return old data at offset %"
+			  PRIu64 " (pages mapped or locked?); O_DIRECT reads "
+			  "see the new data", file, w->stale_off);
+}
+
 static const char *state_name(int s)
 {
 	switch (s) {
@@ -442,7 +477,7 @@ static int run_job(const char *file, struct job *j)
 		goto out;
 	}
 	if (rc) {
-		rc = cmd_err(rc, file, "cannot plan the device writes");
+		rc = fail_why(rc, file, w.why, "cannot plan the device writes");
 		goto out;
 	}
 	if (G.dry_run) {
@@ -460,20 +495,21 @@ static int run_job(const char *file, struct job *j)
 		goto out;
 	}
 	rc = brd_bitwrite_execute(&w);
+	warn_after(file, &w);
 	if (rc && w.nwritten < w.n) {
 		const struct brd_bw_block *b = NULL;
 
 		for (size_t i = 0; i < w.n; i++)
 			if (w.blk[i].state == BRD_BW_FAILED)
 				b = &w.blk[i];
-		if (b)
-			cmd_err(b->err, file, "device write failed at %s offset %"
-				PRIu64 " (file offset %" PRIu64 "); %zu of %zu "
-				"block%s written", w.devnode, b->dev_off,
-				b->file_off, w.nwritten, w.n,
-				w.n == 1 ? "" : "s");
-		else
-			cmd_err(rc, file, "cannot write the blocks");
+		if (!b) {	/* nothing attempted: one line says why */
+			rc = fail_why(rc, file, w.why, "cannot write the blocks");
+			goto out;
+		}
+		cmd_err(b->err, file, "device write failed at %s offset %"
+			PRIu64 " (file offset %" PRIu64 "); %zu of %zu "
+			"block%s written", w.devnode, b->dev_off,
+			b->file_off, w.nwritten, w.n, w.n == 1 ? "" : "s");
 		print_blocks(&w, stderr, false);
 		rc = exit_code_from_errno(rc);
 		if (rc == EXIT_OK)
@@ -481,8 +517,9 @@ static int run_job(const char *file, struct job *j)
 		goto out;
 	}
 	if (rc) {
-		rc = cmd_err(rc, file, "%zu block%s written, but", w.nwritten,
-			     w.nwritten == 1 ? "" : "s");
+		rc = fail_why(rc, file, w.why, "%zu block%s written, but not "
+			      "confirmed", w.nwritten,
+			      w.nwritten == 1 ? "" : "s");
 		print_blocks(&w, stderr, false);
 		goto out;
 	}

@@ -111,9 +111,10 @@ int brd_bitmap_locate(struct brd_dio *d, struct brd_bitmap_loc *loc,
 					 (unsigned long long)md.sb_offset);
 				return -ENOENT;
 			}
-			brd_warn("%s: md 0.90 superblock does not flag a "
-				 "bitmap, but one is at byte %llu", d->name,
-				 (unsigned long long)md.bitmap_pos);
+			loc->unflagged = true;
+			brd_dbg("%s: md 0.90 superblock does not flag a "
+				"bitmap, but one is at byte %llu", d->name,
+				(unsigned long long)md.bitmap_pos);
 		}
 		return 0;
 	}
