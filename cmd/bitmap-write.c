@@ -410,17 +410,118 @@ static void print_blocks(const struct brd_bitwrite *w, FILE *f, bool dry)
 	}
 }
 
+/* The byte ranges of the file the job changes: @one, or an array. */
+static int job_ranges(const char *file, struct job *j,
+		      const struct brd_bitmap_sb *sb, struct brd_bw_range *one,
+		      struct brd_bw_range **ranges, size_t *nranges)
+{
+	int rc;
+
+	*ranges = one;
+	*nranges = 1;
+	switch (j->kind) {
+	case JOB_SET:
+	case JOB_CLEAR:
+		if ((rc = build_chunk_ranges(j)))
+			return rc;
+		*ranges = calloc(j->ncr, sizeof(**ranges));
+		if (!*ranges) {
+			*ranges = one;
+			return cmd_err(ENOMEM, file, "plan");
+		}
+		for (size_t i = 0; i < j->ncr; i++)
+			(*ranges)[i] = (struct brd_bw_range){
+				.off = j->data_pos + j->cr[i].first / 8,
+				.len = j->cr[i].last / 8 - j->cr[i].first / 8 + 1 };
+		*nranges = j->ncr;
+		return 0;
+	case JOB_UPDATE:
+		*one = (struct brd_bw_range){ 0, BRD_BITMAP_SB_SIZE };
+		if (j->sb_edit.set_cleared && j->sb_edit.set_events &&
+		    j->sb_edit.events_cleared > j->sb_edit.events)
+			cmd_warnx("%s: events-cleared %" PRIu64 " is greater than "
+				  "events %" PRIu64, file, j->sb_edit.events_cleared,
+				  j->sb_edit.events);
+		return 0;
+	case JOB_WRITE:
+		if ((rc = load_image(j, opt_from, sb)))
+			return rc;
+		*one = (struct brd_bw_range){ 0, j->image_len };
+		return 0;
+	}
+	return cmd_err(EINVAL, file, "plan");
+}
+
+/* What brd_bitwrite_execute() returned @rc, said; the exit code. */
+static int report_write(const char *file, struct brd_bitwrite *w, int rc)
+{
+	const struct brd_bw_block *b = NULL;
+
+	warn_after(file, w);
+	if (rc && w->nwritten < w->n) {
+		for (size_t i = 0; i < w->n; i++)
+			if (w->blk[i].state == BRD_BW_FAILED)
+				b = &w->blk[i];
+		if (!b)		/* nothing attempted: one line says why */
+			return fail_why(rc, file, w->why,
+					"cannot write the blocks");
+		cmd_err(b->err, file, "device write failed at %s offset %"
+			PRIu64 " (file offset %" PRIu64 "); %zu of %zu "
+			"block%s written", w->devnode, b->dev_off,
+			b->file_off, w->nwritten, w->n, w->n == 1 ? "" : "s");
+		print_blocks(w, stderr, false);
+		rc = exit_code_from_errno(rc);
+		return rc == EXIT_OK ? EXIT_FAIL : rc;
+	}
+	if (rc) {
+		rc = fail_why(rc, file, w->why, "%zu block%s written, but not "
+			      "confirmed", w->nwritten,
+			      w->nwritten == 1 ? "" : "s");
+		print_blocks(w, stderr, false);
+		return rc;
+	}
+	cmd_verbose("%s: wrote %zu of %zu examined blocks (%" PRIu64
+		    " bytes) on %s; verified with O_DIRECT", file, w->n,
+		    w->examined, w->bytes_written, w->devnode);
+	return EXIT_OK;
+}
+
+/* Plan the device writes; print them (--dry-run) or do them. */
+static int write_job(const char *file, struct job *j, struct brd_blockmap *m,
+		     const struct brd_bw_range *ranges, size_t nranges)
+{
+	struct brd_bitwrite w;
+	int rc;
+
+	rc = brd_bitwrite_plan(&w, m, ranges, nranges, edit, j);
+	if (rc == -ECANCELED) {
+		print_refusal(m);
+		rc = EXIT_CORRUPT;
+	} else if (rc) {
+		rc = fail_why(rc, file, w.why, "cannot plan the device writes");
+	} else if (G.dry_run) {
+		print_blocks(&w, stdout, true);
+		printf("%zu of %zu examined block%s would change, %zu bytes on "
+		       "%s; nothing written\n", w.n, w.examined,
+		       w.examined == 1 ? "" : "s", w.n * (size_t)w.blksz,
+		       w.devnode);
+	} else if (!w.n) {
+		cmd_verbose("%s: already as requested; nothing written", file);
+	} else {
+		rc = report_write(file, &w, brd_bitwrite_execute(&w));
+	}
+	brd_bitwrite_free(&w);
+	return rc;
+}
+
 static int run_job(const char *file, struct job *j)
 {
 	struct brd_blockmap m;
 	struct brd_bitmap_sb sb;
-	struct brd_bw_range range[1];
-	struct brd_bw_range *ranges = range;
-	struct brd_bitwrite w;
+	struct brd_bw_range one, *ranges = &one;
 	size_t nranges = 0;
 	int rc;
 
-	memset(&w, 0, sizeof(w));
 	rc = brd_blockmap_build(&m, file, opt_force ? BRD_BM_FORCE : 0);
 	if (rc) {
 		brd_blockmap_free(&m);
@@ -436,101 +537,12 @@ static int run_job(const char *file, struct job *j)
 	if ((rc = read_file_sb(file, &sb, &j->g, m.size)))
 		goto out;
 	j->data_pos = j->g.data_offset;
-
-	switch (j->kind) {
-	case JOB_SET:
-	case JOB_CLEAR:
-		if ((rc = build_chunk_ranges(j)))
-			goto out;
-		ranges = calloc(j->ncr, sizeof(*ranges));
-		if (!ranges) {
-			rc = cmd_err(ENOMEM, file, "plan");
-			goto out;
-		}
-		for (size_t i = 0; i < j->ncr; i++)
-			ranges[i] = (struct brd_bw_range){
-				.off = j->data_pos + j->cr[i].first / 8,
-				.len = j->cr[i].last / 8 - j->cr[i].first / 8 + 1 };
-		nranges = j->ncr;
-		break;
-	case JOB_UPDATE:
-		range[0] = (struct brd_bw_range){ 0, BRD_BITMAP_SB_SIZE };
-		nranges = 1;
-		if (j->sb_edit.set_cleared && j->sb_edit.set_events &&
-		    j->sb_edit.events_cleared > j->sb_edit.events)
-			cmd_warnx("%s: events-cleared %" PRIu64 " is greater than "
-				  "events %" PRIu64, file, j->sb_edit.events_cleared,
-				  j->sb_edit.events);
-		break;
-	case JOB_WRITE:
-		if ((rc = load_image(j, opt_from, &sb)))
-			goto out;
-		range[0] = (struct brd_bw_range){ 0, j->image_len };
-		nranges = 1;
-		break;
-	}
-
-	rc = brd_bitwrite_plan(&w, &m, ranges, nranges, edit, j);
-	if (rc == -ECANCELED) {
-		print_refusal(&m);
-		rc = EXIT_CORRUPT;
-		goto out;
-	}
-	if (rc) {
-		rc = fail_why(rc, file, w.why, "cannot plan the device writes");
-		goto out;
-	}
-	if (G.dry_run) {
-		print_blocks(&w, stdout, true);
-		printf("%zu of %zu examined block%s would change, %zu bytes on "
-		       "%s; nothing written\n", w.n, w.examined,
-		       w.examined == 1 ? "" : "s", w.n * (size_t)w.blksz,
-		       w.devnode);
-		rc = EXIT_OK;
-		goto out;
-	}
-	if (!w.n) {
-		cmd_verbose("%s: already as requested; nothing written", file);
-		rc = EXIT_OK;
-		goto out;
-	}
-	rc = brd_bitwrite_execute(&w);
-	warn_after(file, &w);
-	if (rc && w.nwritten < w.n) {
-		const struct brd_bw_block *b = NULL;
-
-		for (size_t i = 0; i < w.n; i++)
-			if (w.blk[i].state == BRD_BW_FAILED)
-				b = &w.blk[i];
-		if (!b) {	/* nothing attempted: one line says why */
-			rc = fail_why(rc, file, w.why, "cannot write the blocks");
-			goto out;
-		}
-		cmd_err(b->err, file, "device write failed at %s offset %"
-			PRIu64 " (file offset %" PRIu64 "); %zu of %zu "
-			"block%s written", w.devnode, b->dev_off,
-			b->file_off, w.nwritten, w.n, w.n == 1 ? "" : "s");
-		print_blocks(&w, stderr, false);
-		rc = exit_code_from_errno(rc);
-		if (rc == EXIT_OK)
-			rc = EXIT_FAIL;
-		goto out;
-	}
-	if (rc) {
-		rc = fail_why(rc, file, w.why, "%zu block%s written, but not "
-			      "confirmed", w.nwritten,
-			      w.nwritten == 1 ? "" : "s");
-		print_blocks(&w, stderr, false);
-		goto out;
-	}
-	cmd_verbose("%s: wrote %zu of %zu examined blocks (%" PRIu64
-		    " bytes) on %s; verified with O_DIRECT", file, w.n,
-		    w.examined, w.bytes_written, w.devnode);
-	rc = EXIT_OK;
+	rc = job_ranges(file, j, &sb, &one, &ranges, &nranges);
+	if (!rc)
+		rc = write_job(file, j, &m, ranges, nranges);
 out:
-	if (ranges != range)
+	if (ranges != &one)
 		free(ranges);
-	brd_bitwrite_free(&w);
 	brd_blockmap_free(&m);
 	return rc;
 }

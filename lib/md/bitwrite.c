@@ -150,6 +150,57 @@ static size_t file_bytes(const struct brd_bitwrite *w,
 	return left < b->len ? (size_t)left : b->len;
 }
 
+/*
+ * Read block @b from the device and through the file (they must agree, or
+ * the map cannot be trusted: a reason in @m, -ECANCELED), then let @fn
+ * edit a copy.
+ */
+static int plan_block(struct brd_bitwrite *w, struct brd_blockmap *m,
+		      struct brd_dio *d, int devfd, unsigned char *fbuf,
+		      struct brd_bw_block *b, brd_bw_edit_fn fn, void *arg)
+{
+	size_t flen = file_bytes(w, b), got = 0;
+	int rc;
+
+	if (posix_memalign((void **)&b->old, BW_ALIGN, b->len) ||
+	    posix_memalign((void **)&b->new, BW_ALIGN, b->len))
+		return -ENOMEM;
+	rc = pread_full(devfd, b->old, b->len, b->dev_off);
+	if (rc)
+		return fail(w, rc, "cannot read %u bytes of %s at byte %" PRIu64
+			    ": %s", b->len, m->devnode, b->dev_off,
+			    strerror(-rc));
+	rc = brd_dio_pread(d, fbuf, flen, b->file_off, &got);
+	if (rc)
+		return rc;
+	if (got != flen || memcmp(fbuf, b->old, flen)) {
+		rc = brd_blockmap_add_reason(m, BRD_BMW_CONTENT, 0, 0,
+			"the device bytes at %s offset %" PRIu64 " differ "
+			"from the file's block at offset %" PRIu64 ": the "
+			"block map cannot be trusted", m->devnode,
+			b->dev_off, b->file_off);
+		return rc ? rc : -ECANCELED;
+	}
+	memcpy(b->new, b->old, b->len);
+	return fn(arg, b->file_off, b->new, flen);
+}
+
+/* Drop the blocks that do not change; returns how many are left. */
+static size_t keep_changed(struct brd_bw_block *blk, size_t n)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (memcmp(blk[i].old, blk[i].new, blk[i].len) == 0) {
+			free(blk[i].old);
+			free(blk[i].new);
+			continue;
+		}
+		blk[keep++] = blk[i];
+	}
+	return keep;
+}
+
 int brd_bitwrite_plan(struct brd_bitwrite *w, struct brd_blockmap *m,
 		      const struct brd_bw_range *r, size_t nr,
 		      brd_bw_edit_fn fn, void *arg)
@@ -157,7 +208,7 @@ int brd_bitwrite_plan(struct brd_bitwrite *w, struct brd_blockmap *m,
 	struct brd_bw_block *blk = NULL;
 	struct brd_dio d;
 	unsigned char *fbuf = NULL;
-	size_t n = 0, keep = 0, i;
+	size_t n = 0, i;
 	int devfd = -1, rc;
 
 	memset(w, 0, sizeof(*w));
@@ -189,54 +240,14 @@ int brd_bitwrite_plan(struct brd_bitwrite *w, struct brd_blockmap *m,
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		struct brd_bw_block *b = &blk[i];
-		size_t flen = file_bytes(w, b), got = 0;
-
-		if (posix_memalign((void **)&b->old, BW_ALIGN, b->len) ||
-		    posix_memalign((void **)&b->new, BW_ALIGN, b->len)) {
-			rc = -ENOMEM;
+	for (i = 0; i < n; i++)
+		if ((rc = plan_block(w, m, &d, devfd, fbuf, &blk[i], fn, arg)))
 			goto out;
-		}
-		rc = pread_full(devfd, b->old, b->len, b->dev_off);
-		if (rc) {
-			fail(w, rc, "cannot read %u bytes of %s at byte %" PRIu64
-			     ": %s", b->len, m->devnode, b->dev_off,
-			     strerror(-rc));
-			goto out;
-		}
-		rc = brd_dio_pread(&d, fbuf, flen, b->file_off, &got);
-		if (rc)
-			goto out;
-		if (got != flen || memcmp(fbuf, b->old, flen)) {
-			rc = brd_blockmap_add_reason(m, BRD_BMW_CONTENT, 0, 0,
-				"the device bytes at %s offset %" PRIu64 " differ "
-				"from the file's block at offset %" PRIu64 ": the "
-				"block map cannot be trusted", m->devnode,
-				b->dev_off, b->file_off);
-			rc = rc ? rc : -ECANCELED;
-			goto out;
-		}
-		memcpy(b->new, b->old, b->len);
-		rc = fn(arg, b->file_off, b->new, flen);
-		if (rc)
-			goto out;
-	}
 	w->examined = n;
-	/* keep only the blocks that change */
-	for (i = 0; i < n; i++) {
-		if (memcmp(blk[i].old, blk[i].new, blk[i].len) == 0) {
-			free(blk[i].old);
-			free(blk[i].new);
-			continue;
-		}
-		blk[keep++] = blk[i];
-	}
+	w->n = keep_changed(blk, n);
 	w->blk = blk;
-	w->n = keep;
 	blk = NULL;
 	n = 0;
-	rc = 0;
 out:
 	free(fbuf);
 	if (devfd >= 0)
