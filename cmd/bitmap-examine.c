@@ -3,11 +3,10 @@
  * brdctl bitmap examine: report md write-intent bitmaps (bitmap files and
  * internal bitmaps of member devices).  The text output is that of
  * mdadm 4.2 -X for every input mdadm handles correctly; --json goes
- * through libsmartcols.
+ * through libsmartcols (cmd/table.c).
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,60 +116,19 @@ static const struct cmd_column examine_columns[NCOLS] = {
 			      "dirty array byte ranges (--dirty)" },
 };
 
-static struct libscols_table *jtab;
+static struct cmd_table jt;	/* --json: through cmd/table.c */
 
-static int json_init(void)
+/* Every column; the --dirty ones only with --dirty. */
+static int json_init(const struct brd_cmd *cmd)
 {
-	size_t i;
+	const char *names[NCOLS + 1];
+	size_t i, n = 0;
 
-	jtab = scols_new_table();
-	if (!jtab)
-		return -ENOMEM;
-	scols_table_enable_json(jtab, 1);
-	scols_table_set_name(jtab, "bitmaps");
-	for (i = 0; i < NCOLS; i++) {
-		const struct cmd_column *c = &examine_columns[i];
-		struct libscols_column *cl;
-
-		if (!opt_dirty && i >= COL_DIRTY_CHUNKS)
-			break;
-		cl = scols_table_new_column(jtab, c->name, c->whint, c->flags);
-		if (!cl)
-			return -ENOMEM;
-		scols_column_set_json_type(cl, c->json_type);
-		if (c->json_type == SCOLS_JSON_ARRAY_STRING)
-			scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize,
-						  scols_wrapnl_nextchunk, NULL);
-	}
-	return 0;
-}
-
-static void jset(struct libscols_line *ln, int col, const char *s)
-{
-	if (ln && s)
-		scols_line_set_data(ln, (size_t)col, s);
-}
-
-static void jsetf(struct libscols_line *ln, int col, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void jsetf(struct libscols_line *ln, int col, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	int n;
-
-	if (!ln)
-		return;
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n >= 0 && scols_line_refer_data(ln, (size_t)col, s) != 0)
-		free(s);
-}
-
-static void jsetu(struct libscols_line *ln, int col, uint64_t v)
-{
-	jsetf(ln, col, "%" PRIu64, v);
+	for (i = 0; i < NCOLS; i++)
+		if (opt_dirty || i < COL_DIRTY_CHUNKS)
+			names[n++] = examine_columns[i].name;
+	names[n] = NULL;
+	return cmd_table_init(&jt, cmd, "bitmaps", names);
 }
 
 /* --------------------------------------------- mdadm-compatible text */
@@ -673,9 +631,9 @@ static int json_dirty(struct libscols_line *ln, const struct bm *b)
 		if (f[i] && fclose(f[i]))
 			rc = -ENOMEM;
 	if (!rc) {
-		jset(ln, COL_DIRTY_CHUNKS, buf[0]);
-		jset(ln, COL_DIRTY_SECTORS, buf[1]);
-		jset(ln, COL_DIRTY_BYTES, buf[2]);
+		cmd_table_set(&jt, ln, COL_DIRTY_CHUNKS, buf[0]);
+		cmd_table_set(&jt, ln, COL_DIRTY_SECTORS, buf[1]);
+		cmd_table_set(&jt, ln, COL_DIRTY_BYTES, buf[2]);
 	}
 	for (i = 0; i < 3; i++)
 		free(buf[i]);
@@ -686,15 +644,16 @@ static void json_chunks(struct libscols_line *ln, const struct bm *b)
 {
 	const struct brd_bitmap_geom *g = &b->g;
 	const struct brd_bitmap_scan *s = &b->s;
+	char pct[32];
 
 	if (b->chunks == CH_SHORT)
-		jset(ln, COL_TRUNCATED, "1");
+		cmd_table_set(&jt, ln, COL_TRUNCATED, "1");
 	if (b->chunks != CH_SCANNED)
 		return;
-	jsetu(ln, COL_CHUNKS, g->chunks);
-	jsetu(ln, COL_PRESENT, s->seen);
-	jset(ln, COL_TRUNCATED, b->scan_rc ? "1" : "0");
-	jsetu(ln, COL_DIRTY, s->dirty);
+	cmd_table_set_u64(&jt, ln, COL_CHUNKS, g->chunks);
+	cmd_table_set_u64(&jt, ln, COL_PRESENT, s->seen);
+	cmd_table_set(&jt, ln, COL_TRUNCATED, b->scan_rc ? "1" : "0");
+	cmd_table_set_u64(&jt, ln, COL_DIRTY, s->dirty);
 	if (g->per_byte) {
 		static const int col[BRD_LLBIT_NSTATES] = {
 			[BRD_LLBIT_UNWRITTEN] = COL_UNWRITTEN,
@@ -708,11 +667,12 @@ static void json_chunks(struct libscols_line *ln, const struct bm *b)
 		};
 
 		for (unsigned k = 0; k < BRD_LLBIT_NSTATES; k++)
-			jsetu(ln, col[k], s->states[k]);
-		jsetu(ln, COL_INVALID, s->invalid);
+			cmd_table_set_u64(&jt, ln, col[k], s->states[k]);
+		cmd_table_set_u64(&jt, ln, COL_INVALID, s->invalid);
 	}
-	jsetf(ln, COL_DIRTY_PERCENT, "%.1f",
-	      percent(s->dirty, b->scan_rc ? s->seen : g->chunks));
+	snprintf(pct, sizeof(pct), "%.1f",
+		 percent(s->dirty, b->scan_rc ? s->seen : g->chunks));
+	cmd_table_set(&jt, ln, COL_DIRTY_PERCENT, pct);
 	if (!b->scan_rc && opt_dirty && b->ndirty)
 		json_dirty(ln, b);
 }
@@ -722,17 +682,17 @@ static void json_sb(struct libscols_line *ln, const struct brd_bitmap_sb *sb,
 {
 	char st[128];
 
-	jsetu(ln, COL_EVENTS, sb->events);
-	jsetu(ln, COL_EVENTS_CLEARED, sb->events_cleared);
-	jsetu(ln, COL_STATE, sb->state);
+	cmd_table_set_u64(&jt, ln, COL_EVENTS, sb->events);
+	cmd_table_set_u64(&jt, ln, COL_EVENTS_CLEARED, sb->events_cleared);
+	cmd_table_set_u64(&jt, ln, COL_STATE, sb->state);
 	state_text(sb, st, sizeof(st));
-	jset(ln, COL_STATE_TEXT, st);
+	cmd_table_set(&jt, ln, COL_STATE_TEXT, st);
 	if (g->first_use)
-		jset(ln, COL_FIRST_USE, "1");
+		cmd_table_set(&jt, ln, COL_FIRST_USE, "1");
 	else
-		jsetu(ln, COL_CHUNKS, g->chunks);
+		cmd_table_set_u64(&jt, ln, COL_CHUNKS, g->chunks);
 	if (g->per_byte && !g->first_use)
-		jset(ln, COL_FIRST_USE, "0");
+		cmd_table_set(&jt, ln, COL_FIRST_USE, "0");
 }
 
 static void json_nodes(const struct exam *x, struct libscols_line *top)
@@ -743,10 +703,10 @@ static void json_nodes(const struct exam *x, struct libscols_line *top)
 
 		if (!b->loaded)
 			continue;
-		ln = scols_table_new_line(jtab, top);
-		jset(ln, COL_FILENAME, x->path);
-		jsetu(ln, COL_NODE, i);
-		jsetu(ln, COL_OFFSET, b->pos);
+		ln = cmd_table_new_line(&jt, top);
+		cmd_table_set(&jt, ln, COL_FILENAME, x->path);
+		cmd_table_set_u64(&jt, ln, COL_NODE, i);
+		cmd_table_set_u64(&jt, ln, COL_OFFSET, b->pos);
 		json_sb(ln, &b->sb, &b->g);
 		json_chunks(ln, b);
 	}
@@ -762,28 +722,29 @@ static int print_json(const struct exam *x)
 
 	if (!x->top.loaded)
 		return 0;
-	ln = scols_table_new_line(jtab, NULL);
+	ln = cmd_table_new_line(&jt, NULL);
 	if (!ln)
 		return cmd_err(-ENOMEM, x->path, "cannot add JSON line");
-	jset(ln, COL_FILENAME, x->path);
+	cmd_table_set(&jt, ln, COL_FILENAME, x->path);
 	if (x->loc.meta) {
-		jset(ln, COL_METADATA, brd_md_meta_name(x->loc.meta));
-		jsetu(ln, COL_SB_OFFSET, x->loc.sb_offset);
+		cmd_table_set(&jt, ln, COL_METADATA, brd_md_meta_name(x->loc.meta));
+		cmd_table_set_u64(&jt, ln, COL_SB_OFFSET, x->loc.sb_offset);
 	}
-	jsetu(ln, COL_OFFSET, x->loc.pos);
-	jsetu(ln, COL_MAGIC, sb->magic);
-	jsetu(ln, COL_VERSION, sb->version);
+	cmd_table_set_u64(&jt, ln, COL_OFFSET, x->loc.pos);
+	cmd_table_set_u64(&jt, ln, COL_MAGIC, sb->magic);
+	cmd_table_set_u64(&jt, ln, COL_VERSION, sb->version);
 	uuid_text(sb, &x->loc, buf);
-	jset(ln, COL_UUID, buf);
+	cmd_table_set(&jt, ln, COL_UUID, buf);
 	json_sb(ln, sb, g);
 	if (!g->first_use)
-		jsetu(ln, COL_CHUNK_SIZE, g->chunk_bytes);
-	jsetu(ln, COL_DAEMON_SLEEP, sb->daemon_sleep);
-	jsetu(ln, COL_WRITE_BEHIND, sb->write_behind);
-	jsetu(ln, COL_SYNC_SIZE, sb->sync_size << 9);
-	jsetu(ln, COL_RESERVED_SIZE, (uint64_t)sb->sectors_reserved << 9);
-	jsetu(ln, COL_NODES, sb->nodes);
-	jset(ln, COL_CLUSTER_NAME, sb->cluster_name);
+		cmd_table_set_u64(&jt, ln, COL_CHUNK_SIZE, g->chunk_bytes);
+	cmd_table_set_u64(&jt, ln, COL_DAEMON_SLEEP, sb->daemon_sleep);
+	cmd_table_set_u64(&jt, ln, COL_WRITE_BEHIND, sb->write_behind);
+	cmd_table_set_u64(&jt, ln, COL_SYNC_SIZE, sb->sync_size << 9);
+	cmd_table_set_u64(&jt, ln, COL_RESERVED_SIZE,
+			  (uint64_t)sb->sectors_reserved << 9);
+	cmd_table_set_u64(&jt, ln, COL_NODES, sb->nodes);
+	cmd_table_set(&jt, ln, COL_CLUSTER_NAME, sb->cluster_name);
 	if (clustered(x))
 		json_nodes(x, ln);
 	else
@@ -821,23 +782,19 @@ static int examine(const struct brd_cmd *cmd, int argc, const char **argv)
 {
 	int i, rc = 0, one;
 
-	(void)cmd;
 	if (argc < 1)
 		return cmd_usage_error("no bitmap file or member device given");
-	if (G.json && json_init()) {
-		scols_unref_table(jtab);
-		return cmd_err(-ENOMEM, NULL, "cannot create the JSON table");
-	}
+	if (G.json && (rc = json_init(cmd)))
+		return rc;
 	for (i = 0; i < argc; i++) {
 		one = examine_one(argv[i]);
 		if (!rc)
 			rc = one;
 	}
 	if (G.json) {
-		if (scols_print_table(jtab) && !rc)
+		if (scols_print_table(jt.tb) && !rc)
 			rc = EXIT_FAIL;
-		scols_unref_table(jtab);
-		jtab = NULL;
+		cmd_table_free(&jt);
 	}
 	return rc;
 }

@@ -148,6 +148,11 @@ int cmd_table_init(struct cmd_table *t, const struct brd_cmd *cmd,
 		}
 		if (G.json)
 			scols_column_set_json_type(cl, c->json_type);
+		/* newline-separated lists: a JSON array of strings */
+		if (G.json && (c->flags & SCOLS_FL_WRAP) &&
+		    c->json_type == SCOLS_JSON_ARRAY_STRING)
+			scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize,
+						  scols_wrapnl_nextchunk, NULL);
 	}
 	return 0;
 }
