@@ -340,8 +340,16 @@ static int load_image(struct job *j, const char *image,
 
 /* ------------------------------------------------------------ running --- */
 
+/* One line for one reason; several are listed under a heading line. */
 static void print_refusal(const struct brd_blockmap *m)
 {
+	if (m->nreasons == 1) {
+		cmd_warnx("%s: refusing to write through the file's blocks "
+			  "(nothing written): %s: %s", m->path,
+			  brd_bm_why_name(m->reasons[0].why),
+			  m->reasons[0].text);
+		return;
+	}
 	cmd_warnx("%s: refusing to write through the file's blocks "
 		  "(nothing written):", m->path);
 	for (size_t i = 0; i < m->nreasons; i++)
