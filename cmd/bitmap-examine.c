@@ -3,11 +3,10 @@
  * brdctl bitmap examine: report md write-intent bitmaps (bitmap files and
  * internal bitmaps of member devices).  The text output is that of
  * mdadm 4.2 -X for every input mdadm handles correctly; --json goes
- * through libsmartcols.
+ * through libsmartcols (cmd/table.c).
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,60 +116,19 @@ static const struct cmd_column examine_columns[NCOLS] = {
 			      "dirty array byte ranges (--dirty)" },
 };
 
-static struct libscols_table *jtab;
+static struct cmd_table jt;	/* --json: through cmd/table.c */
 
-static int json_init(void)
+/* Every column; the --dirty ones only with --dirty. */
+static int json_init(const struct brd_cmd *cmd)
 {
-	size_t i;
+	const char *names[NCOLS + 1];
+	size_t i, n = 0;
 
-	jtab = scols_new_table();
-	if (!jtab)
-		return -ENOMEM;
-	scols_table_enable_json(jtab, 1);
-	scols_table_set_name(jtab, "bitmaps");
-	for (i = 0; i < NCOLS; i++) {
-		const struct cmd_column *c = &examine_columns[i];
-		struct libscols_column *cl;
-
-		if (!opt_dirty && i >= COL_DIRTY_CHUNKS)
-			break;
-		cl = scols_table_new_column(jtab, c->name, c->whint, c->flags);
-		if (!cl)
-			return -ENOMEM;
-		scols_column_set_json_type(cl, c->json_type);
-		if (c->json_type == SCOLS_JSON_ARRAY_STRING)
-			scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize,
-						  scols_wrapnl_nextchunk, NULL);
-	}
-	return 0;
-}
-
-static void jset(struct libscols_line *ln, int col, const char *s)
-{
-	if (ln && s)
-		scols_line_set_data(ln, (size_t)col, s);
-}
-
-static void jsetf(struct libscols_line *ln, int col, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void jsetf(struct libscols_line *ln, int col, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	int n;
-
-	if (!ln)
-		return;
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n >= 0 && scols_line_refer_data(ln, (size_t)col, s) != 0)
-		free(s);
-}
-
-static void jsetu(struct libscols_line *ln, int col, uint64_t v)
-{
-	jsetf(ln, col, "%" PRIu64, v);
+	for (i = 0; i < NCOLS; i++)
+		if (opt_dirty || i < COL_DIRTY_CHUNKS)
+			names[n++] = examine_columns[i].name;
+	names[n] = NULL;
+	return cmd_table_init(&jt, cmd, "bitmaps", names);
 }
 
 /* --------------------------------------------- mdadm-compatible text */
@@ -285,62 +243,38 @@ static double percent(uint64_t part, uint64_t total)
 	return 100.0 * (double)part / (double)(total ? total : 1);
 }
 
-/* ------------------------------------------------------- the ranges */
+/* ------------------------------------------------- gathered results */
 
-struct ranges {
-	const struct brd_bitmap_sb *sb;
-	const struct brd_bitmap_geom *g;
-	FILE *chunks, *sectors, *bytes;	/* JSON: newline-separated lists */
-	char *cbuf, *sbuf, *bbuf;
-	size_t clen, slen, blen;
-	uint64_t n;
+/* A run of dirty chunks, inclusive. */
+struct span {
+	uint64_t first, last;
 };
 
-/* "chunk 3" for one, "chunks 3-5" for a run */
-static void print_span(const char *what, uint64_t a, uint64_t b)
-{
-	if (a == b)
-		printf("%s %" PRIu64, what, a);
-	else
-		printf("%ss %" PRIu64 "-%" PRIu64, what, a, b);
-}
+/* What brief/scan found out about the chunk data of one bitmap. */
+enum { CH_NONE, CH_SHORT, CH_SCANNED };
 
-static int range_cb(void *arg, uint64_t first, uint64_t count)
-{
-	struct ranges *r = arg;
-	uint64_t last = first + count - 1;
-	uint64_t array_bytes = r->sb->sync_size << 9;
-	uint64_t b0 = first * r->g->chunk_bytes;
-	uint64_t b1 = (last + 1) * r->g->chunk_bytes;
+/* One bitmap (of a file, a member device, or one cluster node slot). */
+struct bm {
+	uint64_t pos;
+	int node;			/* node slot, or -1 */
+	bool loaded;			/* superblock read and valid */
+	struct brd_bitmap_sb sb;
+	struct brd_bitmap_geom g;
+	int chunks;			/* CH_*: --brief short, or scanned */
+	int scan_rc;			/* 0 or -ENODATA (truncated) */
+	struct brd_bitmap_scan s;
+	struct span *dirty;		/* --dirty */
+	size_t ndirty;
+};
 
-	if (b1 > array_bytes)
-		b1 = array_bytes;
-	b1--;	/* inclusive */
-	if (r->chunks) {
-		fprintf(r->chunks, "%s%" PRIu64 "-%" PRIu64, r->n ? "\n" : "",
-			first, last);
-		fprintf(r->sectors, "%s%" PRIu64 "-%" PRIu64, r->n ? "\n" : "",
-			b0 >> 9, b1 >> 9);
-		fprintf(r->bytes, "%s%" PRIu64 "-%" PRIu64, r->n ? "\n" : "",
-			b0, b1);
-	} else {
-		printf("           Dirty : ");
-		print_span("chunk", first, last);
-		printf(", ");
-		print_span("sector", b0 >> 9, b1 >> 9);
-		printf(", bytes %" PRIu64 "-%" PRIu64 "\n", b0, b1);
-	}
-	r->n++;
-	return 0;
-}
-
-/* -------------------------------------------------------- one input */
-
+/* One input: everything is gathered first, then printed. */
 struct exam {
 	const char *path;
 	struct brd_dio d;
 	struct brd_bitmap_loc loc;
-	struct libscols_line *jline;	/* the input's JSON line */
+	struct bm top;
+	struct bm *nodes;		/* clustered (not v6): every slot */
+	uint32_t nnodes;
 	int rc;				/* exit code so far */
 };
 
@@ -348,6 +282,11 @@ static void set_rc(struct exam *x, int code)
 {
 	if (!x->rc)
 		x->rc = code;
+}
+
+static bool clustered(const struct exam *x)
+{
+	return x->top.sb.nodes && !x->top.g.per_byte;
 }
 
 /* Where in the input a bitmap is, for messages. */
@@ -364,158 +303,378 @@ static const char *where(const struct exam *x, uint64_t pos, int node,
 	return buf;
 }
 
+/* ---------------------------------------------------------- gather */
+
 /* Read and validate a bitmap superblock; on error report and set rc. */
-static int load_sb(struct exam *x, uint64_t pos, int node,
-		   struct brd_bitmap_sb *sb, struct brd_bitmap_geom *g)
+static int load_sb(struct exam *x, struct bm *b)
 {
 	char why[200], wb[80];
-	int rc = brd_bitmap_read_sb(&x->d, pos, sb);
+	int rc = brd_bitmap_read_sb(&x->d, b->pos, &b->sb);
 
+	where(x, b->pos, b->node, wb, sizeof(wb));
 	if (rc == -ENODATA) {
 		set_rc(x, cmd_err(rc, x->path, "%sno room for the 256-byte "
 				  "bitmap superblock (%s is %" PRIu64 " bytes)",
-				  where(x, pos, node, wb, sizeof(wb)),
-				  x->d.is_blk ? "device" : "file", x->d.size));
+				  wb, x->d.is_blk ? "device" : "file",
+				  x->d.size));
 		return rc;
 	}
 	if (rc) {
 		set_rc(x, cmd_err(rc, x->path, "%scannot read the bitmap "
-				  "superblock", where(x, pos, node, wb,
-						      sizeof(wb))));
+				  "superblock", wb));
 		return rc;
 	}
-	rc = brd_bitmap_geom(sb, g, why, sizeof(why));
+	rc = brd_bitmap_geom(&b->sb, &b->g, why, sizeof(why));
 	if (rc) {
 		set_rc(x, cmd_err(rc, x->path, "%sinvalid bitmap superblock: %s",
-				  where(x, pos, node, wb, sizeof(wb)), why));
+				  wb, why));
 		return rc;
 	}
+	b->loaded = true;
 	return 0;
 }
 
-/*
- * Count (and with --dirty list) the chunks of the bitmap at @pos, then
- * print the Bitmap line(s).  Returns 0 or a negative errno already
- * reported.
- */
-static int report_chunks(struct exam *x, uint64_t pos, int node,
-			 const struct brd_bitmap_sb *sb,
-			 const struct brd_bitmap_geom *g,
-			 struct libscols_line *ln)
+/* Is the chunk data complete?  (Cheap check for --brief.) */
+static void check_size(struct exam *x, struct bm *b)
 {
-	struct brd_bitmap_scan s;
+	char wb[80];
+
+	if (x->d.size >= b->pos && x->d.size - b->pos >= b->g.area_bytes)
+		return;
+	b->chunks = CH_SHORT;
+	set_rc(x, cmd_err(-ENODATA, x->path, "%sbitmap truncated: needs %"
+			  PRIu64 " bytes from byte %" PRIu64 ", %s is %"
+			  PRIu64 " bytes",
+			  where(x, b->pos, b->node, wb, sizeof(wb)),
+			  b->g.area_bytes, b->pos,
+			  x->d.is_blk ? "device" : "file", x->d.size));
+}
+
+static int span_cb(void *arg, uint64_t first, uint64_t count)
+{
+	struct bm *b = arg;
+	struct span *n;
+
+	if ((b->ndirty & (b->ndirty - 1)) == 0) {	/* 0, 1, 2, 4, ... */
+		n = realloc(b->dirty, (b->ndirty ? 2 * b->ndirty : 1) *
+			    sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		b->dirty = n;
+	}
+	b->dirty[b->ndirty++] = (struct span){ first, first + count - 1 };
+	return 0;
+}
+
+/* Count (and with --dirty list) the chunks; report what is wrong. */
+static void scan_chunks(struct exam *x, struct bm *b)
+{
+	const struct brd_bitmap_geom *g = &b->g;
+	const struct brd_bitmap_scan *s = &b->s;
 	char wb[80];
 	int rc;
 
-	brd_bitmap_scan_init(&s, g, NULL, NULL);
-	rc = brd_bitmap_scan_area(&x->d, pos, &s);
+	where(x, b->pos, b->node, wb, sizeof(wb));
+	brd_bitmap_scan_init(&b->s, g, opt_dirty ? span_cb : NULL, b);
+	rc = brd_bitmap_scan_area(&x->d, b->pos, &b->s);
 	if (rc && rc != -ENODATA) {
 		set_rc(x, cmd_err(rc, x->path, "%scannot read the chunk data",
-				  where(x, pos, node, wb, sizeof(wb))));
-		return rc;
+				  wb));
+		return;
 	}
-	jsetu(ln, COL_CHUNKS, g->chunks);
-	jsetu(ln, COL_PRESENT, s.seen);
-	jset(ln, COL_TRUNCATED, rc ? "1" : "0");
-	jsetu(ln, COL_DIRTY, s.dirty);
-	if (g->per_byte) {
-		jsetu(ln, COL_UNWRITTEN, s.states[BRD_LLBIT_UNWRITTEN]);
-		jsetu(ln, COL_CLEAN, s.states[BRD_LLBIT_CLEAN]);
-		jsetu(ln, COL_ST_DIRTY, s.states[BRD_LLBIT_DIRTY]);
-		jsetu(ln, COL_NEED_SYNC, s.states[BRD_LLBIT_NEEDSYNC]);
-		jsetu(ln, COL_SYNCING, s.states[BRD_LLBIT_SYNCING]);
-		jsetu(ln, COL_NEED_SYNC_UNWRITTEN,
-		      s.states[BRD_LLBIT_NEEDSYNC_UNWRITTEN]);
-		jsetu(ln, COL_SYNCING_UNWRITTEN,
-		      s.states[BRD_LLBIT_SYNCING_UNWRITTEN]);
-		jsetu(ln, COL_CLEAN_UNWRITTEN,
-		      s.states[BRD_LLBIT_CLEAN_UNWRITTEN]);
-		jsetu(ln, COL_INVALID, s.invalid);
-	}
-	if (rc == -ENODATA) {
-		uint64_t have = x->d.size > pos + g->data_offset ?
-				x->d.size - pos - g->data_offset : 0;
+	b->chunks = CH_SCANNED;
+	b->scan_rc = rc;
+	if (rc) {
+		uint64_t have = x->d.size > b->pos + g->data_offset ?
+				x->d.size - b->pos - g->data_offset : 0;
 
-		jsetf(ln, COL_DIRTY_PERCENT, "%.1f", percent(s.dirty, s.seen));
 		set_rc(x, cmd_err(rc, x->path, "%sbitmap truncated: %" PRIu64
 				  " of %" PRIu64 " bytes of chunk data present "
 				  "(%" PRIu64 " of %" PRIu64 " chunks, %" PRIu64
-				  " of them dirty)",
-				  where(x, pos, node, wb, sizeof(wb)),
+				  " of them dirty)", wb,
 				  have < g->data_bytes ? have : g->data_bytes,
-				  g->data_bytes, s.seen, g->chunks, s.dirty));
-		return rc;
+				  g->data_bytes, s->seen, g->chunks, s->dirty));
+		return;
 	}
-	jsetf(ln, COL_DIRTY_PERCENT, "%.1f", percent(s.dirty, g->chunks));
-	if (!G.json) {
-		if (g->per_byte) {
-			unsigned k;
-
-			printf("          Bitmap : %" PRIu64 " chunks, %" PRIu64
-			       " dirty (%2.1f%%)\n", g->chunks, s.dirty,
-			       percent(s.dirty, g->chunks));
-			printf("    Chunk States :");
-			for (k = 0; k < BRD_LLBIT_NSTATES; k++)
-				printf("%s %" PRIu64 " %s", k ? "," : "",
-				       s.states[k], brd_llbit_state_name(k));
-			putchar('\n');
-		} else {
-			printf("          Bitmap : %" PRIu64 " bits (chunks), %"
-			       PRIu64 " dirty (%2.1f%%)\n", g->chunks, s.dirty,
-			       percent(s.dirty, g->chunks));
-		}
-	}
-	if (s.invalid) {
+	if (s->invalid)
 		set_rc(x, cmd_err(-EBADMSG, x->path, "%s%" PRIu64 " chunk "
 				  "state bytes are invalid (first: chunk %"
-				  PRIu64 " = 0x%02x)",
-				  where(x, pos, node, wb, sizeof(wb)),
-				  s.invalid, s.first_invalid,
-				  s.first_invalid_val));
-	}
+				  PRIu64 " = 0x%02x)", wb, s->invalid,
+				  s->first_invalid, s->first_invalid_val));
+}
 
-	if (opt_dirty) {
-		struct ranges r = { .sb = sb, .g = g };
+static void gather_chunks(struct exam *x, struct bm *b)
+{
+	if (opt_brief)
+		check_size(x, b);
+	else
+		scan_chunks(x, b);
+}
 
-		if (G.json) {
-			r.chunks = open_memstream(&r.cbuf, &r.clen);
-			r.sectors = open_memstream(&r.sbuf, &r.slen);
-			r.bytes = open_memstream(&r.bbuf, &r.blen);
-			if (!r.chunks || !r.sectors || !r.bytes) {
-				rc = -ENOMEM;
-				goto out_ranges;
-			}
-		}
-		/* second pass: the summary above had to come first */
-		brd_bitmap_scan_init(&s, g, range_cb, &r);
-		rc = brd_bitmap_scan_area(&x->d, pos, &s);
-		if (!G.json && rc == 0 && r.n == 0)
-			printf("           Dirty : none\n");
-out_ranges:
-		if (r.chunks)
-			fclose(r.chunks);
-		if (r.sectors)
-			fclose(r.sectors);
-		if (r.bytes)
-			fclose(r.bytes);
-		if (rc == 0 && G.json) {
-			if (r.n) {
-				jset(ln, COL_DIRTY_CHUNKS, r.cbuf);
-				jset(ln, COL_DIRTY_SECTORS, r.sbuf);
-				jset(ln, COL_DIRTY_BYTES, r.bbuf);
-			}
-		}
-		free(r.cbuf);
-		free(r.sbuf);
-		free(r.bbuf);
-		if (rc) {
-			set_rc(x, cmd_err(rc, x->path, "%scannot read the "
-					  "chunk data", where(x, pos, node, wb,
-							      sizeof(wb))));
-			return rc;
-		}
+static void gather_nodes(struct exam *x)
+{
+	uint64_t slot = brd_bitmap_slot_bytes(&x->top.g);
+
+	x->nodes = calloc(x->top.sb.nodes, sizeof(*x->nodes));
+	if (!x->nodes) {
+		set_rc(x, cmd_err(-ENOMEM, x->path, "cannot read the nodes"));
+		return;
 	}
-	return 0;
+	x->nnodes = x->top.sb.nodes;
+	for (uint32_t i = 0; i < x->nnodes; i++) {
+		struct bm *b = &x->nodes[i];
+
+		b->pos = x->loc.pos + (uint64_t)i * slot;
+		b->node = (int)i;
+		if (load_sb(x, b) == 0)
+			gather_chunks(x, b);
+	}
+}
+
+/* Find the bitmap of the open input, read what is to be printed. */
+static void gather(struct exam *x)
+{
+	char why[200];
+	int rc;
+
+	why[0] = '\0';
+	rc = brd_bitmap_locate(&x->d, &x->loc, why, sizeof(why));
+	if (rc) {
+		/* "not found" reasons are complete sentences: no strerror */
+		if (why[0] && (rc == -ENOENT || rc == -ENODEV)) {
+			cmd_err(0, x->path, "%s", why);
+			set_rc(x, exit_code_from_errno(rc));
+		} else {
+			set_rc(x, cmd_err(rc, x->path, "%s", why[0] ? why :
+					  "cannot locate the bitmap"));
+		}
+		return;
+	}
+	if (x->loc.unflagged)
+		cmd_warnx("%s: md 0.90 superblock does not flag a bitmap, but "
+			  "one is at byte %" PRIu64, x->path, x->loc.pos);
+	if (x->loc.meta)
+		cmd_verbose("%s: md %s superblock at byte %" PRIu64
+			    ", bitmap at byte %" PRIu64, x->path,
+			    brd_md_meta_name(x->loc.meta), x->loc.sb_offset,
+			    x->loc.pos);
+	x->top.pos = x->loc.pos;
+	x->top.node = -1;
+	if (load_sb(x, &x->top))
+		return;
+	if (clustered(x))
+		gather_nodes(x);
+	else if (opt_brief || !x->top.g.first_use)
+		gather_chunks(x, &x->top);
+	/* first use: the chunk data may already be the kernel's, laid out
+	 * in a geometry that this header does not tell */
+}
+
+/* Byte range of array data a span of chunks covers (inclusive). */
+static void span_bytes(const struct bm *b, const struct span *sp,
+		       uint64_t *b0, uint64_t *b1)
+{
+	uint64_t array_bytes = b->sb.sync_size << 9;
+
+	*b0 = sp->first * b->g.chunk_bytes;
+	*b1 = (sp->last + 1) * b->g.chunk_bytes;
+	if (*b1 > array_bytes)
+		*b1 = array_bytes;
+	(*b1)--;
+}
+
+/* ------------------------------------------------------------ text */
+
+/* "chunk 3" for one, "chunks 3-5" for a run */
+static void print_span(const char *what, uint64_t a, uint64_t b)
+{
+	if (a == b)
+		printf("%s %" PRIu64, what, a);
+	else
+		printf("%ss %" PRIu64 "-%" PRIu64, what, a, b);
+}
+
+static void text_dirty(const struct bm *b)
+{
+	uint64_t b0, b1;
+
+	if (!b->ndirty)
+		printf("           Dirty : none\n");
+	for (size_t i = 0; i < b->ndirty; i++) {
+		span_bytes(b, &b->dirty[i], &b0, &b1);
+		printf("           Dirty : ");
+		print_span("chunk", b->dirty[i].first, b->dirty[i].last);
+		printf(", ");
+		print_span("sector", b0 >> 9, b1 >> 9);
+		printf(", bytes %" PRIu64 "-%" PRIu64 "\n", b0, b1);
+	}
+}
+
+/* The Bitmap line(s) and with --dirty the ranges. */
+static void text_chunks(const struct bm *b)
+{
+	const struct brd_bitmap_geom *g = &b->g;
+	const struct brd_bitmap_scan *s = &b->s;
+
+	if (b->chunks != CH_SCANNED || b->scan_rc)
+		return;
+	if (g->per_byte) {
+		printf("          Bitmap : %" PRIu64 " chunks, %" PRIu64
+		       " dirty (%2.1f%%)\n", g->chunks, s->dirty,
+		       percent(s->dirty, g->chunks));
+		printf("    Chunk States :");
+		for (unsigned k = 0; k < BRD_LLBIT_NSTATES; k++)
+			printf("%s %" PRIu64 " %s", k ? "," : "",
+			       s->states[k], brd_llbit_state_name(k));
+		putchar('\n');
+	} else {
+		printf("          Bitmap : %" PRIu64 " bits (chunks), %"
+		       PRIu64 " dirty (%2.1f%%)\n", g->chunks, s->dirty,
+		       percent(s->dirty, g->chunks));
+	}
+	if (opt_dirty)
+		text_dirty(b);
+}
+
+static void text_events(const struct brd_bitmap_sb *sb)
+{
+	char st[128];
+
+	state_text(sb, st, sizeof(st));
+	printf("          Events : %" PRIu64 "\n", sb->events);
+	printf("  Events Cleared : %" PRIu64 "\n", sb->events_cleared);
+	printf("           State : %s\n", st);
+}
+
+static void text_nodes(const struct exam *x)
+{
+	printf("   Cluster nodes : %d\n", (int)x->top.sb.nodes);
+	printf("    Cluster name : %-64s\n", x->top.sb.cluster_name);
+	for (uint32_t i = 0; i < x->nnodes; i++) {
+		const struct bm *b = &x->nodes[i];
+
+		if (!b->loaded) {
+			printf("   Unable to read bitmap on node: %u\n", i);
+			continue;
+		}
+		printf("       Node Slot : %u\n", i);
+		text_events(&b->sb);
+		text_chunks(b);
+	}
+}
+
+/* mdadm -X's report. */
+static void print_text(const struct exam *x)
+{
+	const struct brd_bitmap_sb *sb = &x->top.sb;
+	const struct brd_bitmap_geom *g = &x->top.g;
+	char buf[128];
+
+	if (!x->top.loaded)
+		return;
+	printf("        Filename : %s\n", x->path);
+	printf("           Magic : %08x\n", sb->magic);
+	printf("         Version : %d\n", (int)sb->version);
+	uuid_text(sb, &x->loc, buf);
+	printf("            UUID : %s\n", buf);
+	if (sb->nodes == 0)
+		text_events(sb);
+	if (g->first_use) {
+		human_chunksize(sb->chunksize, buf, sizeof(buf));
+		printf("       Chunksize : %s (first use: mdadm's value "
+		       "in bytes, not the kernel's)\n", buf);
+	} else {
+		human_chunksize(g->chunk_bytes, buf, sizeof(buf));
+		printf("       Chunksize : %s\n", buf);
+	}
+	printf("          Daemon : %ds flush period\n", (int)sb->daemon_sleep);
+	if (sb->write_behind)
+		printf("      Write Mode : Allow write behind, max %d\n",
+		       (int)sb->write_behind);
+	else
+		printf("      Write Mode : Normal\n");
+	human_size((int64_t)(sb->sync_size << 9), buf, sizeof(buf));
+	printf("       Sync Size : %" PRIu64 "%s\n", sb->sync_size / 2, buf);
+	if (clustered(x))
+		text_nodes(x);
+	else if (!opt_brief && g->first_use)
+		printf("          Bitmap : not decoded (first use: the header "
+		       "does not hold the kernel's chunk size yet)\n");
+	else
+		text_chunks(&x->top);
+}
+
+/* ------------------------------------------------------------ JSON */
+
+/* The --dirty ranges as newline-separated lists (JSON arrays). */
+static int json_dirty(struct libscols_line *ln, const struct bm *b)
+{
+	char *buf[3] = { NULL, NULL, NULL };
+	size_t len[3];
+	FILE *f[3];
+	uint64_t b0, b1;
+	int i, rc = 0;
+
+	for (i = 0; i < 3; i++)
+		if (!(f[i] = open_memstream(&buf[i], &len[i])))
+			rc = -ENOMEM;
+	for (size_t k = 0; !rc && k < b->ndirty; k++) {
+		const char *nl = k ? "\n" : "";
+
+		span_bytes(b, &b->dirty[k], &b0, &b1);
+		fprintf(f[0], "%s%" PRIu64 "-%" PRIu64, nl, b->dirty[k].first,
+			b->dirty[k].last);
+		fprintf(f[1], "%s%" PRIu64 "-%" PRIu64, nl, b0 >> 9, b1 >> 9);
+		fprintf(f[2], "%s%" PRIu64 "-%" PRIu64, nl, b0, b1);
+	}
+	for (i = 0; i < 3; i++)
+		if (f[i] && fclose(f[i]))
+			rc = -ENOMEM;
+	if (!rc) {
+		cmd_table_set(&jt, ln, COL_DIRTY_CHUNKS, buf[0]);
+		cmd_table_set(&jt, ln, COL_DIRTY_SECTORS, buf[1]);
+		cmd_table_set(&jt, ln, COL_DIRTY_BYTES, buf[2]);
+	}
+	for (i = 0; i < 3; i++)
+		free(buf[i]);
+	return rc;
+}
+
+static void json_chunks(struct libscols_line *ln, const struct bm *b)
+{
+	const struct brd_bitmap_geom *g = &b->g;
+	const struct brd_bitmap_scan *s = &b->s;
+	char pct[32];
+
+	if (b->chunks == CH_SHORT)
+		cmd_table_set(&jt, ln, COL_TRUNCATED, "1");
+	if (b->chunks != CH_SCANNED)
+		return;
+	cmd_table_set_u64(&jt, ln, COL_CHUNKS, g->chunks);
+	cmd_table_set_u64(&jt, ln, COL_PRESENT, s->seen);
+	cmd_table_set(&jt, ln, COL_TRUNCATED, b->scan_rc ? "1" : "0");
+	cmd_table_set_u64(&jt, ln, COL_DIRTY, s->dirty);
+	if (g->per_byte) {
+		static const int col[BRD_LLBIT_NSTATES] = {
+			[BRD_LLBIT_UNWRITTEN] = COL_UNWRITTEN,
+			[BRD_LLBIT_CLEAN] = COL_CLEAN,
+			[BRD_LLBIT_DIRTY] = COL_ST_DIRTY,
+			[BRD_LLBIT_NEEDSYNC] = COL_NEED_SYNC,
+			[BRD_LLBIT_SYNCING] = COL_SYNCING,
+			[BRD_LLBIT_NEEDSYNC_UNWRITTEN] = COL_NEED_SYNC_UNWRITTEN,
+			[BRD_LLBIT_SYNCING_UNWRITTEN] = COL_SYNCING_UNWRITTEN,
+			[BRD_LLBIT_CLEAN_UNWRITTEN] = COL_CLEAN_UNWRITTEN,
+		};
+
+		for (unsigned k = 0; k < BRD_LLBIT_NSTATES; k++)
+			cmd_table_set_u64(&jt, ln, col[k], s->states[k]);
+		cmd_table_set_u64(&jt, ln, COL_INVALID, s->invalid);
+	}
+	snprintf(pct, sizeof(pct), "%.1f",
+		 percent(s->dirty, b->scan_rc ? s->seen : g->chunks));
+	cmd_table_set(&jt, ln, COL_DIRTY_PERCENT, pct);
+	if (!b->scan_rc && opt_dirty && b->ndirty)
+		json_dirty(ln, b);
 }
 
 static void json_sb(struct libscols_line *ln, const struct brd_bitmap_sb *sb,
@@ -523,89 +682,81 @@ static void json_sb(struct libscols_line *ln, const struct brd_bitmap_sb *sb,
 {
 	char st[128];
 
-	jsetu(ln, COL_EVENTS, sb->events);
-	jsetu(ln, COL_EVENTS_CLEARED, sb->events_cleared);
-	jsetu(ln, COL_STATE, sb->state);
+	cmd_table_set_u64(&jt, ln, COL_EVENTS, sb->events);
+	cmd_table_set_u64(&jt, ln, COL_EVENTS_CLEARED, sb->events_cleared);
+	cmd_table_set_u64(&jt, ln, COL_STATE, sb->state);
 	state_text(sb, st, sizeof(st));
-	jset(ln, COL_STATE_TEXT, st);
+	cmd_table_set(&jt, ln, COL_STATE_TEXT, st);
 	if (g->first_use)
-		jset(ln, COL_FIRST_USE, "1");
+		cmd_table_set(&jt, ln, COL_FIRST_USE, "1");
 	else
-		jsetu(ln, COL_CHUNKS, g->chunks);
+		cmd_table_set_u64(&jt, ln, COL_CHUNKS, g->chunks);
 	if (g->per_byte && !g->first_use)
-		jset(ln, COL_FIRST_USE, "0");
+		cmd_table_set(&jt, ln, COL_FIRST_USE, "0");
 }
 
-/* Is the chunk data complete?  (Cheap check for --brief.) */
-static int check_size(struct exam *x, uint64_t pos, int node,
-		      const struct brd_bitmap_geom *g,
-		      struct libscols_line *ln)
+static void json_nodes(const struct exam *x, struct libscols_line *top)
 {
-	char wb[80];
+	for (uint32_t i = 0; i < x->nnodes; i++) {
+		const struct bm *b = &x->nodes[i];
+		struct libscols_line *ln;
 
-	if (x->d.size >= pos && x->d.size - pos >= g->area_bytes)
+		if (!b->loaded)
+			continue;
+		ln = cmd_table_new_line(&jt, top);
+		cmd_table_set(&jt, ln, COL_FILENAME, x->path);
+		cmd_table_set_u64(&jt, ln, COL_NODE, i);
+		cmd_table_set_u64(&jt, ln, COL_OFFSET, b->pos);
+		json_sb(ln, &b->sb, &b->g);
+		json_chunks(ln, b);
+	}
+}
+
+/* The input's line (and its node slots' lines) of the JSON table. */
+static int print_json(const struct exam *x)
+{
+	const struct brd_bitmap_sb *sb = &x->top.sb;
+	const struct brd_bitmap_geom *g = &x->top.g;
+	struct libscols_line *ln;
+	char buf[40];
+
+	if (!x->top.loaded)
 		return 0;
-	jset(ln, COL_TRUNCATED, "1");
-	set_rc(x, cmd_err(-ENODATA, x->path, "%sbitmap truncated: needs %"
-			  PRIu64 " bytes from byte %" PRIu64 ", %s is %"
-			  PRIu64 " bytes", where(x, pos, node, wb, sizeof(wb)),
-			  g->area_bytes, pos, x->d.is_blk ? "device" : "file",
-			  x->d.size));
-	return -ENODATA;
+	ln = cmd_table_new_line(&jt, NULL);
+	if (!ln)
+		return cmd_err(-ENOMEM, x->path, "cannot add JSON line");
+	cmd_table_set(&jt, ln, COL_FILENAME, x->path);
+	if (x->loc.meta) {
+		cmd_table_set(&jt, ln, COL_METADATA, brd_md_meta_name(x->loc.meta));
+		cmd_table_set_u64(&jt, ln, COL_SB_OFFSET, x->loc.sb_offset);
+	}
+	cmd_table_set_u64(&jt, ln, COL_OFFSET, x->loc.pos);
+	cmd_table_set_u64(&jt, ln, COL_MAGIC, sb->magic);
+	cmd_table_set_u64(&jt, ln, COL_VERSION, sb->version);
+	uuid_text(sb, &x->loc, buf);
+	cmd_table_set(&jt, ln, COL_UUID, buf);
+	json_sb(ln, sb, g);
+	if (!g->first_use)
+		cmd_table_set_u64(&jt, ln, COL_CHUNK_SIZE, g->chunk_bytes);
+	cmd_table_set_u64(&jt, ln, COL_DAEMON_SLEEP, sb->daemon_sleep);
+	cmd_table_set_u64(&jt, ln, COL_WRITE_BEHIND, sb->write_behind);
+	cmd_table_set_u64(&jt, ln, COL_SYNC_SIZE, sb->sync_size << 9);
+	cmd_table_set_u64(&jt, ln, COL_RESERVED_SIZE,
+			  (uint64_t)sb->sectors_reserved << 9);
+	cmd_table_set_u64(&jt, ln, COL_NODES, sb->nodes);
+	cmd_table_set(&jt, ln, COL_CLUSTER_NAME, sb->cluster_name);
+	if (clustered(x))
+		json_nodes(x, ln);
+	else
+		json_chunks(ln, &x->top);
+	return 0;
 }
 
-static void examine_nodes(struct exam *x, const struct brd_bitmap_sb *sb0,
-			  const struct brd_bitmap_geom *g0)
-{
-	uint64_t slot = brd_bitmap_slot_bytes(g0);
-	uint32_t i;
-
-	if (!G.json) {
-		printf("   Cluster nodes : %d\n", (int)sb0->nodes);
-		printf("    Cluster name : %-64s\n", sb0->cluster_name);
-	}
-	for (i = 0; i < sb0->nodes; i++) {
-		struct brd_bitmap_sb sb;
-		struct brd_bitmap_geom g;
-		struct libscols_line *ln = NULL;
-		uint64_t pos = x->loc.pos + (uint64_t)i * slot;
-
-		if (load_sb(x, pos, (int)i, &sb, &g)) {
-			if (!G.json)
-				printf("   Unable to read bitmap on node: %u\n", i);
-			continue;
-		}
-		if (G.json) {
-			ln = scols_table_new_line(jtab, x->jline);
-			jset(ln, COL_FILENAME, x->path);
-			jsetu(ln, COL_NODE, i);
-			jsetu(ln, COL_OFFSET, pos);
-			json_sb(ln, &sb, &g);
-		} else {
-			char st[128];
-
-			state_text(&sb, st, sizeof(st));
-			printf("       Node Slot : %u\n", i);
-			printf("          Events : %" PRIu64 "\n", sb.events);
-			printf("  Events Cleared : %" PRIu64 "\n",
-			       sb.events_cleared);
-			printf("           State : %s\n", st);
-		}
-		if (opt_brief) {
-			check_size(x, pos, (int)i, &g, ln);
-			continue;
-		}
-		report_chunks(x, pos, (int)i, &sb, &g, ln);
-	}
-}
+/* -------------------------------------------------------- one input */
 
 static int examine_one(const char *path)
 {
 	struct exam x = { .path = path };
-	struct brd_bitmap_sb sb;
-	struct brd_bitmap_geom g;
-	struct libscols_line *ln = NULL;
-	char why[200], buf[128];
 	int rc;
 
 	rc = brd_dio_open(&x.d, path);
@@ -614,106 +765,16 @@ static int examine_one(const char *path)
 	cmd_verbose("%s: %s, %" PRIu64 " bytes, %s reads", path,
 		    x.d.is_blk ? "block device" : "file", x.d.size,
 		    x.d.direct ? "O_DIRECT" : "buffered");
-
-	why[0] = '\0';
-	rc = brd_bitmap_locate(&x.d, &x.loc, why, sizeof(why));
-	if (rc) {
-		/* "not found" reasons are complete sentences: no strerror */
-		if (why[0] && (rc == -ENOENT || rc == -ENODEV)) {
-			cmd_err(0, path, "%s", why);
-			set_rc(&x, exit_code_from_errno(rc));
-		} else {
-			set_rc(&x, cmd_err(rc, path, "%s", why[0] ? why :
-					   "cannot locate the bitmap"));
-		}
-		goto out;
-	}
-	if (x.loc.meta)
-		cmd_verbose("%s: md %s superblock at byte %" PRIu64
-			    ", bitmap at byte %" PRIu64, path,
-			    brd_md_meta_name(x.loc.meta), x.loc.sb_offset,
-			    x.loc.pos);
-	if (load_sb(&x, x.loc.pos, -1, &sb, &g))
-		goto out;
-
-	if (G.json) {
-		ln = x.jline = scols_table_new_line(jtab, NULL);
-		if (!ln) {
-			set_rc(&x, cmd_err(-ENOMEM, path, "cannot add JSON line"));
-			goto out;
-		}
-		jset(ln, COL_FILENAME, path);
-		if (x.loc.meta) {
-			jset(ln, COL_METADATA, brd_md_meta_name(x.loc.meta));
-			jsetu(ln, COL_SB_OFFSET, x.loc.sb_offset);
-		}
-		jsetu(ln, COL_OFFSET, x.loc.pos);
-		jsetu(ln, COL_MAGIC, sb.magic);
-		jsetu(ln, COL_VERSION, sb.version);
-		uuid_text(&sb, &x.loc, buf);
-		jset(ln, COL_UUID, buf);
-		json_sb(ln, &sb, &g);
-		if (!g.first_use)
-			jsetu(ln, COL_CHUNK_SIZE, g.chunk_bytes);
-		jsetu(ln, COL_DAEMON_SLEEP, sb.daemon_sleep);
-		jsetu(ln, COL_WRITE_BEHIND, sb.write_behind);
-		jsetu(ln, COL_SYNC_SIZE, sb.sync_size << 9);
-		jsetu(ln, COL_RESERVED_SIZE, (uint64_t)sb.sectors_reserved << 9);
-		jsetu(ln, COL_NODES, sb.nodes);
-		jset(ln, COL_CLUSTER_NAME, sb.cluster_name);
-	} else {
-		printf("        Filename : %s\n", path);
-		printf("           Magic : %08x\n", sb.magic);
-		printf("         Version : %d\n", (int)sb.version);
-		uuid_text(&sb, &x.loc, buf);
-		printf("            UUID : %s\n", buf);
-		if (sb.nodes == 0) {
-			state_text(&sb, buf, sizeof(buf));
-			printf("          Events : %" PRIu64 "\n", sb.events);
-			printf("  Events Cleared : %" PRIu64 "\n",
-			       sb.events_cleared);
-			printf("           State : %s\n", buf);
-		}
-		if (g.first_use) {
-			human_chunksize(sb.chunksize, buf, sizeof(buf));
-			printf("       Chunksize : %s (first use: mdadm's value "
-			       "in bytes, not the kernel's)\n", buf);
-		} else {
-			human_chunksize(g.chunk_bytes, buf, sizeof(buf));
-			printf("       Chunksize : %s\n", buf);
-		}
-		printf("          Daemon : %ds flush period\n",
-		       (int)sb.daemon_sleep);
-		if (sb.write_behind)
-			printf("      Write Mode : Allow write behind, max %d\n",
-			       (int)sb.write_behind);
-		else
-			printf("      Write Mode : Normal\n");
-		human_size((int64_t)(sb.sync_size << 9), buf, sizeof(buf));
-		printf("       Sync Size : %" PRIu64 "%s\n", sb.sync_size / 2,
-		       buf);
-	}
-
-	if (sb.nodes && !g.per_byte) {
-		examine_nodes(&x, &sb, &g);
-		goto out;
-	}
-	if (opt_brief) {
-		check_size(&x, x.loc.pos, -1, &g, ln);
-		goto out;
-	}
-	if (g.first_use) {
-		/* the chunk data may already be the kernel's, laid out in a
-		 * geometry that this header does not tell */
-		if (!G.json)
-			printf("          Bitmap : not decoded (first use: the "
-			       "header does not hold the kernel's chunk size "
-			       "yet)\n");
-		goto out;
-	}
-	report_chunks(&x, x.loc.pos, -1, &sb, &g, ln);
-out:
+	gather(&x);
 	brd_dio_close(&x.d);
+	if (!G.json)
+		print_text(&x);
+	else if ((rc = print_json(&x)))
+		set_rc(&x, rc);
+	free(x.top.dirty);
+	for (uint32_t i = 0; i < x.nnodes; i++)
+		free(x.nodes[i].dirty);
+	free(x.nodes);
 	return x.rc;
 }
 
@@ -721,23 +782,19 @@ static int examine(const struct brd_cmd *cmd, int argc, const char **argv)
 {
 	int i, rc = 0, one;
 
-	(void)cmd;
 	if (argc < 1)
 		return cmd_usage_error("no bitmap file or member device given");
-	if (G.json && json_init()) {
-		scols_unref_table(jtab);
-		return cmd_err(-ENOMEM, NULL, "cannot create the JSON table");
-	}
+	if (G.json && (rc = json_init(cmd)))
+		return rc;
 	for (i = 0; i < argc; i++) {
 		one = examine_one(argv[i]);
 		if (!rc)
 			rc = one;
 	}
 	if (G.json) {
-		if (scols_print_table(jtab) && !rc)
+		if (scols_print_table(jt.tb) && !rc)
 			rc = EXIT_FAIL;
-		scols_unref_table(jtab);
-		jtab = NULL;
+		cmd_table_free(&jt);
 	}
 	return rc;
 }

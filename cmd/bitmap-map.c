@@ -56,87 +56,68 @@ static const char *source_name(int s)
 
 /* ------------------------------------------------------------- JSON --- */
 
-static void jstr(const char *s)
+static void json_extents(struct cmd_json *j, const struct brd_blockmap *m)
 {
-	if (!s) {
-		fputs("null", stdout);
-		return;
-	}
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	char flags[128];
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
+	cmd_json_open(j, "extents", '[');
+	for (size_t i = 0; i < m->next; i++) {
+		const struct brd_extent *e = &m->ext[i];
+
+		cmd_json_open(j, NULL, '{');
+		cmd_json_u64(j, "logical", e->logical);
+		cmd_json_u64(j, "physical", e->physical);
+		cmd_json_u64(j, "length", e->length);
+		cmd_json_str(j, "flags", brd_extent_flags_str(e->flags, flags,
+							      sizeof(flags)));
+		cmd_json_close(j, '}');
 	}
-	putchar('"');
+	cmd_json_close(j, ']');
 }
 
-static void jkey(const char *k, bool *first, int ind)
+static void json_reasons(struct cmd_json *j, const struct brd_blockmap *m)
 {
-	printf("%s\n%*s\"%s\": ", *first ? "" : ",", ind, "", k);
-	*first = false;
+	cmd_json_open(j, "reasons", '[');
+	for (size_t i = 0; i < m->nreasons; i++) {
+		const struct brd_bm_reason *r = &m->reasons[i];
+
+		cmd_json_open(j, NULL, '{');
+		cmd_json_str(j, "code", brd_bm_why_name(r->why));
+		if (r->why == BRD_BMW_FLAG)
+			cmd_json_str(j, "flag", brd_extent_flag_name(r->flag));
+		cmd_json_str(j, "reason", r->text);
+		cmd_json_close(j, '}');
+	}
+	cmd_json_close(j, ']');
 }
 
 static void print_json(const struct brd_blockmap *m)
 {
-	bool f = true;
-	char flags[128];
+	struct cmd_json j;
+	char devno[32];
 
-	printf("{\n   \"blockmap\": {");
-	jkey("file", &f, 6); jstr(m->path);
-	jkey("size", &f, 6); printf("%" PRIu64, m->size);
-	jkey("block-size", &f, 6); printf("%" PRIu32, m->blksz);
-	jkey("fstype", &f, 6); jstr(m->fstype);
-	jkey("mountpoint", &f, 6); jstr(m->mountpoint);
-	jkey("devno", &f, 6);
-	printf("\"%u:%u\"", major(m->dev), minor(m->dev));
-	jkey("device", &f, 6); jstr(m->devnode);
-	jkey("device-size", &f, 6); printf("%" PRIu64, m->dev_size);
-	jkey("logical-block-size", &f, 6); printf("%" PRIu32, m->dev_lbs);
-	jkey("synced", &f, 6); fputs(m->synced ? "true" : "false", stdout);
-	jkey("source", &f, 6); jstr(source_name(m->source));
-	jkey("fibmap-checked", &f, 6);
-	fputs(m->fibmap == 1 ? "true" : "false", stdout);
-	jkey("fibmap-blocks", &f, 6); printf("%" PRIu64, m->fibmap_blocks);
-	jkey("md-array", &f, 6); jstr(m->md_user);
-	jkey("extents", &f, 6);
-	printf("[");
-	for (size_t i = 0; i < m->next; i++) {
-		const struct brd_extent *e = &m->ext[i];
-		bool g = true;
-
-		printf("%s\n         {", i ? "," : "");
-		jkey("logical", &g, 12); printf("%" PRIu64, e->logical);
-		jkey("physical", &g, 12); printf("%" PRIu64, e->physical);
-		jkey("length", &g, 12); printf("%" PRIu64, e->length);
-		jkey("flags", &g, 12);
-		jstr(brd_extent_flags_str(e->flags, flags, sizeof(flags)));
-		printf("\n         }");
-	}
-	printf("%s]", m->next ? "\n      " : "");
-	jkey("writable", &f, 6);
-	fputs(brd_blockmap_writable(m) ? "true" : "false", stdout);
-	jkey("reasons", &f, 6);
-	printf("[");
-	for (size_t i = 0; i < m->nreasons; i++) {
-		const struct brd_bm_reason *r = &m->reasons[i];
-		bool g = true;
-
-		printf("%s\n         {", i ? "," : "");
-		jkey("code", &g, 12); jstr(brd_bm_why_name(r->why));
-		if (r->why == BRD_BMW_FLAG) {
-			jkey("flag", &g, 12);
-			jstr(brd_extent_flag_name(r->flag));
-		}
-		jkey("reason", &g, 12); jstr(r->text);
-		printf("\n         }");
-	}
-	printf("%s]\n   }\n}\n", m->nreasons ? "\n      " : "");
+	snprintf(devno, sizeof(devno), "%u:%u", major(m->dev), minor(m->dev));
+	cmd_json_begin(&j, stdout);
+	cmd_json_open(&j, "blockmap", '{');
+	cmd_json_str(&j, "file", m->path);
+	cmd_json_u64(&j, "size", m->size);
+	cmd_json_u64(&j, "block-size", m->blksz);
+	cmd_json_str(&j, "fstype", m->fstype);
+	cmd_json_str(&j, "mountpoint", m->mountpoint);
+	cmd_json_str(&j, "devno", devno);
+	cmd_json_str(&j, "device", m->devnode);
+	cmd_json_u64(&j, "device-size", m->dev_size);
+	cmd_json_u64(&j, "logical-block-size", m->dev_lbs);
+	cmd_json_bool(&j, "synced", m->synced);
+	cmd_json_str(&j, "source", source_name(m->source));
+	cmd_json_bool(&j, "fibmap-checked", m->fibmap == 1);
+	cmd_json_u64(&j, "fibmap-blocks", m->fibmap_blocks);
+	cmd_json_str(&j, "md-array", m->md_user);
+	json_extents(&j, m);
+	cmd_json_bool(&j, "writable", brd_blockmap_writable(m));
+	json_reasons(&j, m);
+	cmd_json_close(&j, '}');
+	cmd_json_end(&j);
 }
 
 /* ------------------------------------------------------------- text --- */

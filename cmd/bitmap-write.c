@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,13 +340,55 @@ static int load_image(struct job *j, const char *image,
 
 /* ------------------------------------------------------------ running --- */
 
+/* One line for one reason; several are listed under a heading line. */
 static void print_refusal(const struct brd_blockmap *m)
 {
+	if (m->nreasons == 1) {
+		cmd_warnx("%s: refusing to write through the file's blocks "
+			  "(nothing written): %s: %s", m->path,
+			  brd_bm_why_name(m->reasons[0].why),
+			  m->reasons[0].text);
+		return;
+	}
 	cmd_warnx("%s: refusing to write through the file's blocks "
 		  "(nothing written):", m->path);
 	for (size_t i = 0; i < m->nreasons; i++)
 		fprintf(stderr, "  %s: %s\n", brd_bm_why_name(m->reasons[i].why),
 			m->reasons[i].text);
+}
+
+/* One line, "brdctl: FILE: WHAT: REASON": the reason lib gave in @why, or
+ * strerror(@rc).  Returns the exit code of @rc. */
+static int fail_why(int rc, const char *file, const char *why,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int fail_why(int rc, const char *file, const char *why,
+		    const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (!why[0])
+		return cmd_err(rc, file, "%s", what);
+	cmd_err(0, file, "%s: %s", what, why);
+	return rc ? exit_code_from_errno(rc) : EXIT_FAIL;
+}
+
+/* What the write noticed but did not fail on. */
+static void warn_after(const char *file, const struct brd_bitwrite *w)
+{
+	if (w->drop_err)
+		cmd_warnx("%s: cannot drop cached pages: %s", file,
+			  strerror(-w->drop_err));
+	if (w->verify_buffered)
+		cmd_warnx("%s: O_DIRECT refused; verifying with buffered reads",
+			  file);
+	if (w->buffered_stale)
+		cmd_warnx("%s: buffered reads still return old data at offset %"
+			  PRIu64 " (pages mapped or locked?); O_DIRECT reads "
+			  "see the new data", file, w->stale_off);
 }
 
 static const char *state_name(int s)
@@ -375,17 +418,118 @@ static void print_blocks(const struct brd_bitwrite *w, FILE *f, bool dry)
 	}
 }
 
+/* The byte ranges of the file the job changes: @one, or an array. */
+static int job_ranges(const char *file, struct job *j,
+		      const struct brd_bitmap_sb *sb, struct brd_bw_range *one,
+		      struct brd_bw_range **ranges, size_t *nranges)
+{
+	int rc;
+
+	*ranges = one;
+	*nranges = 1;
+	switch (j->kind) {
+	case JOB_SET:
+	case JOB_CLEAR:
+		if ((rc = build_chunk_ranges(j)))
+			return rc;
+		*ranges = calloc(j->ncr, sizeof(**ranges));
+		if (!*ranges) {
+			*ranges = one;
+			return cmd_err(ENOMEM, file, "plan");
+		}
+		for (size_t i = 0; i < j->ncr; i++)
+			(*ranges)[i] = (struct brd_bw_range){
+				.off = j->data_pos + j->cr[i].first / 8,
+				.len = j->cr[i].last / 8 - j->cr[i].first / 8 + 1 };
+		*nranges = j->ncr;
+		return 0;
+	case JOB_UPDATE:
+		*one = (struct brd_bw_range){ 0, BRD_BITMAP_SB_SIZE };
+		if (j->sb_edit.set_cleared && j->sb_edit.set_events &&
+		    j->sb_edit.events_cleared > j->sb_edit.events)
+			cmd_warnx("%s: events-cleared %" PRIu64 " is greater than "
+				  "events %" PRIu64, file, j->sb_edit.events_cleared,
+				  j->sb_edit.events);
+		return 0;
+	case JOB_WRITE:
+		if ((rc = load_image(j, opt_from, sb)))
+			return rc;
+		*one = (struct brd_bw_range){ 0, j->image_len };
+		return 0;
+	}
+	return cmd_err(EINVAL, file, "plan");
+}
+
+/* What brd_bitwrite_execute() returned @rc, said; the exit code. */
+static int report_write(const char *file, struct brd_bitwrite *w, int rc)
+{
+	const struct brd_bw_block *b = NULL;
+
+	warn_after(file, w);
+	if (rc && w->nwritten < w->n) {
+		for (size_t i = 0; i < w->n; i++)
+			if (w->blk[i].state == BRD_BW_FAILED)
+				b = &w->blk[i];
+		if (!b)		/* nothing attempted: one line says why */
+			return fail_why(rc, file, w->why,
+					"cannot write the blocks");
+		cmd_err(b->err, file, "device write failed at %s offset %"
+			PRIu64 " (file offset %" PRIu64 "); %zu of %zu "
+			"block%s written", w->devnode, b->dev_off,
+			b->file_off, w->nwritten, w->n, w->n == 1 ? "" : "s");
+		print_blocks(w, stderr, false);
+		rc = exit_code_from_errno(rc);
+		return rc == EXIT_OK ? EXIT_FAIL : rc;
+	}
+	if (rc) {
+		rc = fail_why(rc, file, w->why, "%zu block%s written, but not "
+			      "confirmed", w->nwritten,
+			      w->nwritten == 1 ? "" : "s");
+		print_blocks(w, stderr, false);
+		return rc;
+	}
+	cmd_verbose("%s: wrote %zu of %zu examined blocks (%" PRIu64
+		    " bytes) on %s; verified with O_DIRECT", file, w->n,
+		    w->examined, w->bytes_written, w->devnode);
+	return EXIT_OK;
+}
+
+/* Plan the device writes; print them (--dry-run) or do them. */
+static int write_job(const char *file, struct job *j, struct brd_blockmap *m,
+		     const struct brd_bw_range *ranges, size_t nranges)
+{
+	struct brd_bitwrite w;
+	int rc;
+
+	rc = brd_bitwrite_plan(&w, m, ranges, nranges, edit, j);
+	if (rc == -ECANCELED) {
+		print_refusal(m);
+		rc = EXIT_CORRUPT;
+	} else if (rc) {
+		rc = fail_why(rc, file, w.why, "cannot plan the device writes");
+	} else if (G.dry_run) {
+		print_blocks(&w, stdout, true);
+		printf("%zu of %zu examined block%s would change, %zu bytes on "
+		       "%s; nothing written\n", w.n, w.examined,
+		       w.examined == 1 ? "" : "s", w.n * (size_t)w.blksz,
+		       w.devnode);
+	} else if (!w.n) {
+		cmd_verbose("%s: already as requested; nothing written", file);
+	} else {
+		rc = report_write(file, &w, brd_bitwrite_execute(&w));
+	}
+	brd_bitwrite_free(&w);
+	return rc;
+}
+
 static int run_job(const char *file, struct job *j)
 {
 	struct brd_blockmap m;
 	struct brd_bitmap_sb sb;
-	struct brd_bw_range range[1];
-	struct brd_bw_range *ranges = range;
-	struct brd_bitwrite w;
+	struct brd_bw_range one, *ranges = &one;
 	size_t nranges = 0;
 	int rc;
 
-	memset(&w, 0, sizeof(w));
 	rc = brd_blockmap_build(&m, file, opt_force ? BRD_BM_FORCE : 0);
 	if (rc) {
 		brd_blockmap_free(&m);
@@ -401,99 +545,12 @@ static int run_job(const char *file, struct job *j)
 	if ((rc = read_file_sb(file, &sb, &j->g, m.size)))
 		goto out;
 	j->data_pos = j->g.data_offset;
-
-	switch (j->kind) {
-	case JOB_SET:
-	case JOB_CLEAR:
-		if ((rc = build_chunk_ranges(j)))
-			goto out;
-		ranges = calloc(j->ncr, sizeof(*ranges));
-		if (!ranges) {
-			rc = cmd_err(ENOMEM, file, "plan");
-			goto out;
-		}
-		for (size_t i = 0; i < j->ncr; i++)
-			ranges[i] = (struct brd_bw_range){
-				.off = j->data_pos + j->cr[i].first / 8,
-				.len = j->cr[i].last / 8 - j->cr[i].first / 8 + 1 };
-		nranges = j->ncr;
-		break;
-	case JOB_UPDATE:
-		range[0] = (struct brd_bw_range){ 0, BRD_BITMAP_SB_SIZE };
-		nranges = 1;
-		if (j->sb_edit.set_cleared && j->sb_edit.set_events &&
-		    j->sb_edit.events_cleared > j->sb_edit.events)
-			cmd_warnx("%s: events-cleared %" PRIu64 " is greater than "
-				  "events %" PRIu64, file, j->sb_edit.events_cleared,
-				  j->sb_edit.events);
-		break;
-	case JOB_WRITE:
-		if ((rc = load_image(j, opt_from, &sb)))
-			goto out;
-		range[0] = (struct brd_bw_range){ 0, j->image_len };
-		nranges = 1;
-		break;
-	}
-
-	rc = brd_bitwrite_plan(&w, &m, ranges, nranges, edit, j);
-	if (rc == -ECANCELED) {
-		print_refusal(&m);
-		rc = EXIT_CORRUPT;
-		goto out;
-	}
-	if (rc) {
-		rc = cmd_err(rc, file, "cannot plan the device writes");
-		goto out;
-	}
-	if (G.dry_run) {
-		print_blocks(&w, stdout, true);
-		printf("%zu of %zu examined block%s would change, %zu bytes on "
-		       "%s; nothing written\n", w.n, w.examined,
-		       w.examined == 1 ? "" : "s", w.n * (size_t)w.blksz,
-		       w.devnode);
-		rc = EXIT_OK;
-		goto out;
-	}
-	if (!w.n) {
-		cmd_verbose("%s: already as requested; nothing written", file);
-		rc = EXIT_OK;
-		goto out;
-	}
-	rc = brd_bitwrite_execute(&w);
-	if (rc && w.nwritten < w.n) {
-		const struct brd_bw_block *b = NULL;
-
-		for (size_t i = 0; i < w.n; i++)
-			if (w.blk[i].state == BRD_BW_FAILED)
-				b = &w.blk[i];
-		if (b)
-			cmd_err(b->err, file, "device write failed at %s offset %"
-				PRIu64 " (file offset %" PRIu64 "); %zu of %zu "
-				"block%s written", w.devnode, b->dev_off,
-				b->file_off, w.nwritten, w.n,
-				w.n == 1 ? "" : "s");
-		else
-			cmd_err(rc, file, "cannot write the blocks");
-		print_blocks(&w, stderr, false);
-		rc = exit_code_from_errno(rc);
-		if (rc == EXIT_OK)
-			rc = EXIT_FAIL;
-		goto out;
-	}
-	if (rc) {
-		rc = cmd_err(rc, file, "%zu block%s written, but", w.nwritten,
-			     w.nwritten == 1 ? "" : "s");
-		print_blocks(&w, stderr, false);
-		goto out;
-	}
-	cmd_verbose("%s: wrote %zu of %zu examined blocks (%" PRIu64
-		    " bytes) on %s; verified with O_DIRECT", file, w.n,
-		    w.examined, w.bytes_written, w.devnode);
-	rc = EXIT_OK;
+	rc = job_ranges(file, j, &sb, &one, &ranges, &nranges);
+	if (!rc)
+		rc = write_job(file, j, &m, ranges, nranges);
 out:
-	if (ranges != range)
+	if (ranges != &one)
 		free(ranges);
-	brd_bitwrite_free(&w);
 	brd_blockmap_free(&m);
 	return rc;
 }

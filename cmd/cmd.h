@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <popt.h>
 
 /* Exit status taxonomy, the same for every subcommand (man/brdctl.8). */
@@ -123,6 +124,23 @@ int cmd_table_set_bool(struct cmd_table *t, struct libscols_line *ln, int col,
 bool cmd_table_wants(const struct cmd_table *t, int col);
 int cmd_table_print(struct cmd_table *t);	/* prints and frees */
 void cmd_table_free(struct cmd_table *t);
+
+/* A JSON document that is not a table (libsmartcols writes only arrays of
+ * records): nested objects and arrays, laid out as libsmartcols lays out
+ * its JSON, three spaces per level.  Begin, then open/close containers
+ * and add members; @key is NULL for the elements of an array. */
+struct cmd_json {
+	FILE *f;
+	int depth;
+	bool empty[16];		/* the container at this depth has no member */
+};
+void cmd_json_begin(struct cmd_json *j, FILE *f);	/* "{" */
+void cmd_json_end(struct cmd_json *j);			/* "}" and newline */
+void cmd_json_open(struct cmd_json *j, const char *key, char type); /* { [ */
+void cmd_json_close(struct cmd_json *j, char type);		   /* } ] */
+void cmd_json_str(struct cmd_json *j, const char *key, const char *s);
+void cmd_json_u64(struct cmd_json *j, const char *key, uint64_t v);
+void cmd_json_bool(struct cmd_json *j, const char *key, bool v);
 
 /* Human-readable size like lsblk: "4M", "1.5G". Caller frees. */
 char *cmd_size_to_human(uint64_t bytes);

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Table output through libsmartcols for the listing commands. */
+/*
+ * Output: tables (and their JSON) through libsmartcols for the listing
+ * commands; cmd_json_* for the one JSON document that is not a table
+ * (bitmap map: an object with arrays of objects).
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -144,6 +148,11 @@ int cmd_table_init(struct cmd_table *t, const struct brd_cmd *cmd,
 		}
 		if (G.json)
 			scols_column_set_json_type(cl, c->json_type);
+		/* newline-separated lists: a JSON array of strings */
+		if (G.json && (c->flags & SCOLS_FL_WRAP) &&
+		    c->json_type == SCOLS_JSON_ARRAY_STRING)
+			scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize,
+						  scols_wrapnl_nextchunk, NULL);
 	}
 	return 0;
 }
@@ -229,4 +238,90 @@ void cmd_table_free(struct cmd_table *t)
 {
 	scols_unref_table(t->tb);
 	t->tb = NULL;
+}
+
+/* ------------------------------------------------ JSON documents --- */
+
+static void json_string(FILE *f, const char *s)
+{
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* the separator, indentation and key of the next member */
+static void json_member(struct cmd_json *j, const char *key)
+{
+	if (!j->empty[j->depth])
+		fputc(',', j->f);
+	j->empty[j->depth] = false;
+	fprintf(j->f, "\n%*s", 3 * j->depth, "");
+	if (key) {
+		json_string(j->f, key);
+		fputs(": ", j->f);
+	}
+}
+
+void cmd_json_begin(struct cmd_json *j, FILE *f)
+{
+	memset(j, 0, sizeof(*j));
+	j->f = f;
+	fputc('{', f);
+	j->depth = 1;
+	j->empty[1] = true;
+}
+
+void cmd_json_end(struct cmd_json *j)
+{
+	cmd_json_close(j, '}');
+	fputc('\n', j->f);
+}
+
+void cmd_json_open(struct cmd_json *j, const char *key, char type)
+{
+	json_member(j, key);
+	fputc(type, j->f);
+	if (j->depth + 1 < (int)(sizeof(j->empty) / sizeof(j->empty[0])))
+		j->depth++;
+	j->empty[j->depth] = true;
+}
+
+void cmd_json_close(struct cmd_json *j, char type)
+{
+	if (!j->empty[j->depth])
+		fprintf(j->f, "\n%*s", 3 * (j->depth - 1), "");
+	if (j->depth > 0)
+		j->depth--;
+	fputc(type, j->f);
+}
+
+void cmd_json_str(struct cmd_json *j, const char *key, const char *s)
+{
+	json_member(j, key);
+	json_string(j->f, s);
+}
+
+void cmd_json_u64(struct cmd_json *j, const char *key, uint64_t v)
+{
+	json_member(j, key);
+	fprintf(j->f, "%" PRIu64, v);
+}
+
+void cmd_json_bool(struct cmd_json *j, const char *key, bool v)
+{
+	json_member(j, key);
+	fputs(v ? "true" : "false", j->f);
 }

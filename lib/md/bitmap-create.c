@@ -124,17 +124,107 @@ static int install_file(const char *tmp, const char *target, bool force)
 	return 0;
 }
 
+/*
+ * The name to write: @path, or where it exists (only as a regular file,
+ * and only with @force) its real path: never write through a symlink's
+ * name, replace its target.
+ */
+static int resolve_target(const char *path, bool force, char **target,
+			  char *why, size_t whylen)
+{
+	struct stat st;
+
+	*target = NULL;
+	if (stat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(why, whylen, "exists and is not a regular file");
+			return -EINVAL;
+		}
+		if (!force)
+			return -EEXIST;
+		*target = realpath(path, NULL);
+		return *target ? 0 : -errno;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	*target = strdup(path);
+	return *target ? 0 : -ENOMEM;
+}
+
+/* A temporary file ".NAME.XXXXXX" next to @target, mode 0666 & ~umask. */
+static int make_temp(char *target, const char *dir, char **tmp)
+{
+	mode_t um;
+	int fd;
+
+	if (asprintf(tmp, "%s/.%s.XXXXXX", dir, basename(target)) < 0) {
+		*tmp = NULL;
+		return -ENOMEM;
+	}
+	fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+		free(*tmp);
+		*tmp = NULL;
+		return fd;
+	}
+	/* mkostemp creates 0600; give the usual 0666 & ~umask */
+	um = umask(0);
+	umask(um);
+	if (fchmod(fd, 0666 & ~um) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* The superblock, then 0xff (every chunk dirty) up to @size; fsynced. */
+static int write_content(int fd, const struct brd_bitmap_sb *sb,
+			 uint64_t size)
+{
+	unsigned char *buf = malloc(WRITE_BUFSZ);
+	uint64_t off;
+	int rc;
+
+	if (!buf)
+		return -ENOMEM;
+	brd_bitmap_sb_encode(sb, buf);
+	rc = write_all(fd, buf, BRD_BITMAP_SB_SIZE, 0);
+	memset(buf, 0xff, WRITE_BUFSZ);
+	for (off = BRD_BITMAP_SB_SIZE; !rc && off < size;) {
+		size_t n = size - off < WRITE_BUFSZ ? (size_t)(size - off)
+						    : WRITE_BUFSZ;
+
+		rc = write_all(fd, buf, n, off);
+		off += n;
+	}
+	free(buf);
+	if (!rc && fsync(fd) < 0)
+		rc = -errno;
+	return rc;
+}
+
+static void fsync_dir(const char *dir)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0 || fsync(dfd) < 0)
+		brd_dbg("%s: cannot fsync the directory: %s", dir,
+			strerror(errno));
+	if (dfd >= 0)
+		close(dfd);
+}
+
 int brd_bitmap_write_file(const char *path, const struct brd_bitmap_sb *sb,
 			  bool force, uint64_t *bytes, char *why,
 			  size_t whylen)
 {
 	struct brd_bitmap_geom g;
-	unsigned char *buf = NULL;
 	char *target = NULL, *dircopy = NULL, *tmp = NULL;
 	const char *dir;
-	struct stat st;
-	uint64_t size, off;
-	int fd = -1, dfd = -1, rc;
+	int fd = -1, rc;
 
 	why[0] = '\0';
 	rc = brd_bitmap_geom(sb, &g, why, whylen);
@@ -145,110 +235,39 @@ int brd_bitmap_write_file(const char *path, const struct brd_bitmap_sb *sb,
 			 sb->version);
 		return -EOPNOTSUPP;
 	}
-	size = g.area_bytes;
 	if (bytes)
-		*bytes = size;
-
-	/* Never write through a symlink's name: replace its target. */
-	if (stat(path, &st) == 0) {
-		if (!S_ISREG(st.st_mode)) {
-			snprintf(why, whylen, "exists and is not a regular file");
-			return -EINVAL;
-		}
-		if (!force)
-			return -EEXIST;
-		target = realpath(path, NULL);
-		if (!target)
-			return -errno;
-	} else if (errno != ENOENT) {
-		return -errno;
-	} else {
-		target = strdup(path);
-		if (!target)
-			return -ENOMEM;
-	}
-
+		*bytes = g.area_bytes;
+	rc = resolve_target(path, force, &target, why, whylen);
+	if (rc)
+		return rc;
 	dircopy = strdup(target);
 	if (!dircopy) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	dir = dirname(dircopy);
-	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, basename(target)) < 0) {
-		tmp = NULL;
-		rc = -ENOMEM;
-		goto out;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
+	fd = make_temp(target, dir, &tmp);
 	if (fd < 0) {
+		rc = fd;
+		goto out;
+	}
+	rc = write_content(fd, sb, g.area_bytes);
+	if (!rc)
+		rc = check_extents(fd, target, g.area_bytes, why, whylen);
+	if (close(fd) < 0 && !rc)
 		rc = -errno;
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	/* mkostemp creates 0600; give the usual 0666 & ~umask */
-	{
-		mode_t um = umask(0);
-
-		umask(um);
-		if (fchmod(fd, 0666 & ~um) < 0) {
-			rc = -errno;
-			goto out;
-		}
-	}
-
-	buf = malloc(WRITE_BUFSZ);
-	if (!buf) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	brd_bitmap_sb_encode(sb, buf);
-	rc = write_all(fd, buf, BRD_BITMAP_SB_SIZE, 0);
-	if (rc)
-		goto out;
-	memset(buf, 0xff, WRITE_BUFSZ);
-	for (off = BRD_BITMAP_SB_SIZE; off < size;) {
-		size_t n = size - off < WRITE_BUFSZ ? (size_t)(size - off)
-						    : WRITE_BUFSZ;
-
-		rc = write_all(fd, buf, n, off);
-		if (rc)
-			goto out;
-		off += n;
-	}
-	if (fsync(fd) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	rc = check_extents(fd, target, size, why, whylen);
-	if (rc)
-		goto out;
-	if (close(fd) < 0) {
-		fd = -1;
-		rc = -errno;
-		goto out;
-	}
-	fd = -1;
-	rc = install_file(tmp, target, force);
+	if (!rc)
+		rc = install_file(tmp, target, force);
 	if (rc)
 		goto out;
 	free(tmp);
 	tmp = NULL;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) < 0)
-		brd_dbg("%s: cannot fsync the directory: %s", dir,
-			strerror(errno));
-	rc = 0;
+	fsync_dir(dir);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
 	if (tmp) {
 		unlink(tmp);
 		free(tmp);
 	}
-	free(buf);
 	free(dircopy);
 	free(target);
 	return rc;

@@ -70,6 +70,23 @@ static void uuid_str(const uint8_t *u, char *buf)
 		sprintf(buf + 2 * i, "%02x", u[i]);
 }
 
+/* 0.90: the bitmap follows the superblock, flagged or not (mdadm looks). */
+static int locate_0_90(struct brd_dio *d, const struct brd_md_sb *md,
+		       struct brd_bitmap_loc *loc, char *why, size_t whylen)
+{
+	if (md->has_bitmap)
+		return 0;
+	if (!has_magic(d, md->bitmap_pos)) {
+		snprintf(why, whylen, "md 0.90 superblock at byte %llu has no "
+			 "bitmap", (unsigned long long)md->sb_offset);
+		return -ENOENT;
+	}
+	loc->unflagged = true;
+	brd_dbg("%s: md 0.90 superblock does not flag a bitmap, but one is at "
+		"byte %llu", d->name, (unsigned long long)md->bitmap_pos);
+	return 0;
+}
+
 int brd_bitmap_locate(struct brd_dio *d, struct brd_bitmap_loc *loc,
 		      char *why, size_t whylen)
 {
@@ -103,20 +120,8 @@ int brd_bitmap_locate(struct brd_dio *d, struct brd_bitmap_loc *loc,
 	loc->pos = md.bitmap_pos;
 	loc->uuid_words = md.meta == BRD_MD_0_90;
 
-	if (md.meta == BRD_MD_0_90) {
-		if (!md.has_bitmap) {
-			if (!has_magic(d, md.bitmap_pos)) {
-				snprintf(why, whylen, "md 0.90 superblock at "
-					 "byte %llu has no bitmap",
-					 (unsigned long long)md.sb_offset);
-				return -ENOENT;
-			}
-			brd_warn("%s: md 0.90 superblock does not flag a "
-				 "bitmap, but one is at byte %llu", d->name,
-				 (unsigned long long)md.bitmap_pos);
-		}
-		return 0;
-	}
+	if (md.meta == BRD_MD_0_90)
+		return locate_0_90(d, &md, loc, why, whylen);
 	if (!md.has_bitmap) {
 		snprintf(why, whylen, "md %s superblock at byte %llu has no "
 			 "internal bitmap (feature_map 0x%x)",

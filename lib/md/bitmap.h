@@ -208,6 +208,8 @@ struct brd_bitmap_loc {
 	bool clustered;		/* md 1.x MD_FEATURE_CLUSTERED */
 	uint64_t pos;		/* bitmap area (node slot 0), bytes */
 	bool uuid_words;	/* print the UUID as 4 native u32 (0.90) */
+	bool unflagged;		/* 0.90: a bitmap at pos, not flagged in the
+				 * superblock (the front end warns) */
 };
 
 /*

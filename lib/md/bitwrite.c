@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -104,6 +106,23 @@ void brd_bitwrite_free(struct brd_bitwrite *w)
 	memset(w, 0, sizeof(*w));
 }
 
+/* Record why the operation fails (the first reason wins) and log it at
+ * debug level; returns @rc. */
+static int fail(struct brd_bitwrite *w, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct brd_bitwrite *w, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!w->why[0]) {
+		va_start(ap, fmt);
+		vsnprintf(w->why, sizeof(w->why), fmt, ap);
+		va_end(ap);
+		brd_dbg("%s: %s", w->file, w->why);
+	}
+	return rc;
+}
+
 /* whole O_DIRECT pread; -EIO on a short read */
 static int pread_full(int fd, void *buf, size_t len, uint64_t off)
 {
@@ -131,6 +150,57 @@ static size_t file_bytes(const struct brd_bitwrite *w,
 	return left < b->len ? (size_t)left : b->len;
 }
 
+/*
+ * Read block @b from the device and through the file (they must agree, or
+ * the map cannot be trusted: a reason in @m, -ECANCELED), then let @fn
+ * edit a copy.
+ */
+static int plan_block(struct brd_bitwrite *w, struct brd_blockmap *m,
+		      struct brd_dio *d, int devfd, unsigned char *fbuf,
+		      struct brd_bw_block *b, brd_bw_edit_fn fn, void *arg)
+{
+	size_t flen = file_bytes(w, b), got = 0;
+	int rc;
+
+	if (posix_memalign((void **)&b->old, BW_ALIGN, b->len) ||
+	    posix_memalign((void **)&b->new, BW_ALIGN, b->len))
+		return -ENOMEM;
+	rc = pread_full(devfd, b->old, b->len, b->dev_off);
+	if (rc)
+		return fail(w, rc, "cannot read %u bytes of %s at byte %" PRIu64
+			    ": %s", b->len, m->devnode, b->dev_off,
+			    strerror(-rc));
+	rc = brd_dio_pread(d, fbuf, flen, b->file_off, &got);
+	if (rc)
+		return rc;
+	if (got != flen || memcmp(fbuf, b->old, flen)) {
+		rc = brd_blockmap_add_reason(m, BRD_BMW_CONTENT, 0, 0,
+			"the device bytes at %s offset %" PRIu64 " differ "
+			"from the file's block at offset %" PRIu64 ": the "
+			"block map cannot be trusted", m->devnode,
+			b->dev_off, b->file_off);
+		return rc ? rc : -ECANCELED;
+	}
+	memcpy(b->new, b->old, b->len);
+	return fn(arg, b->file_off, b->new, flen);
+}
+
+/* Drop the blocks that do not change; returns how many are left. */
+static size_t keep_changed(struct brd_bw_block *blk, size_t n)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (memcmp(blk[i].old, blk[i].new, blk[i].len) == 0) {
+			free(blk[i].old);
+			free(blk[i].new);
+			continue;
+		}
+		blk[keep++] = blk[i];
+	}
+	return keep;
+}
+
 int brd_bitwrite_plan(struct brd_bitwrite *w, struct brd_blockmap *m,
 		      const struct brd_bw_range *r, size_t nr,
 		      brd_bw_edit_fn fn, void *arg)
@@ -138,7 +208,7 @@ int brd_bitwrite_plan(struct brd_bitwrite *w, struct brd_blockmap *m,
 	struct brd_bw_block *blk = NULL;
 	struct brd_dio d;
 	unsigned char *fbuf = NULL;
-	size_t n = 0, keep = 0, i;
+	size_t n = 0, i;
 	int devfd = -1, rc;
 
 	memset(w, 0, sizeof(*w));
@@ -162,60 +232,22 @@ int brd_bitwrite_plan(struct brd_bitwrite *w, struct brd_blockmap *m,
 	}
 	devfd = open(m->devnode, O_RDONLY | O_DIRECT | O_CLOEXEC);
 	if (devfd < 0) {
-		rc = -errno;
+		rc = fail(w, -errno, "cannot open %s for reading: %s",
+			  m->devnode, strerror(errno));
 		goto out;
 	}
 	if (posix_memalign((void **)&fbuf, BW_ALIGN, m->blksz)) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		struct brd_bw_block *b = &blk[i];
-		size_t flen = file_bytes(w, b), got = 0;
-
-		if (posix_memalign((void **)&b->old, BW_ALIGN, b->len) ||
-		    posix_memalign((void **)&b->new, BW_ALIGN, b->len)) {
-			rc = -ENOMEM;
+	for (i = 0; i < n; i++)
+		if ((rc = plan_block(w, m, &d, devfd, fbuf, &blk[i], fn, arg)))
 			goto out;
-		}
-		rc = pread_full(devfd, b->old, b->len, b->dev_off);
-		if (rc) {
-			brd_err("%s: cannot read %u bytes at byte %" PRIu64 ": %s",
-				m->devnode, b->len, b->dev_off, strerror(-rc));
-			goto out;
-		}
-		rc = brd_dio_pread(&d, fbuf, flen, b->file_off, &got);
-		if (rc)
-			goto out;
-		if (got != flen || memcmp(fbuf, b->old, flen)) {
-			rc = brd_blockmap_add_reason(m, BRD_BMW_CONTENT, 0, 0,
-				"the device bytes at %s offset %" PRIu64 " differ "
-				"from the file's block at offset %" PRIu64 ": the "
-				"block map cannot be trusted", m->devnode,
-				b->dev_off, b->file_off);
-			rc = rc ? rc : -ECANCELED;
-			goto out;
-		}
-		memcpy(b->new, b->old, b->len);
-		rc = fn(arg, b->file_off, b->new, flen);
-		if (rc)
-			goto out;
-	}
 	w->examined = n;
-	/* keep only the blocks that change */
-	for (i = 0; i < n; i++) {
-		if (memcmp(blk[i].old, blk[i].new, blk[i].len) == 0) {
-			free(blk[i].old);
-			free(blk[i].new);
-			continue;
-		}
-		blk[keep++] = blk[i];
-	}
+	w->n = keep_changed(blk, n);
 	w->blk = blk;
-	w->n = keep;
 	blk = NULL;
 	n = 0;
-	rc = 0;
 out:
 	free(fbuf);
 	if (devfd >= 0)
@@ -254,9 +286,11 @@ static int verify(struct brd_bitwrite *w)
 	rc = brd_dio_open(&d, w->file);
 	if (rc)
 		return rc;
-	if (!d.direct)
-		brd_warn("%s: O_DIRECT refused; verifying with buffered reads",
-			 w->file);
+	if (!d.direct) {
+		w->verify_buffered = true;
+		brd_dbg("%s: O_DIRECT refused; verifying with buffered reads",
+			w->file);
+	}
 	if (posix_memalign((void **)&buf, BW_ALIGN, w->blksz)) {
 		brd_dio_close(&d);
 		return -ENOMEM;
@@ -268,12 +302,10 @@ static int verify(struct brd_bitwrite *w)
 		if (b->state != BRD_BW_WRITTEN)
 			continue;
 		rc = brd_dio_pread(&d, buf, flen, b->file_off, &got);
-		if (!rc && (got != flen || memcmp(buf, b->new, flen))) {
-			brd_err("%s: verification failed: the file's block at "
-				"offset %" PRIu64 " does not read back as written",
-				w->file, b->file_off);
-			rc = -EIO;
-		}
+		if (!rc && (got != flen || memcmp(buf, b->new, flen)))
+			rc = fail(w, -EIO, "verification failed: the file's "
+				  "block at offset %" PRIu64 " does not read "
+				  "back as written", b->file_off);
 	}
 	brd_dio_close(&d);
 	if (rc) {
@@ -294,10 +326,9 @@ static int verify(struct brd_bitwrite *w)
 		if (pread(fd, buf, flen, (off_t)b->file_off) != (ssize_t)flen ||
 		    memcmp(buf, b->new, flen)) {
 			w->buffered_stale = true;
-			brd_warn("%s: buffered reads still return old data at "
-				 "offset %" PRIu64 " (pages mapped or locked?); "
-				 "O_DIRECT reads see the new data", w->file,
-				 b->file_off);
+			w->stale_off = b->file_off;
+			brd_dbg("%s: buffered reads still return old data at "
+				"offset %" PRIu64, w->file, b->file_off);
 			break;
 		}
 	}
@@ -318,25 +349,22 @@ int brd_bitwrite_execute(struct brd_bitwrite *w)
 	/* no dirty file pages may sit over the blocks while we write under
 	 * them: a later writeback would undo our write */
 	crc = file_coherent(w->file);
-	if (crc) {
-		brd_err("%s: cannot sync the file before writing: %s", w->file,
-			strerror(-crc));
-		return crc;
-	}
+	if (crc)
+		return fail(w, crc, "cannot sync the file before writing: %s",
+			    strerror(-crc));
 	devfd = open(w->devnode, O_RDWR | O_DIRECT | O_CLOEXEC);
-	if (devfd < 0) {
-		rc = -errno;
-		if (rc == -EBUSY)
-			brd_err("%s: the kernel refuses to open the mounted device "
-				"for writing (CONFIG_BLK_DEV_WRITE_MOUNTED=n or "
-				"bdev_allow_write_mounted=0)", w->devnode);
-		return rc;
-	}
+	if (devfd < 0 && errno == EBUSY)
+		return fail(w, -EBUSY, "the kernel refuses to open the mounted "
+			    "device %s for writing (CONFIG_BLK_DEV_WRITE_MOUNTED=n "
+			    "or bdev_allow_write_mounted=0)", w->devnode);
+	if (devfd < 0)
+		return fail(w, -errno, "cannot open %s for writing: %s",
+			    w->devnode, strerror(errno));
 	if (fstat(devfd, &st) < 0 || !S_ISBLK(st.st_mode) ||
 	    st.st_rdev != w->dev) {
-		brd_err("%s: is no longer the file's device", w->devnode);
 		close(devfd);
-		return -ESTALE;
+		return fail(w, -ESTALE, "%s is no longer the file's device",
+			    w->devnode);
 	}
 	for (i = 0; i < w->n; i++) {
 		struct brd_bw_block *b = &w->blk[i];
@@ -363,16 +391,21 @@ int brd_bitwrite_execute(struct brd_bitwrite *w)
 	if (fsync(devfd) < 0) {
 		w->dev_sync_err = -errno;
 		if (!rc)
-			rc = w->dev_sync_err;
-		brd_err("%s: fsync: %s", w->devnode, strerror(errno));
+			rc = fail(w, w->dev_sync_err, "fsync of %s failed: %s",
+				  w->devnode, strerror(-w->dev_sync_err));
+		else
+			brd_dbg("%s: fsync: %s", w->devnode,
+				strerror(-w->dev_sync_err));
 	}
 	close(devfd);
 
 	/* make the file's page cache see the new blocks */
 	crc = file_coherent(w->file);
-	if (crc)
-		brd_warn("%s: cannot drop cached pages: %s", w->file,
-			 strerror(-crc));
+	if (crc) {
+		w->drop_err = crc;
+		brd_dbg("%s: cannot drop cached pages: %s", w->file,
+			strerror(-crc));
+	}
 	if (w->nwritten) {
 		crc = verify(w);
 		if (!rc)

@@ -14,7 +14,8 @@
  *            O_DIRECT (and buffered) and compare.
  *
  * Writes never leave the file's mapped blocks and never change i_size.
- * No printing; detail through brd_log.
+ * No printing: a failure's reason goes into w->why, warnings into flags of
+ * w, detail through brd_log at debug level.
  */
 #ifndef BRD_BITWRITE_H
 #define BRD_BITWRITE_H
@@ -60,7 +61,13 @@ struct brd_bitwrite {
 	uint64_t bytes_written;
 	int dev_sync_err;	/* fsync of the device, 0 or -errno */
 	bool verified;		/* O_DIRECT re-read matched */
+	bool verify_buffered;	/* O_DIRECT refused: verified with buffered reads */
 	bool buffered_stale;	/* a buffered re-read still saw old data */
+	uint64_t stale_off;	/* ... at this file offset */
+	int drop_err;		/* dropping the cached pages after: -errno */
+	/* Why plan or execute failed, for the user's one line (the -errno
+	 * returned says less); "" when strerror of the result says it all. */
+	char why[256];
 };
 
 /*

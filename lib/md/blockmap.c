@@ -248,13 +248,95 @@ static uint64_t needed_bytes(const struct brd_blockmap *m)
 	return (m->size + b - 1) / b * b;
 }
 
+/* One reason per bad flag first seen in extent @i, counting the extents
+ * from there on that have it. */
+static int report_flags(struct brd_blockmap *m, size_t i, uint32_t bad,
+			uint32_t *seen_bad, uint64_t need)
+{
+	const struct brd_extent *e = &m->ext[i];
+	int rc;
+
+	for (uint32_t bit = 1; bit; bit <<= 1) {
+		const char *name;
+		char hex[16];
+		size_t count = 0;
+
+		if (!(bad & bit) || (*seen_bad & bit))
+			continue;
+		*seen_bad |= bit;
+		for (size_t j = i; j < m->next; j++)
+			if ((m->ext[j].flags & bit) && m->ext[j].logical < need)
+				count++;
+		name = brd_extent_flag_name(bit);
+		if (!name) {
+			snprintf(hex, sizeof(hex), "0x%x", bit);
+			name = hex;
+		}
+		rc = brd_blockmap_add_reason(m, BRD_BMW_FLAG, bit, 0,
+			"%zu extent%s %s (first at file offset %" PRIu64
+			"): %s", count, count == 1 ? "" : "s", name,
+			e->logical, flag_why(bit));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Reported once each: extents not block-aligned, extents off the device. */
+struct ext_seen {
+	uint32_t bad;
+	bool aligned, outside;
+};
+
+static int check_place(struct brd_blockmap *m, const struct brd_extent *e,
+		       uint32_t bad, struct ext_seen *seen)
+{
+	int rc;
+
+	if (!seen->aligned && m->blksz &&
+	    ((e->logical | e->length) % m->blksz ||
+	     (m->dev_lbs && e->physical % m->dev_lbs) ||
+	     e->physical % m->blksz)) {
+		seen->aligned = true;
+		rc = brd_blockmap_add_reason(m, BRD_BMW_ALIGN, 0, 0,
+			"extent at file offset %" PRIu64 " (physical %"
+			PRIu64 ", %" PRIu64 " bytes) is not aligned to "
+			"the %" PRIu32 "-byte filesystem block",
+			e->logical, e->physical, e->length, m->blksz);
+		if (rc)
+			return rc;
+	}
+	if (!seen->outside && m->dev_size &&
+	    !(bad & 0x6) &&	/* UNKNOWN/DELALLOC have no address */
+	    (e->physical >= m->dev_size ||
+	     e->length > m->dev_size - e->physical)) {
+		seen->outside = true;
+		return brd_blockmap_add_reason(m, BRD_BMW_OUTSIDE, 0, 0,
+			"extent at file offset %" PRIu64 " ends at device "
+			"byte %" PRIu64 ", beyond the end of %s (%" PRIu64
+			" bytes)", e->logical, e->physical + e->length,
+			m->devnode ? m->devnode : "the device", m->dev_size);
+	}
+	return 0;
+}
+
+struct holes {
+	size_t n;
+	uint64_t first, bytes;
+};
+
+static void add_hole(struct holes *h, uint64_t from, uint64_t to)
+{
+	if (!h->n++)
+		h->first = from;
+	h->bytes += to - from;
+}
+
 int brd_blockmap_check_extents(struct brd_blockmap *m)
 {
 	uint64_t need = needed_bytes(m), covered = 0;
-	uint32_t seen_bad = 0;
-	size_t nholes = 0;
-	uint64_t first_hole = 0, hole_bytes = 0;
-	bool aligned_reported = false, outside_reported = false;
+	struct ext_seen seen = { 0 };
+	struct holes h = { 0 };
 	int rc = 0;
 
 	for (size_t i = 0; i < m->next && covered < need; i++) {
@@ -266,76 +348,21 @@ int brd_blockmap_check_extents(struct brd_blockmap *m)
 			continue;
 		if (e->logical >= need)
 			break;
-		if (e->logical > covered) {
-			if (!nholes++)
-				first_hole = covered;
-			hole_bytes += e->logical - covered;
-		}
+		if (e->logical > covered)
+			add_hole(&h, covered, e->logical);
 		if (end > covered)
 			covered = end;
-
-		for (uint32_t bit = 1; bit; bit <<= 1) {
-			size_t count = 0;
-
-			if (!(bad & bit) || (seen_bad & bit))
-				continue;
-			seen_bad |= bit;
-			for (size_t j = i; j < m->next; j++)
-				if ((m->ext[j].flags & bit) &&
-				    m->ext[j].logical < need)
-					count++;
-			const char *name = brd_extent_flag_name(bit);
-			char hex[16];
-
-			if (!name) {
-				snprintf(hex, sizeof(hex), "0x%x", bit);
-				name = hex;
-			}
-			rc = brd_blockmap_add_reason(m, BRD_BMW_FLAG, bit, 0,
-				"%zu extent%s %s (first at file offset %" PRIu64
-				"): %s", count, count == 1 ? "" : "s", name,
-				e->logical, flag_why(bit));
-			if (rc)
-				return rc;
-		}
-		if (!aligned_reported && m->blksz &&
-		    ((e->logical | e->length) % m->blksz ||
-		     (m->dev_lbs && e->physical % m->dev_lbs) ||
-		     e->physical % m->blksz)) {
-			aligned_reported = true;
-			rc = brd_blockmap_add_reason(m, BRD_BMW_ALIGN, 0, 0,
-				"extent at file offset %" PRIu64 " (physical %"
-				PRIu64 ", %" PRIu64 " bytes) is not aligned to "
-				"the %" PRIu32 "-byte filesystem block",
-				e->logical, e->physical, e->length, m->blksz);
-			if (rc)
-				return rc;
-		}
-		if (!outside_reported && m->dev_size &&
-		    !(bad & 0x6) &&	/* UNKNOWN/DELALLOC have no address */
-		    (e->physical >= m->dev_size ||
-		     e->length > m->dev_size - e->physical)) {
-			outside_reported = true;
-			rc = brd_blockmap_add_reason(m, BRD_BMW_OUTSIDE, 0, 0,
-				"extent at file offset %" PRIu64 " ends at device "
-				"byte %" PRIu64 ", beyond the end of %s (%" PRIu64
-				" bytes)", e->logical, e->physical + e->length,
-				m->devnode ? m->devnode : "the device",
-				m->dev_size);
-			if (rc)
-				return rc;
-		}
+		if ((rc = report_flags(m, i, bad, &seen.bad, need)) ||
+		    (rc = check_place(m, e, bad, &seen)))
+			return rc;
 	}
-	if (covered < need) {
-		if (!nholes++)
-			first_hole = covered;
-		hole_bytes += need - covered;
-	}
-	if (nholes)
+	if (covered < need)
+		add_hole(&h, covered, need);
+	if (h.n)
 		rc = brd_blockmap_add_reason(m, BRD_BMW_HOLE, 0, 0,
 			"%zu hole%s, %" PRIu64 " bytes unallocated (first at file "
-			"offset %" PRIu64 ")", nholes, nholes == 1 ? "" : "s",
-			hole_bytes, first_hole);
+			"offset %" PRIu64 ")", h.n, h.n == 1 ? "" : "s",
+			h.bytes, h.first);
 	if (!rc && m->blksz && m->dev_lbs && m->blksz % m->dev_lbs)
 		rc = brd_blockmap_add_reason(m, BRD_BMW_ALIGN, 0, 0,
 			"filesystem block size %" PRIu32 " is not a multiple of "
@@ -796,23 +823,141 @@ static void find_mount(struct brd_blockmap *m)
 
 /* --------------------------------------------------------------- build --- */
 
+/* The filesystem: on the allow-list?  Its name for the report. */
+static int check_fs(struct brd_blockmap *m, int fd)
+{
+	struct statfs sfs;
+	const char *fsname = NULL, *note = NULL;
+	char unk[32];
+	int rc;
+
+	if (fstatfs(fd, &sfs) != 0)
+		return 0;
+	m->fs_magic = (unsigned long)sfs.f_type;
+	if (!brd_blockmap_fs_allowed(m->fs_magic, &fsname, &note)) {
+		if (!fsname) {
+			snprintf(unk, sizeof(unk), "type 0x%lx", m->fs_magic);
+			fsname = unk;
+		}
+		rc = brd_blockmap_add_reason(m, BRD_BMW_FSTYPE, 0, 0,
+			"filesystem %s is not on the allow-list (ext2, "
+			"ext3, ext4, xfs)%s%s", fsname, note ? ": " : "",
+			note ? note : "");
+		if (rc)
+			return rc;
+	}
+	if (fsname && !strchr(fsname, ' ') && strcmp(fsname, "ext2/3/4"))
+		m->fstype = strdup(fsname);
+	return 0;
+}
+
+/* An XFS realtime file's addresses are on another device. */
+static int check_realtime(struct brd_blockmap *m, int fd)
+{
+	struct fsxattr fx;
+
+	if (m->fs_magic != 0x58465342 ||
+	    ioctl(fd, FS_IOC_FSGETXATTR, &fx) != 0 ||
+	    !(fx.fsx_xflags & FS_XFLAG_REALTIME))
+		return 0;
+	m->realtime = true;
+	return brd_blockmap_add_reason(m, BRD_BMW_REALTIME, 0, 0,
+		"XFS realtime file: its addresses are on the realtime device, "
+		"not %u:%u", major(m->dev), minor(m->dev));
+}
+
+static void drop_extents(struct brd_blockmap *m)
+{
+	m->source = BRD_BM_SRC_NONE;
+	free(m->ext);
+	m->ext = NULL;
+	m->next = 0;
+}
+
+/* The extents: FIEMAP (after an fsync unless BRD_BM_NOSYNC), else FIBMAP,
+ * else a "no map" reason. */
+static int map_extents(struct brd_blockmap *m, int fd, unsigned flags)
+{
+	int rc, frc;
+
+	if (!(flags & BRD_BM_NOSYNC)) {
+		/* make delayed allocations real first (md does the same) */
+		if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS)
+			return -errno;
+		m->synced = true;
+	}
+	m->source = BRD_BM_SRC_FIEMAP;
+	rc = map_fiemap(m, fd, !(flags & BRD_BM_NOSYNC));
+	if (rc == -ENOMEM || !rc)
+		return rc;
+	m->fiemap_err = rc;
+	drop_extents(m);
+	frc = m->size ? map_fibmap(m, fd) : 0;
+	if (frc == -ENOMEM)
+		return frc;
+	if (!frc)
+		return 0;
+	drop_extents(m);
+	m->fibmap = frc;
+	return brd_blockmap_add_reason(m, BRD_BMW_NOMAP, 0, rc,
+		"the filesystem reports no block addresses (FIEMAP: %s; "
+		"FIBMAP: %s)", strerror(-rc), strerror(-frc));
+}
+
+/* Open @path (a symlink is followed only when O_NOFOLLOW refuses it). */
+static int open_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd < 0 && errno == ELOOP)
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Everything after the file is known to be a regular file. */
+static int build_regular(struct brd_blockmap *m, int fd,
+			 const struct stat *st, unsigned flags)
+{
+	int rc, bsz = 0;
+
+	if ((rc = check_fs(m, fd)))
+		return rc;
+	find_mount(m);
+	if ((rc = check_realtime(m, fd)))
+		return rc;
+	if (ioctl(fd, FIGETBSZ, &bsz) < 0 || bsz <= 0)
+		bsz = (int)st->st_blksize;
+	m->blksz = (uint32_t)bsz;
+	if (m->size == 0 &&
+	    (rc = brd_blockmap_add_reason(m, BRD_BMW_EMPTY, 0, 0,
+					  "the file is empty")))
+		return rc;
+	if ((rc = map_extents(m, fd, flags)))
+		return rc;
+	if ((rc = resolve_device(m)))
+		return rc;
+	if (m->source != BRD_BM_SRC_NONE && m->size &&
+	    (rc = brd_blockmap_check_extents(m)))
+		return rc;
+	if (m->source == BRD_BM_SRC_FIEMAP && m->size &&
+	    !(flags & BRD_BM_NOFIBMAP) && (rc = fibmap_check(m, fd)))
+		return rc;
+	return check_md_in_use(m, flags & BRD_BM_FORCE);
+}
+
 int brd_blockmap_build(struct brd_blockmap *m, const char *path,
 		       unsigned flags)
 {
 	struct stat st;
-	struct statfs sfs;
-	const char *fsname = NULL, *note = NULL;
-	int fd, rc, bsz = 0;
+	int fd, rc;
 
 	memset(m, 0, sizeof(*m));
 	m->path = strdup(path);
 	if (!m->path)
 		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0 && errno == ELOOP)
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = open_file(path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &st) < 0) {
 		rc = -errno;
 		goto out;
@@ -820,107 +965,11 @@ int brd_blockmap_build(struct brd_blockmap *m, const char *path,
 	m->dev = st.st_dev;
 	m->ino = st.st_ino;
 	m->size = (uint64_t)st.st_size;
-	if (!S_ISREG(st.st_mode)) {
+	if (S_ISREG(st.st_mode))
+		rc = build_regular(m, fd, &st, flags);
+	else
 		rc = brd_blockmap_add_reason(m, BRD_BMW_NOTREG, 0, 0,
-			"not a regular file");
-		goto out;
-	}
-
-	if (fstatfs(fd, &sfs) == 0) {
-		m->fs_magic = (unsigned long)sfs.f_type;
-		if (!brd_blockmap_fs_allowed(m->fs_magic, &fsname, &note)) {
-			char unk[32];
-
-			if (!fsname) {
-				snprintf(unk, sizeof(unk), "type 0x%lx",
-					 m->fs_magic);
-				fsname = unk;
-			}
-			rc = brd_blockmap_add_reason(m, BRD_BMW_FSTYPE, 0, 0,
-				"filesystem %s is not on the allow-list (ext2, "
-				"ext3, ext4, xfs)%s%s", fsname, note ? ": " : "",
-				note ? note : "");
-			if (rc)
-				goto out;
-		}
-		if (fsname && !strchr(fsname, ' ') && strcmp(fsname, "ext2/3/4"))
-			m->fstype = strdup(fsname);
-	}
-	find_mount(m);
-
-	if (m->fs_magic == 0x58465342) {
-		struct fsxattr fx;
-
-		if (ioctl(fd, FS_IOC_FSGETXATTR, &fx) == 0 &&
-		    (fx.fsx_xflags & FS_XFLAG_REALTIME)) {
-			m->realtime = true;
-			if ((rc = brd_blockmap_add_reason(m, BRD_BMW_REALTIME,
-					0, 0, "XFS realtime file: its addresses "
-					"are on the realtime device, not %u:%u",
-					major(m->dev), minor(m->dev))))
-				goto out;
-		}
-	}
-
-	if (ioctl(fd, FIGETBSZ, &bsz) < 0 || bsz <= 0)
-		bsz = (int)st.st_blksize;
-	m->blksz = (uint32_t)bsz;
-
-	if (m->size == 0 &&
-	    (rc = brd_blockmap_add_reason(m, BRD_BMW_EMPTY, 0, 0,
-					  "the file is empty")))
-		goto out;
-
-	if (!(flags & BRD_BM_NOSYNC)) {
-		/* make delayed allocations real first (md does the same) */
-		if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS) {
-			rc = -errno;
-			goto out;
-		}
-		m->synced = true;
-	}
-	m->source = BRD_BM_SRC_FIEMAP;
-	rc = map_fiemap(m, fd, !(flags & BRD_BM_NOSYNC));
-	if (rc == -ENOMEM)
-		goto out;
-	if (rc) {
-		int frc;
-
-		m->fiemap_err = rc;
-		m->source = BRD_BM_SRC_NONE;
-		free(m->ext);
-		m->ext = NULL;
-		m->next = 0;
-		frc = m->size ? map_fibmap(m, fd) : 0;
-		if (frc == -ENOMEM) {
-			rc = frc;
-			goto out;
-		}
-		if (frc) {
-			m->source = BRD_BM_SRC_NONE;
-			m->fibmap = frc;
-			free(m->ext);
-			m->ext = NULL;
-			m->next = 0;
-			rc = brd_blockmap_add_reason(m, BRD_BMW_NOMAP, 0, rc,
-				"the filesystem reports no block addresses "
-				"(FIEMAP: %s; FIBMAP: %s)", strerror(-rc),
-				strerror(-frc));
-			if (rc)
-				goto out;
-		}
-		rc = 0;
-	}
-
-	if ((rc = resolve_device(m)))
-		goto out;
-	if (m->source != BRD_BM_SRC_NONE && m->size &&
-	    (rc = brd_blockmap_check_extents(m)))
-		goto out;
-	if (m->source == BRD_BM_SRC_FIEMAP && m->size &&
-	    !(flags & BRD_BM_NOFIBMAP) && (rc = fibmap_check(m, fd)))
-		goto out;
-	rc = check_md_in_use(m, flags & BRD_BM_FORCE);
+					     "not a regular file");
 out:
 	close(fd);
 	return rc;

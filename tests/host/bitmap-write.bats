@@ -261,10 +261,11 @@ EOF
 # refused FILE REASON-CODE...: map says not writable with these reasons,
 # set is refused with exit 5 naming each, and no block changes
 refused() {
-	local f=$1 code
+	local f=$1 code nr lines
 	shift
 	run_brdctl 0 -J bitmap map "$f"
 	[ "$(jq -r .blockmap.writable <<<"$output")" = false ]
+	nr=$(jq '.blockmap.reasons | length' <<<"$output")
 	for code in "$@"; do
 		jq -e --arg c "$code" '.blockmap.reasons[] | select(.code == $c or .flag == $c)' \
 			<<<"$output" >/dev/null || fail "map: no reason $code"
@@ -275,6 +276,10 @@ refused() {
 	for code in "$@"; do
 		[[ $stderr == *"$code"* ]] || fail "set: reason $code not named"
 	done
+	# one reason: one line; several: a heading, then one line each
+	lines=$(( nr == 1 ? 1 : nr + 1 ))
+	[ "$(wc -l <<<"$stderr")" = "$lines" ] ||
+		fail "$nr reason(s) should take $lines line(s): $stderr"
 	[ -z "$CHANGED" ] || fail "a refused write changed blocks $CHANGED"
 }
 

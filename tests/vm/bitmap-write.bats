@@ -194,6 +194,9 @@ $((bad + 2)) $((sz - bad - 2)) linear /dev/ram2 $((bad + 2))" || {
 	run_brdctl 0 bitmap create --sync-size 64M --chunk 4K "$MNT/bm"
 	cp "$MNT/bm" "$T/before"
 	run_brdctl 4 bitmap set --chunk 1 "$MNT/bm"
-	[[ $stderr == *"CONFIG_BLK_DEV_WRITE_MOUNTED"* ]] || fail "no clear reason"
+	# one line, with the reason
+	stderr_has "brdctl: $MNT/bm: refusing to write through the file's blocks (nothing written): device-not-writable: the kernel refuses to open mounted device /dev/ram2 for writing"
+	stderr_has "CONFIG_BLK_DEV_WRITE_MOUNTED"
+	[ "$(wc -l <<<"$stderr")" = 1 ] || fail "not one line: $stderr"
 	cmp "$T/before" "$MNT/bm"
 }
