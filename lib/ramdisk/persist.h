@@ -70,4 +70,36 @@ int brd_persist_lookup(const char *name, char *image, size_t len,
 		       int64_t *saved_ns);
 int brd_persist_forget(const char *name);
 
+/*
+ * The pieces the functions above are made of, for the unit tests.
+ *
+ * The trailer (little-endian; docs/persist.md):
+ *   0  magic "BRDIMAGE"    8  le32 version (1)    12  le32 0
+ *  16  le64 size          24  le64 data_pages    32  le64 csum
+ *  40  le64 saved_ns      48  name, 64 bytes, NUL-padded
+ * 112  zeros up to 4088, then le64 XXH3-64 of bytes [0, 4088)
+ */
+#define BRD_IMAGE_MAGIC		"BRDIMAGE"
+#define BRD_IMAGE_VERSION	1
+#define BRD_IMAGE_PAGE		4096
+
+void brd_image_trailer_encode(const struct brd_image_info *info,
+			      unsigned char trailer[BRD_IMAGE_TRAILER]);
+/* -EBADMSG: wrong magic, version, reserved bytes, or self-checksum. */
+int brd_image_trailer_decode(const unsigned char trailer[BRD_IMAGE_TRAILER],
+			     struct brd_image_info *info);
+
+/* The content checksum, fed in any chunks in ascending order: @buf holds
+ * the bytes at offset @off (a multiple of 4096) of the content, @len a
+ * multiple of 4096 except at the end of the content. */
+struct brd_image_csum {
+	void *state;		/* XXH3_state_t */
+	uint64_t pages;		/* non-zero pages seen */
+};
+int brd_image_csum_init(struct brd_image_csum *c);
+void brd_image_csum_add(struct brd_image_csum *c, uint64_t off,
+			const void *buf, size_t len);
+/* The checksum; frees the state. */
+uint64_t brd_image_csum_end(struct brd_image_csum *c);
+
 #endif
