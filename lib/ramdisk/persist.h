@@ -18,9 +18,9 @@
  * rename() replaces content and metadata together and a copy of the file
  * keeps both.  docs/persist.md describes the layout.
  *
- * The checksum is XXH3-64 over, for each 4 KiB page that is not all zeros,
- * its page index (le64) then its bytes: zero pages cost nothing to skip on
- * either side.
+ * The checksum is XXH3-64 over, for each 4 KiB page that is not all zeros
+ * in ascending order, its page index (le64) then the XXH3-64 of its bytes
+ * (le64): zero pages cost nothing to skip on either side.
  */
 #ifndef BRD_PERSIST_H
 #define BRD_PERSIST_H
