@@ -2,9 +2,10 @@
 /*
  * brdctl restore IMAGE RAMDISK: fill a blank ramdisk of the image's size
  * with the image's content, creating it first (as `create` would) when it
- * does not exist.  The image is verified before anything is written; every
- * refusal leaves ramdisk and image as they were, and a ramdisk created for
- * a restore that fails is removed again (lib/ramdisk/persist.h).
+ * does not exist.  The image is verified before anything is written (once,
+ * by brd_image_restore, while it holds the ramdisk); every refusal leaves
+ * ramdisk and image as they were, and a ramdisk created for a restore that
+ * fails, e.g. of a corrupt image, is removed again (lib/ramdisk/persist.h).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -23,9 +24,9 @@ static int image_error(int rc, const char *image)
 	return cmd_err(rc, image, "cannot read the image");
 }
 
-/* RAMDISK does not exist: verify the image, then create it. */
-static int create_for(const char *arg, const char *image,
-		      struct brd_image_info *info, bool *loaded, struct brd_disk *d)
+/* RAMDISK does not exist: create it with the image's size. */
+static int create_for(const char *arg, struct brd_image_info *info, bool *loaded,
+		      struct brd_disk *d)
 {
 	struct rd_create_opts o = { .timeout_ms = RD_LOCK_TIMEOUT_MS };
 	const char *name = strncmp(arg, "/dev/", 5) ? arg : arg + 5;
@@ -38,10 +39,6 @@ static int create_for(const char *arg, const char *image,
 	if (brd_parse_name(name, &num) && !brd_pool_name_valid(name))
 		return cmd_err(ENOENT, arg, "no such ramdisk (and not a name to create: "
 			       "ramN or a pooled ramdisk name)");
-	if ((rc = brd_image_verify(image, info)))
-		return rc == -EBADMSG ?
-		       cmd_err(rc, image, "the content does not match its checksum: "
-			       "not restored") : image_error(rc, image);
 	if (G.dry_run) {
 		printf("create %s of %" PRIu64 " bytes\n", name, info->size);
 		return EXIT_OK;
@@ -55,16 +52,21 @@ static int create_for(const char *arg, const char *image,
 	return EXIT_OK;
 }
 
-/* Undo create_for() after a failed restore. */
+/* Undo create_for() after a failed restore (which left the ramdisk
+ * blank: there is no RAM to give back). */
 static void uncreate(const struct brd_disk *d, bool loaded)
 {
-	if (d->partno) {
-		pool_remove(d);
-	} else if (loaded) {
-		int rc = brd_module_unload(3000);
+	char pool[64];
+	int rc;
 
-		if (rc)
+	if (loaded) {		/* brd, and the pool if any, are restore's own */
+		if ((rc = brd_module_unload(3000)))
 			cmd_err(rc, "brd", "cannot unload the module it loaded");
+	} else if (d->partno) {
+		snprintf(pool, sizeof(pool), "/dev/ram%u", d->num);
+		if ((rc = brd_pool_delete(pool, d->partno)))
+			cmd_err(rc, d->label[0] ? d->label : d->name,
+				"cannot remove the pooled ramdisk it created");
 	} else {
 		cmd_warnx("%s: left blank: brd cannot remove a single whole-disk ramdisk",
 			  d->name);
@@ -109,7 +111,7 @@ static int do_restore(const struct brd_cmd *cmd, int argc, const char **argv)
 		return image_error(rc, argv[0]);
 	rc = brd_resolve(argv[1], &d);
 	if (rc == -ENOENT) {
-		if ((rc = create_for(argv[1], argv[0], &info, &loaded, &d)) || G.dry_run)
+		if ((rc = create_for(argv[1], &info, &loaded, &d)) || G.dry_run)
 			return rc;
 		created = true;
 	} else if (rc) {
