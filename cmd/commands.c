@@ -4,7 +4,7 @@
 #include "cmd.h"
 
 extern const struct brd_cmd cmd_create, cmd_list, cmd_stat, cmd_flush,
-	cmd_resize, cmd_remove,
+	cmd_resize, cmd_remove, cmd_save, cmd_restore,
 	cmd_apply, cmd_unapply;
 
 const struct brd_cmd *const brdctl_commands[] = {
@@ -14,6 +14,8 @@ const struct brd_cmd *const brdctl_commands[] = {
 	&cmd_flush,
 	&cmd_resize,
 	&cmd_remove,
+	&cmd_save,
+	&cmd_restore,
 	&cmd_apply,
 	&cmd_unapply,
 	&cmd_bitmap,

@@ -103,4 +103,8 @@ int rd_check_idle(const struct brd_disk *disks, size_t n, const char *why);
 /* a + b, saturating at UINT64_MAX */
 uint64_t rd_add_sat(uint64_t a, uint64_t b);
 
+/* Saved and restored ramdisks (cmd/save.c): the name @d is recorded under
+ * (its pooled name, or ramN); @path gets its device node. */
+const char *rd_persist_name(struct brd_disk *d, char *path, size_t len);
+
 #endif

@@ -2,7 +2,7 @@
 # The option lists below are checked against `brdctl CMD --help` by
 # tests/host/completion.bats, so they cannot drift from the program.
 
-_brdctl_commands="create list stat flush resize remove apply unapply bitmap"
+_brdctl_commands="create list stat flush resize remove save restore apply unapply bitmap"
 _brdctl_bitmap_commands="examine create map set clear update write"
 # before a command every global option is accepted; after it, the base ones
 # plus --json / --dry-run where the command has them (listed per command)
@@ -15,6 +15,8 @@ _brdctl_opts_list="$_brdctl_table --json"
 _brdctl_opts_stat="--json"
 _brdctl_opts_flush="--all --force --cache-only --dry-run"
 _brdctl_opts_remove="--all --dry-run"
+_brdctl_opts_save="--force --dry-run"
+_brdctl_opts_restore="--dry-run"
 _brdctl_opts_apply="--check --force --only --dry-run"
 _brdctl_opts_unapply="--only --dry-run"
 _brdctl_opts_bitmap_examine="--brief --dirty --json"
@@ -40,7 +42,7 @@ _brdctl()
 	local cur prev words cword
 	_init_completion || return
 
-	local i cmd="" sub="" group=""
+	local i cmd="" sub="" group="" nargs=0
 	if [[ ${words[0]##*/} == bitmapctl ]]; then
 		group=bitmap
 	fi
@@ -48,6 +50,9 @@ _brdctl()
 		case ${words[i]} in
 		-*) ;;
 		*)
+			if [[ -n $cmd ]]; then
+				nargs=$((nargs + 1))
+			fi
 			if [[ -z $group && -z $cmd ]]; then
 				cmd=${words[i]}
 				[[ $cmd == bitmap ]] && group=bitmap && cmd=""
@@ -136,6 +141,20 @@ _brdctl()
 		;;
 	apply | unapply)
 		_filedir
+		;;
+	save)	# RAMDISK [IMAGE]
+		if ((nargs == 0)); then
+			COMPREPLY=($(compgen -W "$(_brdctl_ramdisks)" -- "$cur"))
+		else
+			_filedir
+		fi
+		;;
+	restore)	# IMAGE RAMDISK
+		if ((nargs == 0)); then
+			_filedir
+		else
+			COMPREPLY=($(compgen -W "$(_brdctl_ramdisks)" -- "$cur"))
+		fi
 		;;
 	esac
 }

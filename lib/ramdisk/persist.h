@@ -18,9 +18,9 @@
  * rename() replaces content and metadata together and a copy of the file
  * keeps both.  docs/persist.md describes the layout.
  *
- * The checksum is XXH3-64 over, for each 4 KiB page that is not all zeros,
- * its page index (le64) then its bytes: zero pages cost nothing to skip on
- * either side.
+ * The checksum is XXH3-64 over, for each 4 KiB page that is not all zeros
+ * in ascending order, its page index (le64) then the XXH3-64 of its bytes
+ * (le64): zero pages cost nothing to skip on either side.
  */
 #ifndef BRD_PERSIST_H
 #define BRD_PERSIST_H
@@ -69,5 +69,37 @@ int brd_persist_record(const char *name, const char *image, int64_t saved_ns);
 int brd_persist_lookup(const char *name, char *image, size_t len,
 		       int64_t *saved_ns);
 int brd_persist_forget(const char *name);
+
+/*
+ * The pieces the functions above are made of, for the unit tests.
+ *
+ * The trailer (little-endian; docs/persist.md):
+ *   0  magic "BRDIMAGE"    8  le32 version (1)    12  le32 0
+ *  16  le64 size          24  le64 data_pages    32  le64 csum
+ *  40  le64 saved_ns      48  name, 64 bytes, NUL-padded
+ * 112  zeros up to 4088, then le64 XXH3-64 of bytes [0, 4088)
+ */
+#define BRD_IMAGE_MAGIC		"BRDIMAGE"
+#define BRD_IMAGE_VERSION	1
+#define BRD_IMAGE_PAGE		4096
+
+void brd_image_trailer_encode(const struct brd_image_info *info,
+			      unsigned char trailer[BRD_IMAGE_TRAILER]);
+/* -EBADMSG: wrong magic, version, reserved bytes, or self-checksum. */
+int brd_image_trailer_decode(const unsigned char trailer[BRD_IMAGE_TRAILER],
+			     struct brd_image_info *info);
+
+/* The content checksum, fed in any chunks in ascending order: @buf holds
+ * the bytes at offset @off (a multiple of 4096) of the content, @len a
+ * multiple of 4096 except at the end of the content. */
+struct brd_image_csum {
+	void *state;		/* XXH3_state_t */
+	uint64_t pages;		/* non-zero pages seen */
+};
+int brd_image_csum_init(struct brd_image_csum *c);
+void brd_image_csum_add(struct brd_image_csum *c, uint64_t off,
+			const void *buf, size_t len);
+/* The checksum; frees the state. */
+uint64_t brd_image_csum_end(struct brd_image_csum *c);
 
 #endif

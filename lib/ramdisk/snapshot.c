@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../base/fdio.h"
 #include "../base/log.h"
 #include "snapshot.h"
 
@@ -21,53 +22,6 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t len)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
-}
-
-static bool is_zero(const unsigned char *p, size_t len)
-{
-	const uint64_t *w = (const uint64_t *)p;
-
-	for (size_t i = 0; i < len / 8; i++)
-		if (w[i])
-			return false;
-	return true;
-}
-
-static int pread_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -ENODATA;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-static int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pwrite(fd, (const char *)buf + done, len - done,
-				   (off_t)(off + done));
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		done += (size_t)n;
-	}
-	return 0;
 }
 
 static int add_page(struct brd_snapshot *s, size_t *cap, uint64_t off,
@@ -97,7 +51,7 @@ static int add_page(struct brd_snapshot *s, size_t *cap, uint64_t off,
 	if (bfd < 0)
 		memcpy(s->data + s->npages * BRD_SNAP_PAGE, page, BRD_SNAP_PAGE);
 	else {
-		int rc = pwrite_full(bfd, page, BRD_SNAP_PAGE, off);
+		int rc = brd_pwrite_full(bfd, page, BRD_SNAP_PAGE, off);
 
 		if (rc)
 			return rc;
@@ -172,10 +126,10 @@ int brd_snapshot_take(const char *dev, uint64_t size, int64_t expect_pages,
 		len &= ~(size_t)(BRD_SNAP_PAGE - 1);
 		if (!len)
 			break;
-		if ((rc = pread_full(fd, buf, len, off)))
+		if ((rc = brd_pread_full(fd, buf, len, off)))
 			goto out;
 		for (size_t p = 0; p < len; p += BRD_SNAP_PAGE)
-			if (!is_zero(buf + p, BRD_SNAP_PAGE) &&
+			if (!brd_is_zero(buf + p, BRD_SNAP_PAGE) &&
 			    (rc = add_page(s, &cap, off + p, count_only ? NULL : buf + p, bfd)))
 				goto out;
 		/* every allocated page found non-zero: the rest is unallocated */
@@ -223,9 +177,9 @@ int brd_snapshot_restore(const struct brd_snapshot *s, const char *dev,
 	for (size_t i = 0; i < s->npages && s->offsets[i] + BRD_SNAP_PAGE <= dev_size; i++) {
 		if (s->data)	/* O_DIRECT wants an aligned buffer */
 			memcpy(page, s->data + i * BRD_SNAP_PAGE, BRD_SNAP_PAGE);
-		else if ((rc = pread_full(bfd, page, BRD_SNAP_PAGE, s->offsets[i])))
+		else if ((rc = brd_pread_full(bfd, page, BRD_SNAP_PAGE, s->offsets[i])))
 			goto out;
-		if ((rc = pwrite_full(fd, page, BRD_SNAP_PAGE, s->offsets[i])))
+		if ((rc = brd_pwrite_full(fd, page, BRD_SNAP_PAGE, s->offsets[i])))
 			goto out;
 	}
 	if (fsync(fd) < 0) {
@@ -236,7 +190,7 @@ int brd_snapshot_restore(const struct brd_snapshot *s, const char *dev,
 	for (size_t i = 0; i < s->npages; i++) {
 		if (s->offsets[i] + BRD_SNAP_PAGE > dev_size)
 			break;	/* cut on purpose (--force) */
-		if ((rc = pread_full(fd, page, BRD_SNAP_PAGE, s->offsets[i])))
+		if ((rc = brd_pread_full(fd, page, BRD_SNAP_PAGE, s->offsets[i])))
 			goto out;
 		csum = fnv1a(fnv1a(csum, &s->offsets[i], sizeof(s->offsets[i])),
 			     page, BRD_SNAP_PAGE);
@@ -265,7 +219,7 @@ int brd_snapshot_to_file(struct brd_snapshot *s, const char *dir)
 	if (ftruncate(fd, (off_t)s->size) < 0)
 		rc = -errno;
 	for (size_t i = 0; !rc && i < s->npages; i++)
-		rc = pwrite_full(fd, s->data + i * BRD_SNAP_PAGE, BRD_SNAP_PAGE,
+		rc = brd_pwrite_full(fd, s->data + i * BRD_SNAP_PAGE, BRD_SNAP_PAGE,
 				 s->offsets[i]);
 	if (!rc && fsync(fd) < 0)
 		rc = -errno;

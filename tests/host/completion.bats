@@ -90,3 +90,15 @@ zsh_opts() {  # zsh_opts FUNC CMD
 		assert_equal "$(zsh_opts _brdctl_bitmap "$s")" "$(help_options bitmap "$s")"
 	done
 }
+
+@test "bash completion of save and restore: a ramdisk, then a file (save); a file, then a ramdisk (restore)" {
+	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion not installed"
+	cd "$BATS_TEST_TMPDIR"
+	touch cache.img
+	# no brd on the host: the ramdisk places offer nothing, the file places the file
+	assert_equal "$(bash_completes brdctl save ca)" ""
+	assert_equal "$(bash_completes brdctl save ram0 ca)" "cache.img"
+	assert_equal "$(bash_completes brdctl restore ca)" "cache.img"
+	assert_equal "$(bash_completes brdctl restore cache.img ca)" ""
+	assert_equal "$(bash_completes brdctl --verbose save --force ram0 ca)" "cache.img"
+}

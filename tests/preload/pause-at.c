@@ -1,0 +1,65 @@
+/*
+ * LD_PRELOAD shim for tests: stop the process for good at the Nth call of
+ * one function, so that a test can kill -9 it there.  PAUSE_AT=pread:N,
+ * fsync:N or renameat:N; when the process gets there it creates the file
+ * $PAUSE_MARK and sleeps until killed (the call itself never happens).
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+static void maybe_pause(const char *fn)
+{
+	static int count;
+	const char *at = getenv("PAUSE_AT"), *mark = getenv("PAUSE_MARK");
+	size_t len = strlen(fn);
+
+	if (!at || strncmp(at, fn, len) || at[len] != ':')
+		return;
+	if (++count != atoi(at + len + 1))
+		return;
+	if (mark)
+		close(open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	for (;;)
+		pause();
+}
+
+ssize_t pread(int fd, void *buf, size_t len, off_t off)
+{
+	static ssize_t (*real)(int, void *, size_t, off_t);
+
+	maybe_pause("pread");
+	if (!real)
+		real = (ssize_t (*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread");
+	return real(fd, buf, len, off);
+}
+
+ssize_t pread64(int fd, void *buf, size_t len, off_t off)
+{
+	return pread(fd, buf, len, off);
+}
+
+int fsync(int fd)
+{
+	static int (*real)(int);
+
+	maybe_pause("fsync");
+	if (!real)
+		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+	return real(fd);
+}
+
+int renameat(int ofd, const char *old, int nfd, const char *new)
+{
+	static int (*real)(int, const char *, int, const char *);
+
+	maybe_pause("renameat");
+	if (!real)
+		real = (int (*)(int, const char *, int, const char *))dlsym(RTLD_NEXT, "renameat");
+	return real(ofd, old, nfd, new);
+}

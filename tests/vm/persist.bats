@@ -1,0 +1,267 @@
+#!/usr/bin/env bats
+# brdctl save / restore: ramdisk images that survive brd (runs inside the guest).
+# bats file_tags=vm,brd
+
+load ../test_helper
+
+setup() {
+	vm_setup
+	D=$BATS_TEST_TMPDIR/img M=$BATS_TEST_TMPDIR/mnt
+	mkdir -p "$D" "$M"
+	# the images recorded by earlier tests (brdctl(8), FILES)
+	rm -f /run/brdctl/*.image
+}
+teardown() {
+	mountpoint -q "$M" 2>/dev/null && { fsfreeze -u "$M" 2>/dev/null; umount "$M"; }
+	vm_teardown
+}
+
+pages() { cat "/sys/kernel/debug/ramdisk_pages/ram${1:-0}"; }
+devsum() { sha256sum <"$1" | cut -d' ' -f1; }
+imgsum() { sha256sum <"$1" | cut -d' ' -f1; }
+
+# mkfiles DIR [TAG]: files of random data in DIR, their sums in $D/sums
+mkfiles() {
+	mkdir -p "$1/sub"
+	head -c 3M /dev/urandom >"$1/big${2:-}"
+	head -c 300K /dev/urandom >"$1/sub/mid${2:-}"
+	echo "small file ${2:-}" >"$1/small${2:-}"
+	(cd "$1" && find . -type f | sort | xargs sha256sum) >"$D/sums"
+}
+checkfiles() { (cd "$1" && sha256sum -c --quiet "$D/sums"); }
+
+mkfs_dev() {
+	case $1 in
+	ext4) mkfs.ext4 -q -F "$2" ;;
+	xfs) mkfs.xfs -q -f "$2" ;;
+	esac
+}
+
+# roundtrip FS whole|pooled: files, save (mounted: frozen), remove --all,
+# restore into a ramdisk that restore creates, mount, the same files
+roundtrip() {
+	local name dev
+	require_cmd "mkfs.$1"
+	if [ "$2" = whole ]; then name=ram0 dev=/dev/ram0; else name=cache dev=/dev/ram0p1; fi
+	run_brdctl 0 create --size 320M "$name"
+	mkfs_dev "$1" "$dev"
+	mount "$dev" "$M"
+	mkfiles "$M"
+	run_brdctl 0 save "$name" "$D/$name.img"
+	assert_output ""
+	assert_equal "$stderr" ""
+	# sparse: the image holds the data, not the 320M
+	[ "$(du -B1 "$D/$name.img" | cut -f1)" -lt $((64 << 20)) ]
+	assert_equal "$(stat -c %s "$D/$name.img")" $(( (320 << 20) + 4096 ))
+	checkfiles "$M"
+	umount "$M"
+	# the content saved: the frozen filesystem, before the unmount wrote to it
+	local saved; saved=$(head -c 320M "$D/$name.img" | sha256sum | cut -d' ' -f1)
+	run_brdctl 0 remove --all
+	[ ! -d /sys/module/brd ]
+	run_brdctl 0 restore "$D/$name.img" "$name"
+	assert_output ""
+	assert_equal "$(devsum "$dev")" "$saved"
+	mount "$dev" "$M"
+	checkfiles "$M"
+}
+
+@test "ext4 on a whole disk: save mounted, remove --all, restore, every file's sha256 equal" {
+	roundtrip ext4 whole
+}
+
+@test "xfs on a whole disk: save mounted, remove --all, restore, every file's sha256 equal" {
+	roundtrip xfs whole
+}
+
+@test "ext4 on a pooled ramdisk: save, remove --all, restore creates it, files equal" {
+	roundtrip ext4 pooled
+}
+
+@test "xfs on a pooled ramdisk: save, remove --all, restore creates it, files equal" {
+	roundtrip xfs pooled
+}
+
+@test "save without IMAGE uses the recorded image; without a record it is a usage error" {
+	run_brdctl 0 create --size 64M ram0
+	run_brdctl 2 save ram0
+	stderr_has "ram0: no image recorded for it: give IMAGE"
+	[ -z "$(ls -A "$D")" ]
+	mkfs.ext4 -q -F /dev/ram0
+	run_brdctl 0 save ram0 "$D/a.img"
+	local s1; s1=$(imgsum "$D/a.img")
+	mount /dev/ram0 "$M"
+	mkfiles "$M" 2
+	run_brdctl 0 --verbose save /dev/ram0
+	stderr_has "saved to $D/a.img"
+	[ "$(imgsum "$D/a.img")" != "$s1" ]
+	assert_equal "$(ls -A "$D")" "a.img
+sums"
+}
+
+# kill9_save POINT: start a save of ram0 (mounted on $M) to $D/a.img that
+# stops at POINT (tests/preload/pause-at.c), kill -9 it there; the old
+# image stays, no temporary file, the filesystem thawed
+kill9_save() {
+	local mark=$BATS_TEST_TMPDIR/mark.$1 pid
+	rm -f "$mark"
+	PAUSE_AT=$1 PAUSE_MARK=$mark LD_PRELOAD=$PRELOAD/pause-at.so \
+		"$BRDCTL" save ram0 "$D/a.img" 3>&- &
+	pid=$!
+	wait_for 60 test -e "$mark" || fail "the save did not get to $1"
+	if [ "$1" = pread:3 ]; then
+		# frozen meanwhile: a second freeze is refused
+		run fsfreeze -f "$M"
+		[ "$status" -ne 0 ] || { fsfreeze -u "$M"; fail "not frozen during the copy"; }
+	fi
+	kill -9 "$pid"
+	wait "$pid" || true
+	wait_for 30 sh -c "fsfreeze -f '$M' && fsfreeze -u '$M'" ||
+		fail "still frozen after kill -9 at $1"
+	wait_for 30 sh -c "! ls -A '$D' | grep -q brdctl-save" ||
+		fail "temporary file left after kill -9 at $1: $(ls -A "$D")"
+	# the watchdog is gone too
+	wait_for 30 sh -c '! pgrep -x brdctl' || fail "a brdctl process is left: $(pgrep -ax brdctl)"
+	assert_equal "$(imgsum "$D/a.img")" "$S1"
+}
+
+@test "kill -9 during the frozen copy, before the rename, at the fsync: the old image stays and restores" {
+	run_brdctl 0 create --size 64M ram0
+	mkfs.ext4 -q -F /dev/ram0
+	mount /dev/ram0 "$M"
+	mkfiles "$M"
+	cp "$D/sums" "$D/sums.1"
+	run_brdctl 0 save ram0 "$D/a.img"
+	S1=$(imgsum "$D/a.img")
+	head -c 2M /dev/urandom >"$M/later"
+	kill9_save pread:3
+	kill9_save fsync:1
+	kill9_save renameat:1
+	touch "$M/still-writable"
+	umount "$M"
+	run_brdctl 0 remove --all
+	run_brdctl 0 restore "$D/a.img" ram0
+	mount /dev/ram0 "$M"
+	cp "$D/sums.1" "$D/sums"
+	checkfiles "$M"
+	[ ! -e "$M/later" ]
+}
+
+# a corrupt image: refused with 7, the ramdisk (absent, or blank) unchanged
+@test "restore refuses a flipped data byte, a damaged trailer, a cut image: exit 7, nothing changed" {
+	run_brdctl 0 create --size 64M ram0
+	mkfs.ext4 -q -F /dev/ram0
+	run_brdctl 0 save ram0 "$D/a.img"
+	run_brdctl 0 remove --all
+	local b s
+	cp "$D/a.img" "$D/data.img"
+	b=$(od -An -tu1 -j 1100 -N1 "$D/data.img")
+	printf "\\$(printf %03o $(( (b ^ 0x5a) & 255 )))" |
+		dd of="$D/data.img" bs=1 seek=1100 conv=notrunc status=none
+	cp "$D/a.img" "$D/trailer.img"
+	printf 'X' | dd of="$D/trailer.img" bs=1 seek=$(( (64 << 20) + 20 )) conv=notrunc status=none
+	cp "$D/a.img" "$D/cut.img"
+	truncate -s $(( (64 << 20) - 4096 )) "$D/cut.img"
+	s=$(imgsum "$D/data.img")
+	# no ramdisk: none is created
+	run_brdctl 7 restore "$D/data.img" ram0
+	stderr_has "data.img: the content does not match its checksum"
+	[ ! -d /sys/module/brd ]
+	run_brdctl 0 create --size 16M other
+	run_brdctl 7 restore "$D/data.img" cache
+	run_brdctl 0 list -o NAME --noheadings --raw
+	refute_line cache
+	assert_equal "$(imgsum "$D/data.img")" "$s"
+	run_brdctl 0 remove --all
+	# an existing blank ramdisk stays blank
+	run_brdctl 0 create --size 64M ram0
+	local before; before=$(devsum /dev/ram0)
+	for i in data trailer cut; do
+		run_brdctl 7 restore "$D/$i.img" ram0
+		assert_equal "$(pages)" 0
+	done
+	stderr_has "cut.img: not a brdctl image, or damaged"
+	assert_equal "$(devsum /dev/ram0)" "$before"
+	run_brdctl 3 restore "$D/nonexistent.img" ram0
+	stderr_has "nonexistent.img: cannot read the image: No such file or directory"
+}
+
+@test "restore refuses a wrong size, a ramdisk holding data, a busy one: exit 4, nothing changed" {
+	run_brdctl 0 create --size 64M ram0
+	mkfs.ext4 -q -F /dev/ram0
+	run_brdctl 0 save ram0 "$D/a.img"
+	local s; s=$(imgsum "$D/a.img")
+	run_brdctl 0 remove --all
+	run_brdctl 0 create --size 32M ram0
+	run_brdctl 4 restore "$D/a.img" ram0
+	stderr_has "/dev/ram0: 33554432 bytes, the image 67108864: not restored"
+	assert_equal "$(pages)" 0
+	run_brdctl 0 remove --all
+	run_brdctl 0 create --size 64M ram0
+	dd if=/dev/urandom of=/dev/ram0 bs=4k count=1 seek=5000 oflag=direct status=none
+	local before p; before=$(devsum /dev/ram0) p=$(pages)
+	run_brdctl 4 restore "$D/a.img" ram0
+	stderr_has "/dev/ram0: holds data: not restored"
+	assert_equal "$(devsum /dev/ram0)" "$before"
+	assert_equal "$(pages)" "$p"
+	# a pooled ramdisk holding data while its pool holds other data too
+	run_brdctl 0 remove --all
+	run_brdctl 0 create --size 64M cache keep
+	dd if=/dev/urandom of=/dev/ram0p2 bs=4k count=8 oflag=direct status=none
+	printf 'x' | dd of=/dev/ram0p1 bs=1 seek=$((40 << 20)) conv=notrunc status=none
+	sync
+	before=$(devsum /dev/ram0p1)
+	run_brdctl 4 restore "$D/a.img" cache
+	assert_equal "$(devsum /dev/ram0p1)" "$before"
+	assert_equal "$(imgsum "$D/a.img")" "$s"
+}
+
+@test "restore into an existing blank ramdisk of the image's size, whole and pooled; busy is refused" {
+	run_brdctl 0 create --size 64M ram0
+	mkfs.ext4 -q -F /dev/ram0
+	mount /dev/ram0 "$M"
+	mkfiles "$M"
+	umount "$M"
+	run_brdctl 0 save ram0 "$D/a.img"
+	run_brdctl 0 remove --all
+	run_brdctl 0 create --size 64M ram0
+	run_brdctl 0 restore "$D/a.img" /dev/ram0
+	mount /dev/ram0 "$M"
+	checkfiles "$M"
+	umount "$M"
+	run_brdctl 0 remove --all
+	run_brdctl 0 create --size 16M first
+	run_brdctl 0 create --size 64M cache
+	# busy: a save of cache that stops in its copy holds it open exclusively
+	local mark=$BATS_TEST_TMPDIR/mark pid
+	PAUSE_AT=pread:1 PAUSE_MARK=$mark LD_PRELOAD=$PRELOAD/pause-at.so \
+		"$BRDCTL" save cache "$D/b.img" 3>&- &
+	pid=$!
+	wait_for 60 test -e "$mark"
+	run_brdctl 4 restore "$D/a.img" cache
+	stderr_has "/dev/ram0p2: in use: not restored"
+	# and a second save of it, open and not a mounted filesystem, is refused
+	run_brdctl 4 save cache "$D/c.img"
+	stderr_has "in use and cannot be frozen: not saved (--force copies it anyway)"
+	[ ! -e "$D/c.img" ]
+	run_brdctl 0 save --force cache "$D/c.img"
+	kill -9 "$pid"
+	wait "$pid" || true
+	[ ! -e "$D/b.img" ]
+	run_brdctl 0 restore "$D/a.img" cache
+	mount /dev/ram0p2 "$M"
+	checkfiles "$M"
+}
+
+@test "save refuses the pool's whole disk and an image on the ramdisk itself" {
+	run_brdctl 0 create --size 64M cache
+	run_brdctl 4 save ram0 "$D/p.img"
+	stderr_has "ram0: is the whole disk of a pool"
+	mkfs.ext4 -q -F /dev/ram0p1
+	mount /dev/ram0p1 "$M"
+	run_brdctl 2 save cache "$M/self.img"
+	stderr_has "self.img: cannot be on the ramdisk it saves"
+	[ ! -e "$M/self.img" ]
+	touch "$M/writable"
+	[ -z "$(ls -A "$D")" ]
+}
