@@ -101,11 +101,12 @@ static void act(const char *fmt, ...)
 /*
  * The exit status of a refused brdtab: 2 when the file itself is wrong,
  * else 4 when it conflicts with what exists, else 5 when this kernel
- * cannot do it, else 1 (more than the pool, brd or the RAM holds).
+ * cannot do it, else 7 when an image is damaged, else 3 when an image's
+ * directory is missing, else 1 (more than the pool, brd or the RAM holds).
  */
 static int refused_status(const struct brdtab *tab)
 {
-	bool busy = false, notsup = false;
+	bool busy = false, notsup = false, corrupt = false, missing = false;
 
 	for (size_t i = 0; i < tab->nerr; i++)
 		switch (tab->err[i].err) {
@@ -118,8 +119,16 @@ static int refused_status(const struct brdtab *tab)
 		case EOPNOTSUPP:
 			notsup = true;
 			break;
+		case EBADMSG:		/* a damaged image (x-brdctl.persist=) */
+			corrupt = true;
+			break;
+		case ENOENT:
+		case ENOTDIR:
+			missing = true;
+			break;
 		}
-	return busy ? EXIT_BUSY : notsup ? EXIT_NOTSUP : EXIT_FAIL;
+	return busy ? EXIT_BUSY : notsup ? EXIT_NOTSUP : corrupt ? EXIT_CORRUPT :
+	       missing ? EXIT_NOTFOUND : EXIT_FAIL;
 }
 
 /* StrictModes: root acts on the file, so only root may be able to change
