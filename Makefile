@@ -103,7 +103,7 @@ check-asan: tests
 check-vm: tests
 	@LAYERS="vm" tests/run.sh
 
-# The boot tests alone: systemd guests on 6.12 and newest (6 boots).
+# The boot tests alone: systemd guests on 6.12 and newest (12 boots).
 check-boot: tests
 	@LAYERS="boot" tests/run.sh
 
