@@ -580,9 +580,11 @@ static void drop_created(const struct brdtab_entry *e)
  * x-brdctl.persist=: restore the image into @dev instead of mkfs when the
  * image exists and the ramdisk has no signature.  *saved_ns: > 0 restored
  * (the image's time of save), 0 not (mkfs as usual), -1 the line is up
- * already (its record exists and the ramdisk has a filesystem).  @created: apply made
- * the ramdisk.  Exit status; on a failure nothing is mounted and the image
- * is left as it is.
+ * already (its record exists and the ramdisk has a filesystem).  @created:
+ * apply made the ramdisk (removed again after a failure; with --only that
+ * is left to unapply --only, which the setup unit runs after a failed
+ * start).  Exit status; on a failure nothing is mounted and the image is
+ * left as it is.
  */
 static int restore_entry(const struct brdtab *tab, const struct brdtab_entry *e,
 			 const char *dev, bool exists, bool created, int64_t *saved_ns)
@@ -622,7 +624,8 @@ static int restore_entry(const struct brdtab *tab, const struct brdtab_entry *e,
 		fprintf(stderr, "%s: %s: cannot restore %s to %s: %s; not mounted, the "
 			"image is left as it is\n", G.prog, where(&w, tab, e), e->persist,
 			dev, why);
-		if (created)
+		/* --only: the unit's ExecStopPost (unapply --only) frees it */
+		if (created && !opt_only)
 			drop_created(e);
 		return status;
 	}
