@@ -31,7 +31,8 @@
  *    (EEXIST) -- its content is verified when it is restored.
  * Kinds (struct brdtab_error.err): EEXIST/EBUSY a conflict with what
  * exists, EOPNOTSUPP this kernel cannot, ENOSPC/ENOMEM/ERANGE more than the
- * pool, brd or the RAM holds.
+ * pool, brd or the RAM holds, EBADMSG a damaged image, ENOENT/ENOTDIR an
+ * image's directory missing (x-brdctl.persist=).
  */
 #ifndef BRD_BRDPLAN_H
 #define BRD_BRDPLAN_H

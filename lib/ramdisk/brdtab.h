@@ -73,7 +73,8 @@ struct brdtab_error {
 				 * EBUSY, EEXIST it conflicts with what exists;
 				 * EOPNOTSUPP this kernel cannot do it;
 				 * ENOSPC, ENOMEM more than the pool or the RAM
-				 * holds (see brdplan.h) */
+				 * holds; EBADMSG, ENOENT an image of
+				 * x-brdctl.persist= (see brdplan.h) */
 };
 
 struct brdtab {
