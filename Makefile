@@ -103,7 +103,7 @@ check-asan: tests
 check-vm: tests
 	@LAYERS="vm" tests/run.sh
 
-# The boot tests alone: systemd guests on 6.12 and newest (6 boots).
+# The boot tests alone: systemd guests on 6.12 and newest (12 boots).
 check-boot: tests
 	@LAYERS="boot" tests/run.sh
 
@@ -125,6 +125,8 @@ SYSTEMD_GENDIR_USR := $(shell d=$$(pkg-config --variable=systemdsystemgeneratord
 install uninstall: SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 install uninstall: SYSTEMDGENERATORDIR ?= $(if $(filter /usr,$(PREFIX)),$(SYSTEMD_GENDIR_USR),$(PREFIX)/lib/systemd/system-generators)
 install uninstall: DOCDIR ?= $(PREFIX)/share/doc/brdctl
+# the shipped units (templates); @SBINDIR@ in them is replaced
+SYSTEMD_UNITS := brdctl-setup@.service brdctl-save@.service
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
@@ -139,9 +141,11 @@ install: all
 	ln -sf brdctl $(DESTDIR)$(BASHCOMPDIR)/bitmapctl
 	install -m 644 completions/_brdctl $(DESTDIR)$(ZSHCOMPDIR)/_brdctl
 	install -m 755 $(BUILD)/brdctl-generator $(DESTDIR)$(SYSTEMDGENERATORDIR)/brdctl-generator
-	sed 's|@SBINDIR@|$(SBINDIR)|g' 'systemd/brdctl-setup@.service' > '$(DESTDIR)$(SYSTEMDUNITDIR)/brdctl-setup@.service.tmp'
-	chmod 644 '$(DESTDIR)$(SYSTEMDUNITDIR)/brdctl-setup@.service.tmp'
-	mv -f '$(DESTDIR)$(SYSTEMDUNITDIR)/brdctl-setup@.service.tmp' '$(DESTDIR)$(SYSTEMDUNITDIR)/brdctl-setup@.service'
+	for u in $(SYSTEMD_UNITS); do \
+	  sed 's|@SBINDIR@|$(SBINDIR)|g' "systemd/$$u" > "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp" && \
+	  chmod 644 "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp" && \
+	  mv -f "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp" "$(DESTDIR)$(SYSTEMDUNITDIR)/$$u" || exit 1; \
+	done
 	install -m 644 examples/brdtab $(DESTDIR)$(DOCDIR)/examples/brdtab
 
 uninstall:
@@ -150,7 +154,7 @@ uninstall:
 	  $(DESTDIR)$(MANDIR)/man5/brdtab.5 \
 	  $(DESTDIR)$(BASHCOMPDIR)/brdctl $(DESTDIR)$(BASHCOMPDIR)/bitmapctl \
 	  $(DESTDIR)$(ZSHCOMPDIR)/_brdctl \
-	  '$(DESTDIR)$(SYSTEMDUNITDIR)/brdctl-setup@.service' \
+	  $(SYSTEMD_UNITS:%='$(DESTDIR)$(SYSTEMDUNITDIR)/%') \
 	  $(DESTDIR)$(SYSTEMDGENERATORDIR)/brdctl-generator \
 	  $(DESTDIR)$(DOCDIR)/examples/brdtab
 	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true

@@ -39,6 +39,7 @@
 #include "../lib/ramdisk/brdplan.h"
 #include "../lib/ramdisk/brdtab.h"
 #include "../lib/ramdisk/brdunit.h"
+#include "../lib/ramdisk/persist.h"
 #include "../lib/ramdisk/trust.h"
 #include "../lib/ramdisk/pool.h"
 #include "../lib/base/sysfs.h"
@@ -101,11 +102,12 @@ static void act(const char *fmt, ...)
 /*
  * The exit status of a refused brdtab: 2 when the file itself is wrong,
  * else 4 when it conflicts with what exists, else 5 when this kernel
- * cannot do it, else 1 (more than the pool, brd or the RAM holds).
+ * cannot do it, else 7 when an image is damaged, else 3 when an image's
+ * directory is missing, else 1 (more than the pool, brd or the RAM holds).
  */
 static int refused_status(const struct brdtab *tab)
 {
-	bool busy = false, notsup = false;
+	bool busy = false, notsup = false, corrupt = false, missing = false;
 
 	for (size_t i = 0; i < tab->nerr; i++)
 		switch (tab->err[i].err) {
@@ -118,8 +120,16 @@ static int refused_status(const struct brdtab *tab)
 		case EOPNOTSUPP:
 			notsup = true;
 			break;
+		case EBADMSG:		/* a damaged image (x-brdctl.persist=) */
+			corrupt = true;
+			break;
+		case ENOENT:
+		case ENOTDIR:
+			missing = true;
+			break;
 		}
-	return busy ? EXIT_BUSY : notsup ? EXIT_NOTSUP : EXIT_FAIL;
+	return busy ? EXIT_BUSY : notsup ? EXIT_NOTSUP : corrupt ? EXIT_CORRUPT :
+	       missing ? EXIT_NOTFOUND : EXIT_FAIL;
 }
 
 /* StrictModes: root acts on the file, so only root may be able to change
@@ -534,12 +544,170 @@ out:
 	return ret;
 }
 
+/* ------------------------------------------------------- persistence --- */
+
+/* Why brd_image_restore() or brd_image_save() failed, for a message. */
+static const char *image_reason(int rc, int *status)
+{
+	*status = exit_code_from_errno(rc);
+	switch (-rc) {
+	case EBADMSG:
+		return "the image is damaged (its checksum or trailer does not match)";
+	case EMSGSIZE:
+		*status = EXIT_BUSY;
+		return "the image holds a ramdisk of another size";
+	case ENOTEMPTY:
+		*status = EXIT_BUSY;
+		return "the ramdisk holds data";
+	case EBUSY:
+		return "the ramdisk is open and cannot be frozen";
+	default:
+		return strerror(-rc);
+	}
+}
+
+/* A pooled ramdisk this apply created for a failed restore goes again (a
+ * whole disk that was restored into nothing holds no RAM). */
+static void drop_created(const struct brdtab_entry *e)
+{
+	struct brd_disk d;
+
+	if (e->kind == BRDTAB_POOLED && entry_disk(e, &d) == 0)
+		pool_remove(&d);
+}
+
+/*
+ * x-brdctl.persist=: restore the image into @dev instead of mkfs when the
+ * image exists and the ramdisk has no signature.  *saved_ns: > 0 restored
+ * (the image's time of save), 0 not (mkfs as usual), -1 the line is up
+ * already (its record exists and the ramdisk has a filesystem).  @created:
+ * apply made the ramdisk (removed again after a failure; with --only that
+ * is left to unapply --only, which the setup unit runs after a failed
+ * start).  Exit status; on a failure nothing is mounted and the image is
+ * left as it is.
+ */
+static int restore_entry(const struct brdtab *tab, const struct brdtab_entry *e,
+			 const char *dev, bool exists, bool created, int64_t *saved_ns)
+{
+	struct brd_blkinfo bi = { 0 };
+	struct brd_image_info info;
+	struct where w;
+	bool blank = true, up;
+	int rc, status;
+
+	*saved_ns = 0;
+	if (!e->persist)
+		return EXIT_OK;
+	up = brd_persist_lookup(e->name, NULL, 4096, NULL) == 0;
+	if (exists && (rc = brd_blkinfo_probe(dev, &bi)))
+		return cmd_err(rc, where(&w, tab, e), "cannot probe %s", dev);
+	blank = !bi.fstype && !bi.pttype;
+	brd_blkinfo_free(&bi);
+	if (!blank && up) {
+		*saved_ns = -1;
+		return EXIT_OK;			/* applied before: keep it */
+	}
+	if (access(e->persist, F_OK) < 0 && errno == ENOENT)
+		return EXIT_OK;			/* no image yet: mkfs */
+	if (!blank)
+		return cmd_err(EBUSY, where(&w, tab, e), "%s already holds a filesystem "
+			       "that was not restored from %s; not mounting it (save it "
+			       "with 'brdctl save', or remove the ramdisk)", dev, e->persist);
+	act("restore %s to %s (no mkfs)", e->persist, dev);
+	*saved_ns = 1;
+	if (G.dry_run)
+		return EXIT_OK;
+	rc = brd_image_restore(e->persist, dev, &info);
+	if (rc) {
+		const char *why = image_reason(rc, &status);
+
+		fprintf(stderr, "%s: %s: cannot restore %s to %s: %s; not mounted, the "
+			"image is left as it is\n", G.prog, where(&w, tab, e), e->persist,
+			dev, why);
+		/* --only: the unit's ExecStopPost (unapply --only) frees it */
+		if (created && !opt_only)
+			drop_created(e);
+		return status;
+	}
+	cmd_verbose("%s: restored %s to %s", where(&w, tab, e), e->persist, dev);
+	*saved_ns = info.saved_ns ? info.saved_ns : 1;
+	return EXIT_OK;
+}
+
+/* The line is up: record its image (the mark that unapply saves it). */
+static int record_up(const struct brdtab *tab, const struct brdtab_entry *e,
+		     int64_t saved_ns)
+{
+	struct where w;
+	int rc;
+
+	if (!e->persist || G.dry_run || saved_ns < 0)
+		return EXIT_OK;
+	rc = brd_persist_record(e->name, e->persist, saved_ns);
+	return rc ? cmd_err(rc, where(&w, tab, e), "cannot record %s in "
+			    BRD_RUN_DIR, e->persist) : EXIT_OK;
+}
+
+/*
+ * unapply: a line that came up (its record) is saved to its image after
+ * the unmount, before its ramdisk @d is freed.  Exit status; a failure
+ * keeps the ramdisk.
+ */
+static int save_entry(const struct brdtab *tab, const struct brdtab_entry *e,
+		      const struct brd_disk *d)
+{
+	struct brd_image_info info;
+	char image[4096], dev[80];
+	struct where w;
+	int rc, status;
+
+	if (!e->persist)
+		return EXIT_OK;
+	rc = brd_persist_lookup(e->name, image, sizeof(image), NULL);
+	if (rc == -ENOENT) {
+		cmd_verbose("%s: %s not saved: the line did not come up", where(&w, tab, e),
+			    e->persist);
+		return EXIT_OK;
+	}
+	if (rc)
+		return cmd_err(rc, where(&w, tab, e), "cannot read the record of %s in "
+			       BRD_RUN_DIR "; the ramdisk is kept", e->name);
+	snprintf(dev, sizeof(dev), "/dev/%s", d->name);
+	act("save %s to %s", dev, image);
+	if (G.dry_run)
+		return EXIT_OK;
+	rc = brd_image_save(dev, e->name, image, 0, &info);
+	if (rc) {
+		const char *why = image_reason(rc, &status);
+
+		fprintf(stderr, "%s: %s: cannot save %s to %s: %s; the ramdisk is kept\n",
+			G.prog, where(&w, tab, e), dev, image, why);
+		return status;
+	}
+	cmd_verbose("%s: saved %s to %s", where(&w, tab, e), dev, image);
+	brd_persist_record(e->name, image, info.saved_ns);
+	return EXIT_OK;
+}
+
+/* Forget the records of the lines whose ramdisk was freed. */
+static void forget_freed(const struct brdtab *tab, size_t nown, const bool *busy,
+			 int ret)
+{
+	struct brd_disk d;
+
+	for (size_t i = 0; tab && busy && !G.dry_run && i < nown; i++)
+		if (tab->ent[i].persist && !busy[i] &&
+		    (!ret || entry_disk(&tab->ent[i], &d)))
+			brd_persist_forget(tab->ent[i].name);
+}
+
 static int apply_entry(const struct brdtab *tab, const struct brdtab_entry *e,
-		       const char *path)
+		       const char *path, bool created)
 {
 	struct brd_disk d;
 	char dev[80];
 	bool exists;
+	int64_t saved_ns;
 	int ret;
 
 	/* in a dry run the ramdisk may not exist yet: show what it would be */
@@ -556,11 +724,14 @@ static int apply_entry(const struct brdtab *tab, const struct brdtab_entry *e,
 	}
 	if (!e->fstype)
 		return EXIT_OK;
-	if ((ret = ensure_fs(tab, e, dev, exists)))
+	if ((ret = restore_entry(tab, e, dev, exists, created, &saved_ns)))
+		return ret;
+	if (saved_ns <= 0 && (ret = ensure_fs(tab, e, dev, exists)))
 		return ret;
 	if (!e->target)
 		return EXIT_OK;
-	return ensure_mounted(tab, e, dev, exists);
+	ret = ensure_mounted(tab, e, dev, exists);
+	return ret ? ret : record_up(tab, e, saved_ns);
 }
 
 /* Append the line numbers of @tab's entries with done[i] == @want to @buf,
@@ -638,8 +809,8 @@ static void report_created(const struct brdtab *tab, char *const *paths,
 /* mkfs, mount, owner and mode of each line whose ramdisk is there; goes on
  * after a failure.  done[i]: line i is applied.  Returns @ret, or the
  * first failure's status if @ret is 0. */
-static int apply_entries(const struct brdtab *tab, char *const *paths, bool *done,
-			 unsigned int timeout_ms, int ret)
+static int apply_entries(const struct brdtab *tab, char *const *paths,
+			 const bool *existed, bool *done, unsigned int timeout_ms, int ret)
 {
 	for (size_t i = 0; i < tab->n; i++) {
 		/* pooled: while a partition is opened exclusively (mkfs, mount),
@@ -657,7 +828,7 @@ static int apply_entries(const struct brdtab *tab, char *const *paths, bool *don
 		if (hold && l < 0) {
 			rc = cmd_err(l, "brdctl lock", "cannot take it");
 		} else {
-			rc = apply_entry(tab, &tab->ent[i], paths[i]);
+			rc = apply_entry(tab, &tab->ent[i], paths[i], !existed[i]);
 			brd_unlock(l);
 		}
 		done[i] = rc == EXIT_OK;
@@ -725,7 +896,7 @@ static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 		goto out;
 	}
 	report_created(tab, paths, existed);
-	ret = apply_entries(tab, paths, done, o.timeout_ms, ret);
+	ret = apply_entries(tab, paths, existed, done, o.timeout_ms, ret);
 	if (ret)
 		report_done(tab, done);
 out:
@@ -983,7 +1154,7 @@ static int unmount_entries(const struct brdtab *tab, size_t nown, bool *busy)
  * lines whose ramdisk is and mark it busy.  Returns the first failure. */
 static int check_in_use(const struct brdtab *tab, size_t nown, bool *busy)
 {
-	int ret = EXIT_OK;
+	int ret = EXIT_OK, rc;
 
 	for (size_t i = 0; i < nown; i++) {
 		const struct brdtab_entry *e = &tab->ent[i];
@@ -1001,12 +1172,14 @@ static int check_in_use(const struct brdtab *tab, size_t nown, bool *busy)
 		}
 		why = rd_busy_reason(&ri);
 		if (why) {
-			int rc = cmd_err(EBUSY, where(&w, tab, e), "/dev/%s: in use: %s",
-					 ri.d.name, why);
-
+			rc = cmd_err(EBUSY, where(&w, tab, e), "/dev/%s: in use: %s",
+				     ri.d.name, why);
 			ret = ret ? ret : rc;
 			busy[i] = true;
 			free(why);
+		} else if ((rc = save_entry(tab, e, &ri.d))) {
+			ret = ret ? ret : rc;	/* not saved: keep it */
+			busy[i] = true;
 		}
 		rd_info_free(&ri);
 	}
@@ -1173,6 +1346,7 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 		rc = free_each(tab, nown, busy, anybusy, m.state, other, sizeof(other));
 	ret = ret ? ret : rc;
 out:
+	forget_freed(tab, busy ? nown : 0, busy, ret);
 	/* undone: forget the record (kept after a failure, to try again) */
 	if (opt_only && !ret && !G.dry_run && (rc = brd_applied_remove(opt_only)))
 		ret = cmd_err(rc, BRD_RUN_DIR, "cannot remove the record of %s", opt_only);

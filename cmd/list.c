@@ -47,6 +47,8 @@ static int do_list(const struct brd_cmd *cmd, int argc, const char **argv)
 		what |= RD_MOUNTS;
 	if (cmd_table_wants(&t, COL_HOLDERS))
 		what |= RD_HOLDERS;
+	if (cmd_table_wants(&t, COL_IMAGE) || cmd_table_wants(&t, COL_SAVED))
+		what |= RD_PERSIST;
 	for (size_t i = 0; i < n; i++) {
 		struct rd_info ri = { .d = disks[i] };
 		struct brd_disk *parts = NULL;

@@ -10,6 +10,7 @@
 #include <libsmartcols.h>
 
 #include "ramdisk.h"
+#include "../lib/ramdisk/persist.h"
 
 const struct cmd_column rd_columns[RD_NCOLUMNS] = {
 	[COL_NAME]    = { "NAME", 5, 0, SCOLS_JSON_STRING,
@@ -31,7 +32,21 @@ const struct cmd_column rd_columns[RD_NCOLUMNS] = {
 			  "where the ramdisk is mounted" },
 	[COL_HOLDERS] = { "HOLDERS", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_ARRAY_STRING,
 			  "devices stacked on the ramdisk (md, dm, ...)" },
+	[COL_IMAGE]   = { "IMAGE", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING,
+			  "image it is persisted to (brdtab x-brdctl.persist=)" },
+	[COL_SAVED]   = { "SAVED", 25, 0, SCOLS_JSON_STRING,
+			  "time of the image's last save (ISO 8601, local)" },
 };
+
+/* The record of the ramdisk's image, if it has one (persist.h). */
+static void fill_persist(struct rd_info *ri)
+{
+	char image[4096];
+	const char *name = ri->d.label[0] ? ri->d.label : ri->d.name;
+
+	if (brd_persist_lookup(name, image, sizeof(image), &ri->saved_ns) == 0)
+		ri->image = strdup(image);
+}
 
 void rd_info_fill(struct rd_info *ri, unsigned int what)
 {
@@ -39,7 +54,9 @@ void rd_info_fill(struct rd_info *ri, unsigned int what)
 
 	snprintf(ri->path, sizeof(ri->path), "/dev/%s", ri->d.name);
 	memset(&ri->bi, 0, sizeof(ri->bi));
-	ri->mounts = ri->holders = NULL;
+	ri->mounts = ri->holders = ri->image = NULL;
+	if (what & RD_PERSIST)
+		fill_persist(ri);
 	if (what & RD_PROBE)
 		brd_blkinfo_probe(ri->path, &ri->bi);
 	if (what & RD_MOUNTS)
@@ -53,7 +70,8 @@ void rd_info_free(struct rd_info *ri)
 	brd_blkinfo_free(&ri->bi);
 	free(ri->mounts);
 	free(ri->holders);
-	ri->mounts = ri->holders = NULL;
+	free(ri->image);
+	ri->mounts = ri->holders = ri->image = NULL;
 }
 
 /* Lists are newline-separated for JSON arrays, comma-joined otherwise. */
@@ -100,6 +118,14 @@ int rd_table_add(struct cmd_table *t, const struct rd_info *ri)
 	cmd_table_set(t, ln, COL_UUID, ri->bi.uuid);
 	set_list(t, ln, COL_MOUNTPOINTS, ri->mounts, '\n');
 	set_list(t, ln, COL_HOLDERS, ri->holders, ',');
+	if (ri->image) {
+		char when[64];
+
+		cmd_table_set(t, ln, COL_IMAGE, ri->image);
+		if (ri->saved_ns)
+			cmd_table_set(t, ln, COL_SAVED, cmd_time_iso(ri->saved_ns, when,
+								     sizeof(when)));
+	}
 	return 0;
 }
 

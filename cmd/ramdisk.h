@@ -15,7 +15,7 @@
 enum {
 	COL_NAME, COL_TYPE, COL_PATH, COL_MAJMIN, COL_SIZE, COL_ALLOC, COL_RO,
 	COL_DISCARD, COL_FSTYPE, COL_LABEL, COL_UUID, COL_MOUNTPOINTS,
-	COL_HOLDERS,
+	COL_HOLDERS, COL_IMAGE, COL_SAVED,
 	RD_NCOLUMNS
 };
 extern const struct cmd_column rd_columns[RD_NCOLUMNS];
@@ -27,6 +27,8 @@ struct rd_info {
 	char *mounts;			/* newline-separated, or NULL */
 	char *holders;			/* comma-separated, or NULL */
 	bool pool;			/* a pool's whole disk */
+	char *image;			/* RD_PERSIST: its image (persist.h), or NULL */
+	int64_t saved_ns;		/* ... and the time of its last save */
 };
 
 /* Probe filesystem (RD_PROBE), mounts (RD_MOUNTS) and holders (RD_HOLDERS)
@@ -34,6 +36,7 @@ struct rd_info {
 #define RD_PROBE	(1u << 0)
 #define RD_MOUNTS	(1u << 1)
 #define RD_HOLDERS	(1u << 2)
+#define RD_PERSIST	(1u << 3)	/* the record of its image (not in RD_ALL) */
 #define RD_ALL		(RD_PROBE | RD_MOUNTS | RD_HOLDERS)
 void rd_info_fill(struct rd_info *ri, unsigned int what);
 void rd_info_free(struct rd_info *ri);

@@ -22,6 +22,7 @@ enum {
 	F_MODULE, F_RD_NR, F_RD_SIZE, F_MAX_PART, F_KERNEL,
 	F_FREE_ON_FLUSH, F_CREATE_ON_DEMAND,
 	F_FSTYPE, F_LABEL, F_UUID, F_PTTYPE, F_MOUNTPOINTS, F_HOLDERS, F_OPENERS,
+	F_IMAGE, F_SAVED,
 	NFIELDS
 };
 
@@ -61,6 +62,8 @@ static const struct cmd_column fields[NFIELDS] = {
 	[F_MOUNTPOINTS] = { "mountpoints", 0, 0, SCOLS_JSON_ARRAY_STRING, "Mounted on" },
 	[F_HOLDERS] = { "holders", 0, 0, SCOLS_JSON_ARRAY_STRING, "Holders" },
 	[F_OPENERS] = { "openers", 0, 0, SCOLS_JSON_ARRAY_STRING, "Opened by" },
+	[F_IMAGE] = { "image", 0, 0, SCOLS_JSON_STRING, "Image" },
+	[F_SAVED] = { "saved", 0, 0, SCOLS_JSON_STRING, "Last saved" },
 };
 
 struct values {
@@ -229,6 +232,21 @@ static void gather(struct values *vals, struct rd_info *ri,
 	gather_content(vals, ri);
 }
 
+/* A ramdisk of a brdtab line with x-brdctl.persist= that is up: its
+ * image and last save (text and JSON alike; no record, no lines). */
+static void gather_persist(struct values *vals, const struct rd_info *ri)
+{
+	char when[64];
+
+	if (!ri->image)
+		return;
+	setf(vals, F_IMAGE, "%s", ri->image);
+	if (ri->saved_ns)
+		setf(vals, F_SAVED, "%s", cmd_time_iso(ri->saved_ns, when, sizeof(when)));
+	else
+		sett(vals, F_SAVED, "never (saved when the line is unapplied)");
+}
+
 static void print_text(const struct values *vals)
 {
 	for (int f = 0; f < NFIELDS; f++) {
@@ -249,6 +267,8 @@ static void print_text(const struct values *vals)
 				       "not counted (brd keeps none)");
 			continue;
 		}
+		if (f >= F_IMAGE && !vals->v[F_IMAGE])
+			continue;	/* not persisted */
 		if (!s)
 			s = "-";
 		printf("%s:%*s %s\n", fields[f].help,
@@ -293,8 +313,9 @@ static int do_stat(const struct brd_cmd *cmd, int argc, const char **argv)
 		if (!ri.d.partno)
 			brd_read_pages(&ri.d, 1);
 		ri.pool = rd_is_pool_disk(&ri.d);
-		rd_info_fill(&ri, RD_ALL);
+		rd_info_fill(&ri, RD_ALL | RD_PERSIST);
 		gather(&vals, &ri, &m, kmaj, kmin);
+		gather_persist(&vals, &ri);
 		if (tb) {
 			struct libscols_line *ln = scols_table_new_line(tb, NULL);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <libsmartcols.h>
 
 #include "cmd.h"
@@ -59,6 +60,24 @@ char *cmd_size_to_human(uint64_t bytes)
 		return asprintf(&s, "%" PRIu64 ".%" PRIu64 "%c", whole, tenth,
 				units[exp]) < 0 ? NULL : s;
 	return asprintf(&s, "%" PRIu64 "%c", whole, units[exp]) < 0 ? NULL : s;
+}
+
+const char *cmd_time_iso(int64_t ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+	size_t n;
+
+	buf[0] = '\0';
+	if (!ns || !localtime_r(&t, &tm))
+		return buf;
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm);
+	/* +0100 -> +01:00 */
+	if (n >= 5 && n + 2 <= len) {
+		memmove(buf + n - 1, buf + n - 2, 3);
+		buf[n - 2] = ':';
+	}
+	return buf;
 }
 
 static int column_by_name(const struct brd_cmd *cmd, const char *name, size_t len)

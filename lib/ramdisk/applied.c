@@ -47,6 +47,24 @@ static int put_field(FILE *f, const char *s)
 	return fputc('"', f) < 0 ? -EIO : 0;
 }
 
+/* the mount options with brdctl's own (x-brdctl.*) back among them */
+static int put_options(FILE *f, const struct brdtab_entry *e)
+{
+	char *o = NULL;
+	int rc;
+
+	if (!e->persist)
+		return put_field(f, e->options);
+	if (asprintf(&o, "%s%sx-brdctl.persist=%s%s%s", e->options ? e->options : "",
+		     e->options ? "," : "", e->persist,
+		     e->persist_every ? ",x-brdctl.persist-every=" : "",
+		     e->persist_every ? e->persist_every : "") < 0)
+		return -ENOMEM;
+	rc = put_field(f, o);
+	free(o);
+	return rc;
+}
+
 char *brdtab_entry_line(const struct brdtab_entry *e)
 {
 	char *buf = NULL, sz[32], fs[512], own[200], mode[16];
@@ -64,7 +82,7 @@ char *brdtab_entry_line(const struct brdtab_entry *e)
 	fprintf(f, " %s", brdtab_size_str(e->size, sz, sizeof(sz)));
 	put_field(f, fs);
 	put_field(f, e->target);
-	put_field(f, e->options);
+	put_options(f, e);
 	put_field(f, own);
 	put_field(f, e->has_mode ? mode : NULL);
 	fputc('\n', f);

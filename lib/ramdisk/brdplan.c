@@ -14,6 +14,7 @@
 
 #include "blkinfo.h"
 #include "brdplan.h"
+#include "persist.h"
 #include "../base/log.h"
 #include "../base/sysfs.h"
 
@@ -166,6 +167,35 @@ static void find_device(const struct brdtab_entry *e, const struct brdplan_sys *
 	}
 }
 
+/* x-brdctl.persist=: the image's directory and the image's trailer. */
+static void probe_image(const struct brdtab_entry *e, struct brdplan_line *l)
+{
+	struct brd_image_info info;
+	char dir[4096];
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", e->persist);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	if (stat(dir, &st) < 0)
+		l->image_dir_err = -errno;
+	else if (!S_ISDIR(st.st_mode))
+		l->image_dir_err = -ENOTDIR;
+	if (l->image_dir_err)
+		return;
+	if (stat(e->persist, &st) < 0) {
+		l->image_err = -errno;
+		return;
+	}
+	l->image_err = S_ISREG(st.st_mode) ? brd_image_read_info(e->persist, &info) : -EBADMSG;
+	if (!l->image_err)
+		l->image_size = info.size;
+}
+
 static int probe_line(const struct brdtab_entry *e, const struct brdplan_sys *sys,
 		      struct libmnt_table *tb, struct brdplan_line *l)
 {
@@ -173,6 +203,8 @@ static int probe_line(const struct brdtab_entry *e, const struct brdplan_sys *sy
 	int err = 0;
 
 	find_device(e, sys, l);
+	if (e->persist)
+		probe_image(e, l);
 	if (l->exists && e->fstype) {
 		struct brd_blkinfo bi = { 0 };
 
@@ -536,6 +568,30 @@ static int check_whole(struct brdtab *tab, const struct brdplan_sys *sys, bool f
 	return 0;
 }
 
+/* x-brdctl.persist=: an image that cannot be restored into the line's
+ * ramdisk fails the line; the image is left as it is. */
+static int check_image(struct brdtab *tab, const struct brdtab_entry *e,
+		       const struct brdplan_line *l)
+{
+	char h1[32], h2[32];
+
+	if (l->image_dir_err)
+		ERR(e->line, -l->image_dir_err, "x-brdctl.persist: %s: its directory: %s", e->persist, strerror(-l->image_dir_err));
+	else if (l->image_err == -EBADMSG)
+		ERR(e->line, EBADMSG, "x-brdctl.persist: %s is no brdctl image or its "
+		    "trailer is damaged; not restoring it (move it away to start with "
+		    "an empty filesystem)", e->persist);
+	else if (l->image_err && l->image_err != -ENOENT)
+		ERR(e->line, -l->image_err, "x-brdctl.persist: cannot read %s: %s",
+		    e->persist, strerror(-l->image_err));
+	else if (!l->image_err && l->image_size != e->size)
+		ERR(e->line, EEXIST, "x-brdctl.persist: the image %s holds a ramdisk of "
+		    "%s, not %s; not restoring it (give the line the image's size)",
+		    e->persist, brdtab_size_str(l->image_size, h1, sizeof(h1)),
+		    brdtab_size_str(e->size, h2, sizeof(h2)));
+	return 0;
+}
+
 /* What is on each line's device and mount point today. */
 static int check_lines(struct brdtab *tab, const struct brdplan_sys *sys)
 {
@@ -559,6 +615,8 @@ static int check_lines(struct brdtab *tab, const struct brdplan_sys *sys)
 		else if (l->elsewhere)
 			ERR(e->line, EBUSY, "%s is mounted on %s, not on %s", dev,
 			    l->elsewhere, e->target);
+		if (e->persist && check_image(tab, e, l))
+			return -ENOMEM;
 	}
 	return 0;
 }

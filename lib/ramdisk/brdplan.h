@@ -26,10 +26,13 @@
  *    @force;
  *  - per line: an existing ramdisk with another signature than the line's
  *    filesystem, something else mounted on the mount point, the ramdisk
- *    mounted elsewhere.
+ *    mounted elsewhere; x-brdctl.persist=: the image's directory exists,
+ *    an existing image has a readable trailer (EBADMSG) and the line's size
+ *    (EEXIST) -- its content is verified when it is restored.
  * Kinds (struct brdtab_error.err): EEXIST/EBUSY a conflict with what
  * exists, EOPNOTSUPP this kernel cannot, ENOSPC/ENOMEM/ERANGE more than the
- * pool, brd or the RAM holds.
+ * pool, brd or the RAM holds, EBADMSG a damaged image, ENOENT/ENOTDIR an
+ * image's directory missing (x-brdctl.persist=).
  */
 #ifndef BRD_BRDPLAN_H
 #define BRD_BRDPLAN_H
@@ -53,6 +56,11 @@ struct brdplan_line {
 	char *taken_src;	/* ... its source and type */
 	char *taken_fstype;
 	char *elsewhere;	/* where else its ramdisk is mounted (a,b), or NULL */
+	/* x-brdctl.persist=: the image's directory (0, -errno), the image
+	 * (0 its trailer reads, -ENOENT none yet, -EBADMSG damaged, -errno)
+	 * and the size its trailer gives */
+	int image_dir_err, image_err;
+	uint64_t image_size;
 };
 
 struct brdplan_sys {

@@ -373,6 +373,163 @@ static void entry_free(struct brdtab_entry *e)
 	free(e->options);
 	free(e->owner);
 	free(e->group);
+	free(e->persist);
+	free(e->persist_every);
+}
+
+/*
+ * A time span as systemd.time(7) writes it, strictly: one or more NUMBER
+ * UNIT without blanks ("15min", "1h30min"), units s sec m min h hr d w and
+ * their long forms; at least one second.  0 or -EINVAL.
+ */
+static int parse_timespan(const char *s, uint64_t *secs)
+{
+	static const struct { const char *u; uint64_t mul; } units[] = {
+		{ "seconds", 1 }, { "second", 1 }, { "sec", 1 }, { "s", 1 },
+		{ "minutes", 60 }, { "minute", 60 }, { "min", 60 }, { "m", 60 },
+		{ "hours", 3600 }, { "hour", 3600 }, { "hr", 3600 }, { "h", 3600 },
+		{ "days", 86400 }, { "day", 86400 }, { "d", 86400 },
+		{ "weeks", 604800 }, { "week", 604800 }, { "w", 604800 },
+	};
+	uint64_t total = 0;
+
+	if (!*s)
+		return -EINVAL;
+	while (*s) {
+		uint64_t v = 0, part;
+		size_t i, l = 0;
+
+		if (!isdigit((unsigned char)*s))
+			return -EINVAL;
+		for (; isdigit((unsigned char)*s); s++)
+			if (__builtin_mul_overflow(v, 10, &v) ||
+			    __builtin_add_overflow(v, (uint64_t)(*s - '0'), &v))
+				return -EINVAL;
+		while (isalpha((unsigned char)s[l]))
+			l++;
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (strlen(units[i].u) == l && !strncmp(s, units[i].u, l))
+				break;
+		if (!l || i == sizeof(units) / sizeof(units[0]) ||
+		    __builtin_mul_overflow(v, units[i].mul, &part) ||
+		    __builtin_add_overflow(total, part, &total) ||
+		    total > 100ULL * 365 * 86400)
+			return -EINVAL;
+		s += l;
+	}
+	if (!total)
+		return -EINVAL;
+	*secs = total;
+	return 0;
+}
+
+/* The image of x-brdctl.persist=: an absolute path of a file, as written
+ * (a unit file holds it: no control characters, no backslash), not below
+ * the line's own mount point.  NULL with *why, or NULL (ENOMEM). */
+static char *persist_image(const struct brdtab_entry *e, const char *v,
+			   const char **why)
+{
+	char *img;
+	size_t tl;
+
+	*why = "is not an absolute path of a file";
+	if (v[0] != '/' || v[strlen(v) - 1] == '/')
+		return NULL;
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\') {
+			*why = "has a control character or a backslash";
+			return NULL;
+		}
+	img = normalise_target(v, why);
+	if (!img)
+		return NULL;
+	tl = e->target ? strlen(e->target) : 0;
+	if (tl && !strncmp(img, e->target, tl) && img[tl] == '/') {
+		*why = "is below the line's own mount point (it must outlive the ramdisk)";
+		free(img);
+		return NULL;
+	}
+	return img;
+}
+
+/* One x-brdctl.NAME=VALUE option into @e; 1 if it is refused (recorded). */
+static int brdctl_option(struct brdtab *tab, unsigned int line,
+			 struct brdtab_entry *e, const char *opt)
+{
+	const char *eq = strchr(opt, '='), *v = eq ? eq + 1 : "", *why = NULL;
+	size_t kl = eq ? (size_t)(eq - opt) : strlen(opt);
+	char **slot;
+
+#define OPT_IS(k) (kl == sizeof(k) - 1 && !strncmp(opt, k, kl))
+	if (OPT_IS("x-brdctl.persist"))
+		slot = &e->persist;
+	else if (OPT_IS("x-brdctl.persist-every"))
+		slot = &e->persist_every;
+	else
+		return add_err(tab, line, "unknown option '%.*s' (brdctl knows "
+			       "x-brdctl.persist= and x-brdctl.persist-every=)",
+			       (int)kl, opt) ? -ENOMEM : 1;
+#undef OPT_IS
+	if (*slot)
+		return add_err(tab, line, "option %.*s is given twice", (int)kl, opt) ?
+		       -ENOMEM : 1;
+	if (slot == &e->persist_every) {
+		if (parse_timespan(v, &e->persist_every_s))
+			return add_err(tab, line, "x-brdctl.persist-every: invalid time "
+				       "span '%s' (e.g. 15min, 1h, 1h30min; at least 1s)",
+				       v) ? -ENOMEM : 1;
+		*slot = strdup(v);
+	} else {
+		*slot = persist_image(e, v, &why);
+		if (!*slot && why)
+			return add_err(tab, line, "x-brdctl.persist: the image '%s' %s",
+				       v, why) ? -ENOMEM : 1;
+	}
+	return *slot ? 0 : -ENOMEM;
+}
+
+/*
+ * Take brdctl's own options (x-brdctl.*) out of @e->options, which keeps
+ * what mount is given (NULL when nothing or only "defaults" is left).
+ * 0, 1 if errors were recorded, -ENOMEM.
+ */
+static int parse_brdctl_options(struct brdtab *tab, unsigned int line,
+				struct brdtab_entry *e)
+{
+	char *rest, *o, *save = NULL;
+	int bad = 0, rc;
+
+	if (!e->options || !strstr(e->options, "x-brdctl."))
+		return 0;
+	rest = calloc(1, strlen(e->options) + 1);
+	if (!rest)
+		return -ENOMEM;
+	for (o = strtok_r(e->options, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		if (strncmp(o, "x-brdctl.", 9)) {
+			if (*rest)
+				strcat(rest, ",");
+			strcat(rest, o);
+			continue;
+		}
+		if ((rc = brdctl_option(tab, line, e, o)) < 0) {
+			free(rest);
+			return rc;
+		}
+		bad |= rc;
+	}
+	free(e->options);
+	e->options = rest;
+	if (!*rest || !strcmp(rest, "defaults")) {
+		free(rest);
+		e->options = NULL;
+	}
+	if (e->persist_every && !e->persist && !bad) {
+		bad = 1;
+		if (add_err(tab, line, "x-brdctl.persist-every= needs "
+			    "x-brdctl.persist=IMAGE"))
+			return -ENOMEM;
+	}
+	return bad;
 }
 
 #define ERR(...) do { if (add_err(tab, line, __VA_ARGS__)) return -ENOMEM; } while (0)
@@ -476,6 +633,8 @@ static int parse_mount(struct brdtab *tab, unsigned int line,
 	}
 	if (has_field(fl, 4) && !has_field(fl, 3))
 		ERR("mount options '%s' need a mount point", f[4]);
+	else if (parse_brdctl_options(tab, line, e) < 0)
+		return -ENOMEM;
 	return 0;
 }
 

@@ -5,6 +5,11 @@
  *   # NAME  SIZE  [FSTYPE[:MKFSOPTS]]  [MOUNTPOINT]  [MOUNTOPTS]  [OWNER[:GROUP]]  [MODE]
  *   ram0    1G    ext4                 /scratch      noatime      build:build      0750
  *
+ * MOUNTOPTS may hold brdctl's own options, fstab's x- convention, which
+ * are not given to mount: x-brdctl.persist=/ABS/IMAGE (restore the image
+ * before the mount, save it after the unmount; persist.h) and
+ * x-brdctl.persist-every=TIMESPAN (also save on a timer: 15min, 1h30min).
+ *
  * One ramdisk per line, whitespace-separated fields, "-" for an empty
  * field, "#" starts a comment (at the start of a field), double quotes
  * group a field with blanks ("ext4:-m 0 -L scratch"), a backslash escapes
@@ -54,6 +59,10 @@ struct brdtab_entry {
 	gid_t gid;		/* resolved by brdtab_check_system, else -1 */
 	mode_t mode;
 	bool has_mode;
+	/* x-brdctl.* among the mount options (taken out of @options) */
+	char *persist;		/* persist=: the image (absolute), NULL: none */
+	char *persist_every;	/* persist-every=: a time span as written */
+	uint64_t persist_every_s;	/* ... in seconds */
 };
 
 struct brdtab_error {
@@ -64,7 +73,8 @@ struct brdtab_error {
 				 * EBUSY, EEXIST it conflicts with what exists;
 				 * EOPNOTSUPP this kernel cannot do it;
 				 * ENOSPC, ENOMEM more than the pool or the RAM
-				 * holds (see brdplan.h) */
+				 * holds; EBADMSG, ENOENT an image of
+				 * x-brdctl.persist= (see brdplan.h) */
 };
 
 struct brdtab {

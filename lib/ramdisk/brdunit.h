@@ -10,6 +10,11 @@
  *       `brdctl unapply --only NAME` when it stops or fails): description
  *       naming the line, Before=local-fs.target, RequiresMountsFor= the
  *       directory above the mount point
+ *       and, for a line with x-brdctl.persist=, RequiresMountsFor= the
+ *       image's directory (and Wants= its timer)
+ *   brdctl-save@NAME.timer  (x-brdctl.persist-every=SPAN) OnActiveSec= and
+ *       OnUnitActiveSec= SPAN, BindsTo= and After= the setup unit: starts
+ *       the shipped brdctl-save@.service while the line is up
  *   local-fs.target.wants/brdctl-setup@NAME.service
  *       (Wants=, not Requires=: a failed line does not fail the boot)
  * and, for a line with a mount point:

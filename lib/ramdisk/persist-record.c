@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Which image a ramdisk is persisted to (persist.h): /run/brdctl/NAME.image
- * below the library root, two lines: the image's path, the saved_ns of its
- * last save or restore.  A minimal version for brdctl save/restore; the
- * brdtab side may replace it.
+ * Which image a ramdisk is persisted to, and when it was last saved or
+ * restored (see persist.h): one small file per ramdisk,
+ *
+ *   /run/brdctl/NAME@image     "SAVED_NS\nIMAGE\n"
+ *
+ * next to the records of lib/ramdisk/applied.c.  '@' is no character of a
+ * ramdisk name, so the file cannot be mistaken for a line's record
+ * (NAME.brdtab) or link (NAME) of any name.  Written to a temporary file
+ * and renamed over the record: a reader sees the old one or the new one.
+ * Paths are below the library root (brd_set_root).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,88 +20,118 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../base/sysfs.h"
+#include "applied.h"
 #include "persist.h"
+#include "../base/log.h"
+#include "../base/sysfs.h"
 
-static int record_path(char *buf, size_t len, const char *name, const char *suffix)
+#define RECORD_SUFFIX	"@image"
+#define RECORD_MAX	8192
+
+static bool record_name_ok(const char *name)
 {
-	char rel[256];
+	return name && *name && !strchr(name, '/') && strlen(name) < 256 &&
+	       strcmp(name, ".") && strcmp(name, "..");
+}
 
-	if (!*name || strchr(name, '/') || name[0] == '.')
-		return -EINVAL;
-	if (snprintf(rel, sizeof(rel), "/run/brdctl/%s.image%s", name, suffix) >= (int)sizeof(rel) ||
-	    !brd_root_path(buf, len, rel))
-		return -ENAMETOOLONG;
-	return 0;
+static char *record_path(char *buf, size_t len, const char *name)
+{
+	char p[512];
+
+	if (name)
+		snprintf(p, sizeof(p), BRD_RUN_DIR "/%s" RECORD_SUFFIX, name);
+	else
+		snprintf(p, sizeof(p), BRD_RUN_DIR);
+	return brd_root_path(buf, len, p);
 }
 
 int brd_persist_record(const char *name, const char *image, int64_t saved_ns)
 {
-	char path[4096], tmp[4096], dir[4096];
-	FILE *f;
-	int rc;
+	char p[4096], tmp[4200], *text = NULL;
+	int fd, len, rc = 0;
 
-	if ((rc = record_path(path, sizeof(path), name, "")) ||
-	    (rc = record_path(tmp, sizeof(tmp), name, ".tmp")))
-		return rc;
-	if (!brd_root_path(dir, sizeof(dir), "/run/brdctl"))
+	if (!record_name_ok(name) || !image || image[0] != '/' || strchr(image, '\n'))
+		return -EINVAL;
+	if (!record_path(p, sizeof(p), NULL))
 		return -ENAMETOOLONG;
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+	if (mkdir(p, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	fprintf(f, "%s\n%" PRId64 "\n", image, saved_ns);
-	if (fflush(f) || ferror(f)) {
-		rc = -errno;
-		fclose(f);
-		unlink(tmp);
-		return rc ? rc : -EIO;
+	if (!record_path(p, sizeof(p), name))
+		return -ENAMETOOLONG;
+	len = asprintf(&text, "%" PRId64 "\n%s\n", saved_ns, image);
+	if (len < 0)
+		return -ENOMEM;
+	if (len > RECORD_MAX) {
+		free(text);
+		return -ENAMETOOLONG;
 	}
-	fclose(f);
-	if (rename(tmp, path) < 0) {
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (write(fd, text, (size_t)len) != len) {
+		rc = errno ? -errno : -EIO;
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if (close(fd) < 0 || rename(tmp, p) < 0) {
 		rc = -errno;
 		unlink(tmp);
-		return rc;
 	}
-	return 0;
+out:
+	if (rc)
+		brd_dbg("%s: cannot write the record: %s", p, strerror(-rc));
+	free(text);
+	return rc;
 }
 
 int brd_persist_lookup(const char *name, char *image, size_t len,
 		       int64_t *saved_ns)
 {
-	char path[4096], line[4096];
-	int64_t ns = 0;
-	FILE *f;
+	char *text = NULL, *nl, *end;
+	long long v;
 	int rc;
 
-	if ((rc = record_path(path, sizeof(path), name, "")))
+	if (!record_name_ok(name))
+		return -EINVAL;
+	rc = brd_path_read_string(&text, BRD_RUN_DIR "/%s" RECORD_SUFFIX, name);
+	if (rc)
 		return rc;
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	if (!fgets(line, sizeof(line), f) || !strchr(line, '\n')) {
-		fclose(f);
+	/* SAVED_NS, newline, an absolute path (the reader drops the final
+	 * newline) */
+	nl = strchr(text, '\n');
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (!nl || end != nl || end == text || errno || nl[1] != '/' ||
+	    strchr(nl + 1, '\n')) {
+		brd_dbg("%s: not a record of an image", name);
+		free(text);
 		return -EBADMSG;
 	}
-	*strchr(line, '\n') = 0;
-	if (fscanf(f, "%" SCNd64, &ns) != 1)
-		ns = 0;
-	fclose(f);
-	if (strlen(line) >= len)
+	if (strlen(nl + 1) >= len) {
+		free(text);
 		return -ENAMETOOLONG;
-	memcpy(image, line, strlen(line) + 1);
+	}
+	if (image)
+		strcpy(image, nl + 1);
 	if (saved_ns)
-		*saved_ns = ns;
+		*saved_ns = v;
+	free(text);
 	return 0;
 }
 
 int brd_persist_forget(const char *name)
 {
-	char path[4096];
-	int rc;
+	char p[4096];
 
-	if ((rc = record_path(path, sizeof(path), name, "")))
-		return rc;
-	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+	if (!record_name_ok(name))
+		return -EINVAL;
+	if (!record_path(p, sizeof(p), name))
+		return -ENAMETOOLONG;
+	if (unlink(p) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
 }

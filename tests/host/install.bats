@@ -33,6 +33,7 @@ expected_files() {  # PREFIX
 	local p=$1
 	cat <<-EOF | sort
 	$(gendir "$p")/brdctl-generator
+	$p/lib/systemd/system/brdctl-save@.service
 	$p/lib/systemd/system/brdctl-setup@.service
 	$p/sbin/bitmapctl -> brdctl
 	$p/sbin/brdctl
@@ -60,6 +61,7 @@ installed_files() {  # DIR: files and links below DIR, links with their targets
 	cmp "$(dirname "$BRDCTL")/brdctl-generator" "$D$(gendir /usr)/brdctl-generator"
 	local f
 	for f in share/man/man8/brdctl.8 share/man/man5/brdtab.5 'lib/systemd/system/brdctl-setup@.service' \
+		'lib/systemd/system/brdctl-save@.service' \
 		share/doc/brdctl/examples/brdtab share/bash-completion/completions/brdctl \
 		share/zsh/site-functions/_brdctl; do
 		assert_equal "$(stat -c %a "$D/usr/$f")" 644
@@ -76,6 +78,8 @@ installed_files() {  # DIR: files and links below DIR, links with their targets
 ExecStopPost=/usr/sbin/brdctl unapply --only %i"
 	run grep -c @SBINDIR@ "$D/usr/lib/systemd/system/brdctl-setup@.service"
 	assert_output 0
+	run grep -E '^Exec' "$D/usr/lib/systemd/system/brdctl-save@.service"
+	assert_output "ExecStart=/usr/sbin/brdctl save %i"
 }
 
 @test "the unit follows PREFIX and SBINDIR; uninstall removes every file" {

@@ -35,7 +35,7 @@ ram1 unknown"
 	assert_output --partial 'NAME="ram0" TYPE="disk" PATH="/dev/ram0" MAJ:MIN="1:0" SIZE="16M"'
 	run_brdctl 0 list --list-columns
 	assert_equal "$(awk '{print $1}' <<<"$output" | tr '\n' ' ')" \
-		"NAME TYPE PATH MAJ:MIN SIZE ALLOC RO DISCARD FSTYPE LABEL UUID MOUNTPOINTS HOLDERS "
+		"NAME TYPE PATH MAJ:MIN SIZE ALLOC RO DISCARD FSTYPE LABEL UUID MOUNTPOINTS HOLDERS IMAGE SAVED "
 	run_brdctl 2 list --json --raw
 	stderr_has "mutually exclusive"
 	run_brdctl 3 list ram4
@@ -105,4 +105,48 @@ create /dev/ram1 (mknod b 1 1, open)"
 	stderr_has "--dry-run is not supported by 'brdctl list'"
 	run_brdctl 2 create --json
 	stderr_has "--json is not supported by 'brdctl create'"
+}
+
+# record NAME IMAGE NS: what apply writes for a persist line that came up
+record() {
+	mkdir -p "$ROOT/run/brdctl"
+	printf '%s\n%s\n' "$3" "$2" >"$ROOT/run/brdctl/$1@image"
+}
+
+@test "fixture: list -o +IMAGE,SAVED shows a persisted ramdisk's image and last save" {
+	record ram0 /var/lib/brdctl/r0.img 1764645600123456789
+	run_brdctl 0 list --raw --noheadings
+	assert_output "ram0 disk 16M 1M 0 1 
+ram1 disk 16M 0B 1 0 "
+	TZ=UTC run_brdctl 0 list --raw --noheadings -o +IMAGE,SAVED
+	assert_output "ram0 disk 16M 1M 0 1  /var/lib/brdctl/r0.img 2025-12-02T03:20:00+00:00
+ram1 disk 16M 0B 1 0   "
+	TZ=Europe/Paris run_brdctl 0 list --raw --noheadings --bytes -o NAME,IMAGE,SAVED ram0
+	assert_output "ram0 /var/lib/brdctl/r0.img 2025-12-02T04:20:00+01:00"
+	TZ=UTC run_brdctl 0 list --json -o NAME,IMAGE,SAVED
+	assert_equal "$(jq -c '[.ramdisks[] | [.name, .image, .saved]]' <<<"$output")" \
+		'[["ram0","/var/lib/brdctl/r0.img","2025-12-02T03:20:00+00:00"],["ram1",null,null]]'
+	# up, never saved yet (formatted at apply): no SAVED
+	record ram1 /r1.img 0
+	TZ=UTC run_brdctl 0 list --raw --noheadings -o NAME,IMAGE,SAVED ram1
+	assert_output "ram1 /r1.img "
+}
+
+@test "fixture: stat shows Image and Last saved only for a persisted ramdisk" {
+	record ram0 /var/lib/brdctl/r0.img 1764645600123456789
+	TZ=UTC run_brdctl 0 stat ram0 ram1
+	assert_line --regexp '^Image: +/var/lib/brdctl/r0.img$'
+	assert_line --regexp '^Last saved: +2025-12-02T03:20:00\+00:00$'
+	run grep -c '^Image:' <<<"$output"
+	assert_output 1
+	TZ=UTC run_brdctl 0 stat --json ram0 ram1
+	assert_equal "$(jq -c '[.ramdisks[] | [.name, .image, .saved]]' <<<"$output")" \
+		'[["ram0","/var/lib/brdctl/r0.img","2025-12-02T03:20:00+00:00"],["ram1",null,null]]'
+	record ram1 /r1.img 0
+	run_brdctl 0 stat ram1
+	assert_line --regexp '^Last saved: +never \(saved when the line is unapplied\)$'
+	# a damaged record is no record
+	printf 'garbage\n' >"$ROOT/run/brdctl/ram1@image"
+	run_brdctl 0 stat ram1
+	refute_line --partial 'Image:'
 }

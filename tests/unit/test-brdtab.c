@@ -838,6 +838,66 @@ static void test_budget_rule(void **state)
 	assert_string_equal(brdplan_human(1536 * MiB, buf, sizeof(buf)), "1.5G");
 }
 
+/* x-brdctl.persist= and x-brdctl.persist-every= among the mount options */
+static void test_persist_options(void **state)
+{
+	struct brdtab *tab;
+	const struct brdtab_entry *e;
+
+	(void)state;
+	tab = good("ram0 64M ext4 /srv/a noatime,x-brdctl.persist=/var/lib//a.img,"
+		   "x-brdctl.persist-every=1h30min,x-systemd.foo\n"
+		   "ram1 64M ext4 /srv/b x-brdctl.persist=/srv/bb/b.img\n"
+		   "ram2 64M ext4 /srv/c defaults,x-brdctl.persist=/c.img,"
+		   "x-brdctl.persist-every=15min\n"
+		   "ram3 64M ext4 /srv/d noatime\n", 4);
+	e = &tab->ent[0];
+	assert_string_equal(e->options, "noatime,x-systemd.foo");
+	assert_string_equal(e->persist, "/var/lib/a.img");
+	assert_string_equal(e->persist_every, "1h30min");
+	assert_int_equal(e->persist_every_s, 5400);
+	e = &tab->ent[1];
+	assert_null(e->options);
+	assert_string_equal(e->persist, "/srv/bb/b.img");
+	assert_null(e->persist_every);
+	e = &tab->ent[2];
+	assert_null(e->options);		/* only "defaults" left */
+	assert_int_equal(e->persist_every_s, 900);
+	assert_null(tab->ent[3].persist);
+	brdtab_free(tab);
+
+	bad("ram0 64M ext4 /srv/a x-brdctl.persist=a.img\n", 1,
+	    "x-brdctl.persist: the image 'a.img' is not an absolute path of a file");
+	bad("ram0 64M ext4 /srv/a x-brdctl.persist=/var/\n", 1, "not an absolute path");
+	bad("ram0 64M ext4 /srv/a x-brdctl.persist=\n", 1, "not an absolute path");
+	bad("ram0 64M ext4 /srv/a x-brdctl.persist=/var/../a.img\n", 1, ". or ..");
+	bad("ram0 64M ext4 /srv/a x-brdctl.persist=/srv/a/in.img\n", 1,
+	    "below the line's own mount point");
+	bad("ram0 64M ext4 /srv/a \"x-brdctl.persist=/a\\\\b\"\n", 1, "backslash");
+	bad("ram0 64M ext4 /srv/a x-brdctl.persist-every=1h\n", 1,
+	    "x-brdctl.persist-every= needs x-brdctl.persist=IMAGE");
+	bad("ram0 64M ext4 /srv/a x-brdctl.persist=/a,x-brdctl.persist=/b\n", 1,
+	    "option x-brdctl.persist is given twice");
+	bad("ram0 64M ext4 /srv/a x-brdctl.persists=/a\n", 1,
+	    "unknown option 'x-brdctl.persists'");
+	bad("ram0 64M x-brdctl.persist=/a\n", 1, "invalid filesystem type");
+	bad("ram0 64M ext4 - x-brdctl.persist=/a\n", 1, "need a mount point");
+	static const char *const spans[] = {
+		"", "0", "0s", "15", "min", "15 min", "1.5h", "-1h", "15mins", "1y",
+		"99999999999999999999s", "1h-", "5300w",
+	};
+	for (size_t i = 0; i < sizeof(spans) / sizeof(spans[0]); i++) {
+		char text[200];
+
+		snprintf(text, sizeof(text), "ram0 64M ext4 /srv/a \"x-brdctl.persist=/a,"
+			 "x-brdctl.persist-every=%s\"\n", spans[i]);
+		bad(text, 1, "x-brdctl.persist-every: invalid time span");
+	}
+	tab = good("ram0 64M ext4 /srv/a x-brdctl.persist=/a,x-brdctl.persist-every=1w2d3h4m5s\n", 1);
+	assert_int_equal(tab->ent[0].persist_every_s, 604800 + 2 * 86400 + 3 * 3600 + 4 * 60 + 5);
+	brdtab_free(tab);
+}
+
 int main(void)
 {
 	const struct CMUnitTest parse_tests[] = {
@@ -866,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_system_ok),
 		cmocka_unit_test(test_system_errors),
 		cmocka_unit_test(test_parse_file),
+		cmocka_unit_test(test_persist_options),
 	};
 	int rc = cmocka_run_group_tests_name("brdtab-parse", parse_tests, NULL, NULL);
 

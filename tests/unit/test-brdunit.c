@@ -127,6 +127,22 @@ static void test_entry_line(void **state)
 	free(line);
 	brdtab_free(back);
 	brdtab_free(tab);
+	/* brdctl's own options go back among the mount options */
+	tab = parse("ram1 64M ext4 /srv/p noatime,x-brdctl.persist=/var/p.img,"
+		    "x-brdctl.persist-every=15min\n");
+	assert_int_equal(tab->nerr, 0);
+	line = brdtab_entry_line(&tab->ent[0]);
+	assert_non_null(line);
+	assert_string_equal(line, "ram1 64M \"ext4\" \"/srv/p\" \"noatime,x-brdctl.persist="
+			    "/var/p.img,x-brdctl.persist-every=15min\" - -\n");
+	back = parse(line);
+	assert_int_equal(back->nerr, 0);
+	assert_string_equal(back->ent[0].options, "noatime");
+	assert_string_equal(back->ent[0].persist, "/var/p.img");
+	assert_string_equal(back->ent[0].persist_every, "15min");
+	free(line);
+	brdtab_free(back);
+	brdtab_free(tab);
 }
 
 static char *slurp(const char *path)

@@ -298,3 +298,131 @@ pooled_lines() { awk -v n="$1" -v s="$2" 'BEGIN { for (i = 1; i <= n; i++) print
 	run_brdctl 0 unapply "$TAB"
 	[ ! -d /sys/module/brd ]
 }
+
+# ---- x-brdctl.persist= (tests/helpers/image makes and reads images) ----
+
+# persist_tab [OPTS]: a pooled ramdisk with an image in $IMG, and a second
+# line of another size (so the lines are pooled)
+persist_tab() {
+	IMG=$BATS_TEST_TMPDIR/img/keep.img
+	mkdir -p "${IMG%/*}"
+	cat >"$TAB" <<-EOF
+	keep   32M   ext4   /mnt/bt/k   noatime,x-brdctl.persist=$IMG${1:-}
+	other  16M   ext4   /mnt/bt/o
+	EOF
+}
+# sums DIR: the sha256 of every file below DIR, sorted
+sums() { (cd "$1" && find . -type f ! -path './lost+found/*' -exec sha256sum {} + | sort -k2); }
+
+@test "persist: apply formats a line without image, unapply saves it, apply restores it" {
+	persist_tab
+	run_brdctl 0 apply "$TAB"
+	[ ! -e "$IMG" ]
+	assert_equal "$(sed -n 2p /run/brdctl/keep@image)" "$IMG"
+	# the option is not given to mount
+	[[ ,$(findmnt -n -o OPTIONS /mnt/bt/k), == *,noatime,* ]]
+	[[ $(findmnt -n -o OPTIONS /mnt/bt/k) != *brdctl* ]]
+	mkdir /mnt/bt/k/dir
+	head -c 3M /dev/urandom >/mnt/bt/k/dir/blob
+	echo hello >/mnt/bt/k/hello
+	local before
+	before=$(sums /mnt/bt/k)
+	run_brdctl 0 --verbose unapply "$TAB"
+	stderr_has "$TAB:1: saved /dev/ram0p"
+	"$HELPERS/image" info "$IMG" >"$BATS_TEST_TMPDIR/info"
+	assert_equal "$(cut -d' ' -f1,2 "$BATS_TEST_TMPDIR/info")" "size=$((32 << 20)) name=keep"
+	[ ! -e /run/brdctl/keep@image ]
+	[ ! -d /sys/module/brd ]
+	# sparse: far less disk than the ramdisk's 32M
+	[ "$(du -k "$IMG" | cut -f1)" -lt $((20 * 1024)) ]
+	run_brdctl 0 --verbose apply "$TAB"
+	stderr_has "$TAB:1: restored $IMG to /dev/ram0p"
+	[[ $stderr != *"mkfs.ext4 $(mounted_dev /mnt/bt/k)"* ]]
+	assert_equal "$(sums /mnt/bt/k)" "$before"
+	[ -s /run/brdctl/keep@image ]
+	# applied again: up already, nothing restored over it
+	echo more >/mnt/bt/k/more
+	run_brdctl 0 --verbose apply "$TAB"
+	[[ $stderr != *restored* ]]
+	assert_equal "$(cat /mnt/bt/k/more)" more
+	run_brdctl 0 unapply "$TAB"
+	run_brdctl 0 apply "$TAB"
+	assert_equal "$(cat /mnt/bt/k/more)" more
+	run_brdctl 0 --dry-run unapply "$TAB"
+	assert_line --regexp "^save /dev/ram0p[0-9]+ to $IMG\$"
+	run_brdctl 0 unapply "$TAB"
+}
+
+@test "persist: whole disks and apply --only / unapply --only (what the setup units run)" {
+	IMG=$BATS_TEST_TMPDIR/w.img
+	printf 'ram0 32M ext4 /mnt/bt/w x-brdctl.persist=%s\nram1 32M\n' "$IMG" >"$TAB"
+	run_brdctl 0 apply --only ram0 "$TAB"
+	assert_equal "$(mounted_dev /mnt/bt/w)" /dev/ram0
+	echo whole >/mnt/bt/w/f
+	run_brdctl 0 unapply --only ram0 "$TAB"
+	[ -f "$IMG" ]
+	[ ! -e /run/brdctl/ram0@image ]
+	run_brdctl 0 --dry-run apply --only ram0 "$TAB"
+	assert_line "restore $IMG to /dev/ram0 (no mkfs)"
+	refute_output --partial mkfs.ext4
+	run_brdctl 0 apply --only ram0 "$TAB"
+	assert_equal "$(cat /mnt/bt/w/f)" whole
+	run_brdctl 0 unapply --only ram0 "$TAB"
+}
+
+@test "persist: a damaged image is refused at apply (exit 7): nothing mounted, ramdisk gone, image untouched, never saved over" {
+	persist_tab
+	run_brdctl 0 apply "$TAB"
+	echo data >/mnt/bt/k/data
+	run_brdctl 0 unapply "$TAB"
+	# one byte of the content (the ext4 superblock) changed
+	printf 'X' | dd of="$IMG" bs=1 seek=1100 conv=notrunc status=none
+	local sum
+	sum=$(sha256sum <"$IMG")
+	run_brdctl 7 apply "$TAB"
+	stderr_has "brdctl: $TAB:1: cannot restore $IMG to /dev/ram0p"
+	stderr_has ": the image is damaged (its checksum or trailer does not match); not mounted, the image is left as it is"
+	assert_equal "$(mounted_dev /mnt/bt/k)" ""
+	[ ! -e /run/brdctl/keep@image ]
+	run_brdctl 3 list keep
+	# the other line is applied; unapply (what ExecStopPost runs) saves nothing
+	assert_equal "$(findmnt -n -o FSTYPE /mnt/bt/o)" ext4
+	run_brdctl 0 unapply "$TAB"
+	assert_equal "$(sha256sum <"$IMG")" "$sum"
+	# --only, as the setup unit: fails, its stop saves nothing
+	run_brdctl 7 apply --only keep "$TAB"
+	run_brdctl 0 unapply --only keep "$TAB"
+	assert_equal "$(sha256sum <"$IMG")" "$sum"
+	[ ! -d /sys/module/brd ]
+}
+
+@test "persist: an image of another size fails the plan (exit 4), nothing made, image untouched" {
+	persist_tab
+	run_brdctl 0 apply "$TAB"
+	run_brdctl 0 unapply "$TAB"
+	sed -i 's/^keep   32M/keep   48M/' "$TAB"
+	local sum
+	sum=$(sha256sum <"$IMG")
+	run_brdctl 4 apply "$TAB"
+	assert_equal "$stderr" "brdctl: $TAB:1: x-brdctl.persist: the image $IMG holds a ramdisk of 32M, not 48M; not restoring it (give the line the image's size)
+brdctl: $TAB: 1 error, nothing changed"
+	[ ! -d /sys/module/brd ]
+	assert_equal "$(sha256sum <"$IMG")" "$sum"
+}
+
+@test "persist: a failed save keeps the ramdisk and exits non-zero" {
+	persist_tab
+	run_brdctl 0 apply "$TAB"
+	echo keep >/mnt/bt/k/f
+	rm -rf "${IMG%/*}"
+	run_brdctl 3 unapply "$TAB"
+	stderr_has "brdctl: $TAB:1: cannot save /dev/ram0p"
+	stderr_has "; the ramdisk is kept"
+	[ -s /run/brdctl/keep@image ]
+	run_brdctl 0 list keep
+	# the directory back: the next unapply saves it
+	mkdir -p "${IMG%/*}"
+	run_brdctl 0 unapply "$TAB"
+	[ -f "$IMG" ]
+	[ ! -e /run/brdctl/keep@image ]
+}

@@ -42,9 +42,10 @@ boot_stage() {
 
 # boot_guest BRDTAB-TEXT LINES [EXTRA-SCRIPT]: one boot.  LINES: the names
 # whose units the shutdown phase waits for and whose facts are collected.
-# Sets nothing; results in $BATS_FILE_TMPDIR/{share,rc,out,console.log}.
+# Sets nothing; results in $BATS_FILE_TMPDIR/{share,rc,out,console.log}, or
+# below $BOOT_DIR (a file with several boots: one directory each).
 boot_guest() {
-	local d=$BATS_FILE_TMPDIR l before=""
+	local d=${BOOT_DIR:-$BATS_FILE_TMPDIR} l before=""
 	mkdir -p "$d/share" "$d/stage"
 	printf '%s\n' "$1" >"$d/brdtab"
 	# BOOT_FINAL: the lines still set up at poweroff, if not all of LINES
@@ -65,7 +66,7 @@ boot_guest() {
 
 # The boot and the poweroff completed (every test of the file checks it).
 booted() {
-	local d=$BATS_FILE_TMPDIR
+	local d=${BOOT_DIR:-$BATS_FILE_TMPDIR}
 	if [ "$(cat "$d/rc" 2>/dev/null)" != 0 ]; then
 		cat "$d/out" 2>/dev/null
 		fail "run-boot.sh exited with $(cat "$d/rc" 2>/dev/null) (console: $d/console.log)"
