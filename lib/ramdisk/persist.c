@@ -6,26 +6,19 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
 #include <linux/fs.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
 #include "../base/endian.h"
 #include "../base/fdio.h"
 #include "../base/log.h"
-#include "blkinfo.h"
 #include "brd.h"
 #include "persist.h"
 #include "resolve.h"
