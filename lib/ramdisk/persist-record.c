@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,4 +135,25 @@ int brd_persist_forget(const char *name)
 	if (unlink(p) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+int brd_persist_forget_all(void)
+{
+	DIR *dir = brd_path_opendir(BRD_RUN_DIR);
+	struct dirent *de;
+	size_t sl = strlen(RECORD_SUFFIX);
+	int ret = 0;
+
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dir))) {
+		size_t l = strlen(de->d_name);
+
+		if (l <= sl || strcmp(de->d_name + l - sl, RECORD_SUFFIX))
+			continue;
+		if (unlinkat(dirfd(dir), de->d_name, 0) < 0 && errno != ENOENT && !ret)
+			ret = -errno;
+	}
+	closedir(dir);
+	return ret;
 }

@@ -69,6 +69,8 @@ int brd_persist_record(const char *name, const char *image, int64_t saved_ns);
 int brd_persist_lookup(const char *name, char *image, size_t len,
 		       int64_t *saved_ns);
 int brd_persist_forget(const char *name);
+/* Forget every record (brd was unloaded: no ramdisk is left). */
+int brd_persist_forget_all(void);
 
 /*
  * The pieces the functions above are made of, for the unit tests.

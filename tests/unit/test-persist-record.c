@@ -86,6 +86,25 @@ static void test_record_roundtrip(void **state)
 	assert_int_equal(brd_persist_forget("cache"), 0);	/* twice is fine */
 }
 
+static void test_record_forget_all(void **state)
+{
+	char image[256], p[4200];
+	int64_t ns;
+
+	(void)state;
+	assert_int_equal(brd_persist_forget_all(), 0);	/* none: fine */
+	assert_int_equal(brd_persist_record("a", "/srv/a.img", 1), 0);
+	assert_int_equal(brd_persist_record("ram0", "/srv/r.img", 2), 0);
+	assert_int_equal(brd_applied_save("a", "a 16M"), 0);
+	assert_int_equal(brd_persist_forget_all(), 0);
+	assert_int_equal(brd_persist_lookup("a", image, sizeof(image), &ns), -ENOENT);
+	assert_int_equal(brd_persist_lookup("ram0", image, sizeof(image), &ns), -ENOENT);
+	/* a line's record is not an image record: it stays */
+	snprintf(p, sizeof(p), "%s/run/brdctl/a.brdtab", root);
+	assert_int_equal(access(p, F_OK), 0);
+	assert_int_equal(brd_applied_remove("a"), 0);
+}
+
 static void test_record_refused(void **state)
 {
 	char image[256];
@@ -127,6 +146,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_roundtrip),
+		cmocka_unit_test(test_record_forget_all),
 		cmocka_unit_test(test_record_refused),
 		cmocka_unit_test(test_record_damaged),
 	};

@@ -99,6 +99,27 @@ roundtrip() {
 sums"
 }
 
+@test "remove forgets the recorded image: a new ramdisk of the name is not saved over it" {
+	run_brdctl 0 create --size 16M p1
+	run_brdctl 0 create --size 16M p2
+	run_brdctl 0 save p1 "$D/p1.img"
+	run_brdctl 0 save p2 "$D/p2.img"
+	local s1 s2; s1=$(imgsum "$D/p1.img")
+	run_brdctl 0 remove p1
+	run_brdctl 0 create --size 16M p1
+	run_brdctl 2 save p1
+	stderr_has "p1: no image recorded for it: give IMAGE"
+	# the other one keeps its record
+	run_brdctl 0 save p2
+	s2=$(imgsum "$D/p2.img")
+	run_brdctl 0 remove --all
+	run_brdctl 0 create --size 16M p2
+	run_brdctl 2 save p2
+	stderr_has "p2: no image recorded for it: give IMAGE"
+	assert_equal "$(imgsum "$D/p1.img")" "$s1"
+	assert_equal "$(imgsum "$D/p2.img")" "$s2"
+}
+
 # kill9_save POINT: start a save of ram0 (mounted on $M) to $D/a.img that
 # stops at POINT (tests/preload/pause-at.c), kill -9 it there; the old
 # image stays, no temporary file, the filesystem thawed
