@@ -179,6 +179,20 @@ static void push_cmdpath(const char *name)
 	G.cmdpath = cmdpath_buf;
 }
 
+/* A popt context over the global options, which are parsed; *rc: 0, or
+ * the exit status of a bad option (already reported). */
+static poptContext global_context(const char *name, int argc, const char **argv,
+				  int *rc)
+{
+	poptContext pc = poptGetContext(name, argc, argv, global_options,
+					POPT_CONTEXT_POSIXMEHARDER | POPT_CONTEXT_NO_EXEC);
+
+	while ((*rc = poptGetNextOpt(pc)) > 0)
+		;
+	*rc = *rc < -1 ? popt_error(pc, *rc) : 0;
+	return pc;
+}
+
 /* Run @cmd with argv[0] = its name. */
 static int run_cmd(const struct brd_cmd *cmd, int argc, const char **argv);
 
@@ -191,14 +205,9 @@ static int run_group(const struct brd_cmd *cmd, int argc, const char **argv)
 	int rc, nargs;
 
 	/* global options may stand between group and command */
-	pc = poptGetContext(G.cmdpath, argc, argv, global_options,
-			    POPT_CONTEXT_POSIXMEHARDER | POPT_CONTEXT_NO_EXEC);
-	while ((rc = poptGetNextOpt(pc)) > 0)
-		;
-	if (rc < -1) {
-		rc = popt_error(pc, rc);
+	pc = global_context(G.cmdpath, argc, argv, &rc);
+	if (rc)
 		goto out;
-	}
 	args = poptGetArgs(pc);
 	if (!args || !args[0]) {
 		if (opt_help) {
@@ -334,14 +343,9 @@ int main(int argc, const char **argv)
 	snprintf(cmdpath_buf, sizeof(cmdpath_buf), "brdctl");
 	G.cmdpath = cmdpath_buf;
 
-	pc = poptGetContext("brdctl", argc, argv, global_options,
-			    POPT_CONTEXT_POSIXMEHARDER | POPT_CONTEXT_NO_EXEC);
-	while ((rc = poptGetNextOpt(pc)) > 0)
-		;
-	if (rc < -1) {
-		rc = popt_error(pc, rc);
+	pc = global_context("brdctl", argc, argv, &rc);
+	if (rc)
 		goto out;
-	}
 	args = poptGetArgs(pc);
 	if (!args || !args[0]) {
 		if (opt_help) {
