@@ -93,32 +93,40 @@ char *brdtab_entry_line(const struct brdtab_entry *e)
 	return buf;
 }
 
-int brd_applied_save(const char *name, const char *line)
+int brd_run_replace(const char *path, const char *text, size_t len)
 {
-	char p[4096], tmp[4200];
-	size_t len = strlen(line);
+	char tmp[4200];
 	int fd, rc;
 
-	if ((rc = make_dir()))
-		return rc;
-	if (!run_path(p, sizeof(p), name, ".brdtab"))
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, line, len) != (ssize_t)len) {
+	if (write(fd, text, len) != (ssize_t)len) {
 		rc = errno ? -errno : -EIO;
 		close(fd);
 		unlink(tmp);
 		return rc;
 	}
-	if (close(fd) < 0 || rename(tmp, p) < 0) {
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
 		rc = -errno;
 		unlink(tmp);
 		return rc;
 	}
 	return 0;
+}
+
+int brd_applied_save(const char *name, const char *line)
+{
+	char p[4096];
+	int rc;
+
+	if ((rc = make_dir()))
+		return rc;
+	if (!run_path(p, sizeof(p), name, ".brdtab"))
+		return -ENAMETOOLONG;
+	return brd_run_replace(p, line, strlen(line));
 }
 
 int brd_applied_link(const char *name, const char *dev)

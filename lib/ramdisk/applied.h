@@ -27,6 +27,10 @@
 char *brdtab_entry_line(const struct brdtab_entry *e);
 
 int brd_applied_save(const char *name, const char *line);
+/* Replace the file @path (below the root already) by @text as a whole: a
+ * temporary file @path.tmp renamed over it, so a reader sees the old or
+ * the new content.  Used for every record under BRD_RUN_DIR. */
+int brd_run_replace(const char *path, const char *text, size_t len);
 int brd_applied_link(const char *name, const char *dev);
 /* The recorded line of @name (malloc'd), -ENOENT if none. */
 int brd_applied_load(const char *name, char **line);

@@ -48,8 +48,8 @@ static char *record_path(char *buf, size_t len, const char *name)
 
 int brd_persist_record(const char *name, const char *image, int64_t saved_ns)
 {
-	char p[4096], tmp[4200], *text = NULL;
-	int fd, len, rc = 0;
+	char p[4096], *text = NULL;
+	int len, rc = 0;
 
 	if (!record_name_ok(name) || !image || image[0] != '/' || strchr(image, '\n'))
 		return -EINVAL;
@@ -66,23 +66,7 @@ int brd_persist_record(const char *name, const char *image, int64_t saved_ns)
 		free(text);
 		return -ENAMETOOLONG;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
-	if (write(fd, text, (size_t)len) != len) {
-		rc = errno ? -errno : -EIO;
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	if (close(fd) < 0 || rename(tmp, p) < 0) {
-		rc = -errno;
-		unlink(tmp);
-	}
-out:
+	rc = brd_run_replace(p, text, (size_t)len);
 	if (rc)
 		brd_dbg("%s: cannot write the record: %s", p, strerror(-rc));
 	free(text);
