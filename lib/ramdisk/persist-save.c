@@ -202,34 +202,53 @@ static int save_dir(struct save *s)
 	return rc;
 }
 
-/* The temporary image: unnamed (O_TMPFILE) where the filesystem can, or a
- * new name that the watchdog knows. */
-static int save_tmpfile(struct save *s)
+/* A new name ".brdctl-save.PID.TAGN" for the temporary image, told to the
+ * watchdog before @make creates it (0 or an errno; EEXIST: the next N). */
+static int tmp_name(struct save *s, const char *tag, int (*make)(struct save *s))
 {
 	static unsigned int seq;
+	char msg[80];
 	int err;
 
-	s->tfd = openat(s->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (s->tfd >= 0)
-		return 0;
-	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-		return -errno;
 	do {
-		char msg[80];
-
-		snprintf(s->tmpname, sizeof(s->tmpname), ".brdctl-save.%d.%u",
-			 (int)getpid(), seq++);
+		snprintf(s->tmpname, sizeof(s->tmpname), ".brdctl-save.%d.%s%u",
+			 (int)getpid(), tag, seq++);
 		snprintf(msg, sizeof(msg), "N%s\n", s->tmpname);
 		wd_say(s, msg);
-		s->tfd = openat(s->dirfd, s->tmpname,
-				O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		err = s->tfd < 0 ? errno : 0;
+		err = make(s);
 		if (err)
 			wd_say(s, "n\n");
 	} while (err == EEXIST);
 	if (err)
 		s->tmpname[0] = 0;
 	return -err;
+}
+
+static int make_file(struct save *s)
+{
+	s->tfd = openat(s->dirfd, s->tmpname, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	return s->tfd < 0 ? errno : 0;
+}
+
+static int make_link(struct save *s)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", s->tfd);
+	return linkat(AT_FDCWD, proc, s->dirfd, s->tmpname, AT_SYMLINK_FOLLOW) < 0 ?
+	       errno : 0;
+}
+
+/* The temporary image: unnamed (O_TMPFILE) where the filesystem can, or a
+ * new name that the watchdog knows. */
+static int save_tmpfile(struct save *s)
+{
+	s->tfd = openat(s->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (s->tfd >= 0)
+		return 0;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
+	return tmp_name(s, "", make_file);
 }
 
 static int save_freeze(struct save *s, int flags)
@@ -317,24 +336,7 @@ static int save_copy(struct save *s, struct brd_image_info *info)
 /* Give the temporary image a name (O_TMPFILE), that the watchdog knows. */
 static int save_link(struct save *s)
 {
-	static unsigned int seq;
-	char proc[64], msg[80];
-	int err;
-
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", s->tfd);
-	do {
-		snprintf(s->tmpname, sizeof(s->tmpname), ".brdctl-save.%d.l%u",
-			 (int)getpid(), seq++);
-		snprintf(msg, sizeof(msg), "N%s\n", s->tmpname);
-		wd_say(s, msg);
-		err = linkat(AT_FDCWD, proc, s->dirfd, s->tmpname,
-			     AT_SYMLINK_FOLLOW) < 0 ? errno : 0;
-		if (err)
-			wd_say(s, "n\n");
-	} while (err == EEXIST);
-	if (err)
-		s->tmpname[0] = 0;
-	return -err;
+	return tmp_name(s, "l", make_link);
 }
 
 /* The trailer, fsync, the rename over the image, fsync of the directory. */
