@@ -23,6 +23,7 @@
  * readable when the command runs from a unit.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -598,7 +599,7 @@ static int restore_entry(const struct brdtab *tab, const struct brdtab_entry *e,
 	*saved_ns = 0;
 	if (!e->persist)
 		return EXIT_OK;
-	up = brd_persist_lookup(e->name, NULL, 4096, NULL) == 0;
+	up = brd_persist_lookup(e->name, NULL, PATH_MAX, NULL) == 0;
 	if (exists && (rc = brd_blkinfo_probe(dev, &bi)))
 		return cmd_err(rc, where(&w, tab, e), "cannot probe %s", dev);
 	blank = !bi.fstype && !bi.pttype;
