@@ -133,18 +133,47 @@ static int refused_status(const struct brdtab *tab)
 	       missing ? EXIT_NOTFOUND : EXIT_FAIL;
 }
 
-/* StrictModes: root acts on the file, so only root may be able to change
- * it (the file and every directory on its path). */
-static int trust_tab(const char *path)
+/* Parse the brdtab @path under StrictModes: root acts on the file, so only
+ * root may be able to change it (the file and every directory on its
+ * path); what is parsed is the descriptor that was checked
+ * (lib/ramdisk/trust.h).  @again (may be NULL): the same descriptor parsed
+ * once more.  @quiet: say only a refusal of trust.  An exit status. */
+static int read_tab(const char *path, struct brdtab **tab, struct brdtab **again,
+		    bool quiet)
 {
 	struct brd_trust t;
+	int fd, rc;
 
-	if (brd_trusted_file(path, &t) != -EPERM)
-		return EXIT_OK;		/* unreadable: reported when read */
-	fprintf(stderr, "%s: %s: refusing to use it: %s%s is %s; brdctl runs it as "
-		"root, so only root may be able to change it: %s\n", G.prog, path,
-		t.is_dir ? "directory " : "", t.path, t.why, t.fix);
-	return EXIT_PERM;
+	*tab = NULL;
+	fd = rc = brd_trust_open(path, O_RDONLY, &t);
+	if (fd >= 0) {
+		rc = brdtab_parse_fd(fd, path, tab);
+		/* @again: the same text parsed once more, from the same file */
+		if (!rc && again && (lseek(fd, 0, SEEK_SET) < 0 ||
+				     (rc = brdtab_parse_fd(fd, path, again)))) {
+			rc = rc ? rc : -errno;
+			brdtab_free(*tab);
+			*tab = NULL;
+		}
+		close(fd);
+		t.why[0] = '\0';
+	}
+	if (!rc)
+		return EXIT_OK;
+	if (rc == -EPERM && t.fix[0]) {
+		fprintf(stderr, "%s: %s: refusing to use it: %s%s is %s; brdctl runs it as "
+			"root, so only root may be able to change it: %s\n", G.prog, path,
+			t.is_dir ? "directory " : "", t.path, t.why, t.fix);
+		return EXIT_PERM;
+	}
+	if (quiet)
+		return exit_code_from_errno(rc);
+	if (t.why[0] && (strcmp(t.path, path) || rc == -EINVAL)) {
+		fprintf(stderr, "%s: %s: cannot read the brdtab: %s: %s\n", G.prog, path,
+			t.path, t.why);
+		return rc == -EINVAL ? EXIT_USAGE : exit_code_from_errno(rc);
+	}
+	return cmd_err(rc, path, "cannot read the brdtab");
 }
 
 /* Read @path (system: with the checks against the running system); with
@@ -152,14 +181,10 @@ static int trust_tab(const char *path)
 static int load_tab(const char *path, bool system, const char *only,
 		    struct brdtab **tab)
 {
-	int rc = trust_tab(path);
+	int rc = read_tab(path, tab, NULL, false);
 
-	*tab = NULL;
 	if (rc)
 		return rc;
-	rc = brdtab_parse_file(path, tab);
-	if (rc)
-		return cmd_err(rc, path, "cannot read the brdtab");
 	/* --only: the system checks of that line only (they cost time at boot,
 	 * once per line and unit) */
 	if (only && brdtab_select(*tab, only) == -ENOENT) {
@@ -1074,7 +1099,7 @@ static int discard_whole(const struct brdtab *tab, const struct brdtab_entry *e,
  */
 static int load_only(const char *path, const char *name, struct brdtab **tab)
 {
-	struct brdtab *file = NULL;
+	struct brdtab *file = NULL, *mine = NULL;
 	char *rec = NULL, rpath[600];
 	int rc, ret = EXIT_OK;
 
@@ -1095,17 +1120,14 @@ static int load_only(const char *path, const char *name, struct brdtab **tab)
 	} else if (rc != -ENOENT) {
 		return cmd_err(rc, rpath, "cannot read the record");
 	}
-	/* the file's lines: the others keep brd loaded while in use */
-	if (trust_tab(path) == EXIT_OK && brdtab_parse_file(path, &file) == 0) {
-		if (!*tab) {
-			struct brdtab *mine = NULL;
-
-			if (brdtab_parse_file(path, &mine) == 0 &&
-			    brdtab_select(mine, name) == 0 && !mine->nerr)
-				*tab = mine;
-			else
-				brdtab_free(mine);
-		}
+	/* the file's lines: the others keep brd loaded while in use (no file
+	 * is fine; an untrusted one is refused, and said so) */
+	if (read_tab(path, &file, *tab ? NULL : &mine, true) == EXIT_OK && mine) {
+		/* the file's line of that name (brdtab_select() drops the others) */
+		if (brdtab_select(mine, name) == 0 && !mine->nerr)
+			*tab = mine;
+		else
+			brdtab_free(mine);
 	}
 	if (!*tab) {
 		cmd_verbose("%s: not applied and not in %s: nothing to undo", name, path);

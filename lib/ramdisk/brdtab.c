@@ -20,6 +20,7 @@
 #include "brd.h"
 #include "pool.h"
 #include "brdtab.h"
+#include "trust.h"
 #include "../base/size.h"
 #include "../base/sysfs.h"
 
@@ -1059,22 +1060,18 @@ fail:
 	return rc;
 }
 
-int brdtab_parse_file(const char *path, struct brdtab **tab)
+int brdtab_parse_fd(int fd, const char *name, struct brdtab **tab)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	struct stat st;
-	int fd, rc;
+	int rc;
 
 	*tab = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-		rc = S_ISDIR(st.st_mode) ? -EISDIR : -errno;
-		close(fd);
-		return rc;
-	}
+	if (!S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 	for (;;) {
 		ssize_t r;
 
@@ -1104,9 +1101,22 @@ int brdtab_parse_file(const char *path, struct brdtab **tab)
 			break;
 		len += (size_t)r;
 	}
-	rc = brdtab_parse_buffer(path, buf ? buf : "", len, tab);
+	rc = brdtab_parse_buffer(name, buf ? buf : "", len, tab);
 out:
 	free(buf);
+	return rc;
+}
+
+int brdtab_parse_file(const char *path, struct brd_trust *t, struct brdtab **tab)
+{
+	struct brd_trust tmp;
+	int fd, rc;
+
+	*tab = NULL;
+	fd = brd_trust_open(path, O_RDONLY, t ? t : &tmp);
+	if (fd < 0)
+		return fd;
+	rc = brdtab_parse_fd(fd, path, tab);
 	close(fd);
 	return rc;
 }

@@ -94,8 +94,14 @@ struct brdtab {
  */
 int brdtab_parse_buffer(const char *file, const char *text, size_t len,
 			struct brdtab **tab);
-/* Read and parse @path.  -errno if it cannot be read (nothing allocated). */
-int brdtab_parse_file(const char *path, struct brdtab **tab);
+/* Read and parse the regular file open on @fd, named @name in messages.
+ * -errno if it cannot be read (nothing allocated). */
+int brdtab_parse_fd(int fd, const char *name, struct brdtab **tab);
+/* Open @path with brd_trust_open() (StrictModes, trust.h: -EPERM with @t
+ * filled when someone other than root can change it; @t may be NULL) and
+ * parse that descriptor.  -errno if it cannot be read (nothing allocated). */
+struct brd_trust;
+int brdtab_parse_file(const char *path, struct brd_trust *t, struct brdtab **tab);
 
 /*
  * Check @tab against the running system, changing nothing: the filesystem
