@@ -864,6 +864,18 @@ static int apply_entries(const struct brdtab *tab, char *const *paths,
 	return ret;
 }
 
+/* --only NAME: a line's name (the one name rule), checked before it is
+ * looked up anywhere.  An exit status. */
+static int check_only(void)
+{
+	enum brdtab_name_kind k = brdtab_name_kind(opt_only);
+
+	if (!opt_only || k == BRDTAB_NAME_WHOLE || k == BRDTAB_NAME_POOLED)
+		return EXIT_OK;
+	return cmd_usage_error("--only: invalid name '%s': a line's name is "
+			       BRDTAB_NAME_RULE, opt_only);
+}
+
 static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 {
 	struct rd_create_opts o = { .force = opt_force, .timeout_ms = RD_LOCK_TIMEOUT_MS };
@@ -879,6 +891,8 @@ static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 		return cmd_usage_error("too many arguments: one brdtab FILE at most");
 	if (opt_check && G.dry_run)
 		return cmd_usage_error("--check and --dry-run are mutually exclusive");
+	if ((ret = check_only()))
+		return ret;
 	if ((ret = load_tab(path, true, opt_only, &tab)))
 		return ret;
 	if (opt_only)
@@ -1322,6 +1336,8 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 	(void)cmd;
 	if (argc > 1)
 		return cmd_usage_error("too many arguments: one brdtab FILE at most");
+	if ((ret = check_only()))
+		return ret;
 	if (opt_only) {
 		if ((ret = load_only(path, opt_only, &tab)) || !tab)
 			goto out;

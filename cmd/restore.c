@@ -106,6 +106,8 @@ static int do_restore(const struct brd_cmd *cmd, int argc, const char **argv)
 	if (argc != 2)
 		return cmd_usage_error(argc > 2 ? "too many arguments" :
 				       "IMAGE and RAMDISK are both needed");
+	if ((rc = rd_check_names(1, argv + 1)))
+		return rc;
 	if ((rc = brd_image_read_info(argv[0], &info)))
 		return image_error(rc, argv[0]);
 	rc = brd_resolve(argv[1], &d);

@@ -58,6 +58,8 @@ static int do_save(const struct brd_cmd *cmd, int argc, const char **argv)
 	if (argc < 1 || argc > 2)
 		return cmd_usage_error(argc ? "too many arguments" :
 				       "no ramdisk given (RAMDISK [IMAGE])");
+	if ((rc = rd_check_names(1, argv)))
+		return rc;
 	if ((rc = brd_resolve(argv[0], &d)))
 		return cmd_err(rc, argv[0], "not a brd ramdisk");
 	if (!d.partno && rd_is_pool_disk(&d))

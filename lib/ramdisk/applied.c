@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,12 @@ static char *run_path(char *buf, size_t len, const char *name, const char *suffi
 		     name ? name : "", suffix) >= (int)sizeof(p))
 		return NULL;
 	return brd_root_path(buf, len, p);
+}
+
+/* the one name rule (brdtab.h): nothing else reaches the filesystem */
+static bool name_ok(const char *name)
+{
+	return brdtab_name_kind(name) != BRDTAB_NAME_INVALID;
 }
 
 static int make_dir(void)
@@ -122,6 +129,8 @@ int brd_applied_save(const char *name, const char *line)
 	char p[4096];
 	int rc;
 
+	if (!name_ok(name))
+		return -EINVAL;
 	if ((rc = make_dir()))
 		return rc;
 	if (!run_path(p, sizeof(p), name, ".brdtab"))
@@ -134,6 +143,8 @@ int brd_applied_link(const char *name, const char *dev)
 	char p[4096], tmp[4200];
 	int rc;
 
+	if (!name_ok(name))
+		return -EINVAL;
 	if ((rc = make_dir()))
 		return rc;
 	if (!run_path(p, sizeof(p), name, ""))
@@ -153,6 +164,8 @@ int brd_applied_link(const char *name, const char *dev)
 int brd_applied_load(const char *name, char **line)
 {
 	*line = NULL;
+	if (!name_ok(name))
+		return -EINVAL;
 	/* brd_path_read_string() resolves below the root itself */
 	return brd_path_read_string(line, BRD_RUN_DIR "/%s.brdtab", name);
 }
@@ -162,6 +175,8 @@ int brd_applied_remove(const char *name)
 	char p[4096];
 	int rc = 0;
 
+	if (!name_ok(name))
+		return -EINVAL;
 	if (!run_path(p, sizeof(p), name, "") || (unlink(p) < 0 && errno != ENOENT))
 		rc = -errno;
 	if (!run_path(p, sizeof(p), name, ".brdtab") || (unlink(p) < 0 && errno != ENOENT))

@@ -541,6 +541,35 @@ static bool has_field(const struct fields *fl, int i)
 	return fl->n > i && !empty_field(fl->f[i]);
 }
 
+/* "pM" of ramNpM: M from 1, no leading zero */
+static bool part_suffix(const char *p)
+{
+	if (*p++ != 'p' || *p < '1' || *p > '9')
+		return false;
+	return strspn(p, "0123456789") == strlen(p) && strlen(p) <= 3;
+}
+
+enum brdtab_name_kind brdtab_name_kind(const char *name)
+{
+	unsigned int num;
+	const char *p;
+
+	if (!name || !*name || strchr(name, '/'))
+		return BRDTAB_NAME_INVALID;
+	if (brd_parse_name(name, &num) == 0)
+		return BRDTAB_NAME_WHOLE;
+	if (brd_pool_name_valid(name))
+		return BRDTAB_NAME_POOLED;
+	/* ramNpM: N as brd_parse_name() reads it */
+	p = name + 3;
+	if (strncmp(name, "ram", 3) || *p < '0' || *p > '9' || (*p == '0' && p[1] != 'p'))
+		return BRDTAB_NAME_INVALID;
+	p += strspn(p, "0123456789");
+	if (p - name > 10 || !part_suffix(p))
+		return BRDTAB_NAME_INVALID;
+	return BRDTAB_NAME_PART;
+}
+
 /* NAME: ramN, auto or a pooled name.  0 or -ENOMEM (errors recorded). */
 static int parse_name(struct brdtab *tab, unsigned int line, const char *f,
 		      struct brdtab_entry *e)
@@ -557,7 +586,7 @@ static int parse_name(struct brdtab *tab, unsigned int line, const char *f,
 		e->num = num;
 		if (asprintf(&e->name, "ram%u", num) < 0)
 			return -ENOMEM;
-	} else if (brd_pool_name_valid(f)) {
+	} else if (brdtab_name_kind(f) == BRDTAB_NAME_POOLED) {
 		e->kind = BRDTAB_POOLED;
 		e->name = strdup(f);
 		if (!e->name)

@@ -124,6 +124,31 @@ int brdtab_add_error(struct brdtab *tab, unsigned int line, int err,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int brdtab_sort_errors(struct brdtab *tab);
 
+/*
+ * The one name rule: what a ramdisk or a line may be named, in a brdtab,
+ * on the command line (--only, save, restore, create, stat, ...) and under
+ * /run/brdctl.  A name has no '/' and is one of
+ *   BRDTAB_NAME_WHOLE   ramN, a whole brd disk (N without leading zeros,
+ *                       at most 2^20)
+ *   BRDTAB_NAME_POOLED  a pooled ramdisk: 1-36 characters of A-Z a-z 0-9
+ *                       . _ -, not starting with '-', not "." or "..",
+ *                       not "auto", not "ram" and a digit
+ *   BRDTAB_NAME_PART    ramNpM, the kernel's name of a pooled ramdisk's
+ *                       partition (not a brdtab NAME)
+ * and anything else is BRDTAB_NAME_INVALID (0): nothing that fails it
+ * reaches the filesystem.  BRDTAB_NAME_RULE says it in a message.
+ */
+enum brdtab_name_kind {
+	BRDTAB_NAME_INVALID = 0,
+	BRDTAB_NAME_WHOLE,
+	BRDTAB_NAME_POOLED,
+	BRDTAB_NAME_PART,
+};
+#define BRDTAB_NAME_RULE	"ramN, or a pooled ramdisk name of 1-36 characters " \
+				"A-Z a-z 0-9 . _ - (not starting with '-', not auto, " \
+				"not ram and a digit)"
+enum brdtab_name_kind brdtab_name_kind(const char *name);
+
 /* Pool name for an "auto" line from its mount point: "/srv/cache" ->
  * "srv-cache" (other characters become '_').  NULL if it would be empty,
  * too long, or on ENOMEM. */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "applied.h"
+#include "brdtab.h"
 #include "persist.h"
 #include "../base/log.h"
 #include "../base/sysfs.h"
@@ -29,10 +30,10 @@
 #define RECORD_SUFFIX	"@image"
 #define RECORD_MAX	8192
 
+/* the one name rule (brdtab.h): nothing else reaches the filesystem */
 static bool record_name_ok(const char *name)
 {
-	return name && *name && !strchr(name, '/') && strlen(name) < 256 &&
-	       strcmp(name, ".") && strcmp(name, "..");
+	return brdtab_name_kind(name) != BRDTAB_NAME_INVALID;
 }
 
 static char *record_path(char *buf, size_t len, const char *name)

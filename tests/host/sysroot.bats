@@ -89,7 +89,7 @@ create /dev/ram1 (mknod b 1 1, open)"
 @test "fixture: pooled names never look like kernel names" {
 	rm -r "$ROOT/sys/module/brd" "$ROOT/sys/block/ram0" "$ROOT/sys/block/ram1"
 	run_brdctl 2 --dry-run create --size 16M ram1p2
-	stderr_has "ram1p2: not a ramdisk name"
+	stderr_has "ram1p2: invalid ramdisk name: a name is ramN, or a pooled ramdisk name"
 	run_brdctl 2 --dry-run create --size 16M ram7x
 	run_brdctl 2 --dry-run create --size 16M auto
 	run_brdctl 2 --dry-run create --size 16M -- -x

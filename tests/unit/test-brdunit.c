@@ -242,6 +242,13 @@ static void test_applied(void **state)
 	snprintf(p, sizeof(p), "%s/run", root);
 	assert_int_equal(mkdir(p, 0755), 0);
 	assert_int_equal(brd_set_root(root), 0);
+	/* names that break the one name rule never reach the filesystem */
+	assert_int_equal(brd_applied_save("../a", "a 1G\n"), -EINVAL);
+	assert_int_equal(brd_applied_save("a b", "a 1G\n"), -EINVAL);
+	assert_int_equal(brd_applied_link("..", "/dev/ram0"), -EINVAL);
+	assert_int_equal(brd_applied_load("../../etc/passwd", &line), -EINVAL);
+	assert_int_equal(brd_applied_remove("../../victim"), -EINVAL);
+	assert_int_equal(brd_applied_remove(""), -EINVAL);
 	assert_int_equal(brd_applied_load("a", &line), -ENOENT);
 	assert_int_equal(brd_applied_other("a", other, sizeof(other)), 0);
 	assert_int_equal(brd_applied_save("a", "a 1G\n"), 0);

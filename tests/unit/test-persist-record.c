@@ -117,6 +117,13 @@ static void test_record_refused(void **state)
 	assert_int_equal(brd_persist_record("", "/x", 0), -EINVAL);
 	assert_int_equal(brd_persist_lookup("..", image, sizeof(image), &ns), -EINVAL);
 	assert_int_equal(brd_persist_forget("a/b"), -EINVAL);
+	/* the one name rule, not just "no slash" */
+	assert_int_equal(brd_persist_record("a b", "/x", 0), -EINVAL);
+	assert_int_equal(brd_persist_record("-x", "/x", 0), -EINVAL);
+	assert_int_equal(brd_persist_record("ram01", "/x", 0), -EINVAL);
+	assert_int_equal(brd_persist_lookup("a\nb", image, sizeof(image), &ns), -EINVAL);
+	assert_int_equal(brd_persist_record("ram0p2", "/x", 0), 0);
+	assert_int_equal(brd_persist_forget("ram0p2"), 0);
 	assert_int_equal(brd_persist_lookup("a", image, sizeof(image), &ns), -ENOENT);
 }
 
