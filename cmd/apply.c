@@ -1118,7 +1118,7 @@ static int load_only(const char *path, const char *name, struct brdtab **tab)
 	int rc, ret = EXIT_OK;
 
 	*tab = NULL;
-	snprintf(rpath, sizeof(rpath), BRD_RUN_DIR "/%s.brdtab", name);
+	brd_record_name(BRD_RECORD_APPLIED, name, rpath, sizeof(rpath));
 	rc = brd_applied_load(name, &rec);
 	if (rc == 0) {
 		rc = brdtab_parse_buffer(rpath, rec, strlen(rec), tab);

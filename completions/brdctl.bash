@@ -65,8 +65,8 @@ _brdctl()
 
 	case $prev in
 	--only)
-		# the names of the applied lines (their records in /run/brdctl)
-		COMPREPLY=($(compgen -W "$(ls /run/brdctl 2>/dev/null | sed -n 's/\.brdtab$//p')" -- "$cur"))
+		# the names of the applied lines (their records in /run/brdctl/applied)
+		COMPREPLY=($(compgen -W "$(ls /run/brdctl/applied 2>/dev/null | grep -v '~')" -- "$cur"))
 		return
 		;;
 	--backup-dir)

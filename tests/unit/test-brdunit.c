@@ -191,7 +191,7 @@ static void test_write_units(void **state)
 		"After=brdctl-setup@db.service\n"
 		"\n"
 		"[Mount]\n"
-		"What=/run/brdctl/db\n"
+		"What=/run/brdctl/dev/db\n"
 		"Where=/srv/db/tmp\n"
 		"Type=ext4\n"
 		"Options=noatime\n");
@@ -260,12 +260,12 @@ static void test_applied(void **state)
 	assert_int_equal(brd_applied_save("b", "b 2G\n"), 0);
 	assert_int_equal(brd_applied_other("a", other, sizeof(other)), 1);
 	assert_string_equal(other, "b");
-	/* the link of a line named "c.brdtab" is no record */
+	/* a line named "c.brdtab" is no record of line c */
 	assert_int_equal(brd_applied_link("c.brdtab", "/dev/ram0p2"), 0);
 	assert_int_equal(brd_applied_other("b", other, sizeof(other)), 1);
 	assert_string_equal(other, "a");
 	assert_int_equal(brd_applied_remove("c.brdtab"), 0);
-	snprintf(p, sizeof(p), "%s/run/brdctl/a", root);
+	snprintf(p, sizeof(p), "%s/run/brdctl/dev/a", root);
 	assert_int_equal(readlink(p, other, sizeof(other)), 11);
 	assert_int_equal(brd_applied_remove("a"), 0);
 	assert_int_equal(access(p, F_OK), -1);

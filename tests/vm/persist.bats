@@ -9,7 +9,7 @@ setup() {
 	D=$BATS_TEST_TMPDIR/img M=$BATS_TEST_TMPDIR/mnt
 	mkdir -p "$D" "$M"
 	# the images recorded by earlier tests (brdctl(8), FILES)
-	rm -f /run/brdctl/*@image
+	rm -f /run/brdctl/image/*
 }
 teardown() {
 	mountpoint -q "$M" 2>/dev/null && { fsfreeze -u "$M" 2>/dev/null; umount "$M"; }
