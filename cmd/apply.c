@@ -665,11 +665,15 @@ static int record_up(const struct brdtab *tab, const struct brdtab_entry *e,
 		     int64_t saved_ns)
 {
 	struct where w;
-	int rc;
+	int rc, lock;
 
 	if (!e->persist || G.dry_run || saved_ns < 0)
 		return EXIT_OK;
+	/* under the lock, as every writer of the record (save, remove) */
+	if ((lock = brd_lock(opt_only ? ONLY_LOCK_TIMEOUT_MS : RD_LOCK_TIMEOUT_MS)) < 0)
+		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
 	rc = brd_persist_record(e->name, e->persist, saved_ns);
+	brd_unlock(lock);
 	return rc ? cmd_err(rc, where(&w, tab, e), "cannot record %s in "
 			    BRD_RUN_DIR, e->persist) : EXIT_OK;
 }

@@ -129,8 +129,8 @@ static int do_restore(const struct brd_cmd *cmd, int argc, const char **argv)
 	if ((lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
 		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
 	rc = brd_image_restore(argv[0], path, &info);
-	brd_unlock(lock);
 	if (rc) {
+		brd_unlock(lock);
 		rc = restore_error(rc, argv[0], path, &d, &info);
 		if (created)
 			uncreate(&d, loaded);
@@ -139,7 +139,9 @@ static int do_restore(const struct brd_cmd *cmd, int argc, const char **argv)
 	cmd_verbose("%s: restored from %s: %" PRIu64 " data pages", path, argv[0],
 		    info.data_pages);
 	abs = realpath(argv[0], NULL);
+	/* still under the lock: remove (which forgets it) waits */
 	rc = brd_persist_record(name, abs ? abs : argv[0], info.saved_ns);
+	brd_unlock(lock);
 	free(abs);
 	if (rc)
 		return cmd_err(rc, name, "restored, but cannot record its image");

@@ -46,34 +46,28 @@ static int save_error(int rc, const char *dev, const char *image)
 	return cmd_err(rc, image, "cannot save %s", dev);
 }
 
-static int do_save(const struct brd_cmd *cmd, int argc, const char **argv)
+/* RAMDISK @arg to @image (NULL: its recorded image), under the lock */
+static int save_locked(const char *arg, const char *image)
 {
 	char path[64], recorded[PATH_MAX], *abs;
 	struct brd_image_info info;
-	const char *image, *name;
+	const char *name;
 	struct brd_disk d;
 	int rc;
 
-	(void)cmd;
-	if (argc < 1 || argc > 2)
-		return cmd_usage_error(argc ? "too many arguments" :
-				       "no ramdisk given (RAMDISK [IMAGE])");
-	if ((rc = rd_check_names(1, argv)))
-		return rc;
-	if ((rc = brd_resolve(argv[0], &d)))
-		return cmd_err(rc, argv[0], "not a brd ramdisk");
+	if ((rc = brd_resolve(arg, &d)))
+		return cmd_err(rc, arg, "not a brd ramdisk");
 	if (!d.partno && rd_is_pool_disk(&d))
-		return cmd_err(EBUSY, argv[0], "is the whole disk of a pool; "
+		return cmd_err(EBUSY, arg, "is the whole disk of a pool; "
 			       "save its pooled ramdisks by name");
 	name = rd_persist_name(&d, path, sizeof(path));
-	image = argv[1];
 	if (!image) {
 		rc = brd_persist_lookup(name, recorded, sizeof(recorded), NULL);
 		if (rc == -ENOENT)
 			return cmd_usage_error("%s: no image recorded for it: give IMAGE",
-					       argv[0]);
+					       arg);
 		if (rc)
-			return cmd_err(rc, argv[0], "cannot read its recorded image");
+			return cmd_err(rc, arg, "cannot read its recorded image");
 		image = recorded;
 	}
 	if (G.dry_run) {
@@ -93,6 +87,25 @@ static int do_save(const struct brd_cmd *cmd, int argc, const char **argv)
 	if (rc)
 		return cmd_err(rc, name, "saved, but cannot record its image");
 	return EXIT_OK;
+}
+
+static int do_save(const struct brd_cmd *cmd, int argc, const char **argv)
+{
+	int rc, lock = -1;
+
+	(void)cmd;
+	if (argc < 1 || argc > 2)
+		return cmd_usage_error(argc ? "too many arguments" :
+				       "no ramdisk given (RAMDISK [IMAGE])");
+	if ((rc = rd_check_names(1, argv)))
+		return rc;
+	/* the lock: a save races with unapply's save of the same line, and
+	 * with remove, which forgets the record save writes */
+	if (!G.dry_run && (lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
+		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+	rc = save_locked(argv[0], argv[1]);
+	brd_unlock(lock);
+	return rc;
 }
 
 const struct brd_cmd cmd_save = {
