@@ -102,18 +102,23 @@ static void act(const char *fmt, ...)
 
 /*
  * The exit status of a refused brdtab: 2 when the file itself is wrong,
- * else 4 when it conflicts with what exists, else 5 when this kernel
- * cannot do it, else 7 when an image is damaged, else 3 when an image's
- * directory is missing, else 1 (more than the pool, brd or the RAM holds).
+ * else 6 when an image is one someone other than root can change, else 4
+ * when it conflicts with what exists, else 5 when this kernel cannot do
+ * it, else 7 when an image is damaged, else 3 when an image's directory is
+ * missing, else 1 (more than the pool, brd or the RAM holds).
  */
 static int refused_status(const struct brdtab *tab)
 {
 	bool busy = false, notsup = false, corrupt = false, missing = false;
+	bool perm = false;
 
 	for (size_t i = 0; i < tab->nerr; i++)
 		switch (tab->err[i].err) {
 		case EINVAL:
 			return EXIT_USAGE;
+		case EPERM:
+			perm = true;
+			break;
 		case EBUSY:
 		case EEXIST:
 			busy = true;
@@ -129,8 +134,8 @@ static int refused_status(const struct brdtab *tab)
 			missing = true;
 			break;
 		}
-	return busy ? EXIT_BUSY : notsup ? EXIT_NOTSUP : corrupt ? EXIT_CORRUPT :
-	       missing ? EXIT_NOTFOUND : EXIT_FAIL;
+	return perm ? EXIT_PERM : busy ? EXIT_BUSY : notsup ? EXIT_NOTSUP :
+	       corrupt ? EXIT_CORRUPT : missing ? EXIT_NOTFOUND : EXIT_FAIL;
 }
 
 /* Parse the brdtab @path under StrictModes: root acts on the file, so only
@@ -592,6 +597,28 @@ static const char *image_reason(int rc, int *status)
 	}
 }
 
+/* The image of a line cannot be opened to restore it: nothing is mounted.
+ * An exit status. */
+static int image_refused(const struct brdtab *tab, const struct brdtab_entry *e,
+			 int rc, const struct brd_trust *t)
+{
+	struct where w;
+	char *msg;
+
+	if (rc == -EPERM && t->fix[0] && (msg = brd_image_trust_msg(e->persist, t))) {
+		fprintf(stderr, "%s: %s: x-brdctl.persist: %s; not mounted\n", G.prog,
+			where(&w, tab, e), msg);
+		free(msg);
+		return EXIT_PERM;
+	}
+	if (rc == -EINVAL) {
+		fprintf(stderr, "%s: %s: x-brdctl.persist: %s: %s; not mounted\n", G.prog,
+			where(&w, tab, e), t->path, t->why);
+		return EXIT_USAGE;
+	}
+	return cmd_err(rc, where(&w, tab, e), "cannot open %s; not mounted", e->persist);
+}
+
 /* A pooled ramdisk this apply created for a failed restore goes again (a
  * whole disk that was restored into nothing holds no RAM). */
 static void drop_created(const struct brdtab_entry *e)
@@ -617,9 +644,10 @@ static int restore_entry(const struct brdtab *tab, const struct brdtab_entry *e,
 {
 	struct brd_blkinfo bi = { 0 };
 	struct brd_image_info info;
+	struct brd_trust t;
 	struct where w;
 	bool blank = true, up;
-	int rc, status;
+	int rc, status, ifd;
 
 	*saved_ns = 0;
 	if (!e->persist)
@@ -633,17 +661,30 @@ static int restore_entry(const struct brdtab *tab, const struct brdtab_entry *e,
 		*saved_ns = -1;
 		return EXIT_OK;			/* applied before: keep it */
 	}
-	if (access(e->persist, F_OK) < 0 && errno == ENOENT)
+	/* opened once, under StrictModes (trust.h); that descriptor is read */
+	ifd = brd_image_open(e->persist, 0, &t);
+	if (ifd == -ENOENT)
 		return EXIT_OK;			/* no image yet: mkfs */
-	if (!blank)
+	if (ifd < 0) {
+		status = image_refused(tab, e, ifd, &t);
+		if (created && !opt_only)
+			drop_created(e);
+		return status;
+	}
+	if (!blank) {
+		close(ifd);
 		return cmd_err(EBUSY, where(&w, tab, e), "%s already holds a filesystem "
 			       "that was not restored from %s; not mounting it (save it "
 			       "with 'brdctl save', or remove the ramdisk)", dev, e->persist);
+	}
 	act("restore %s to %s (no mkfs)", e->persist, dev);
 	*saved_ns = 1;
-	if (G.dry_run)
+	if (G.dry_run) {
+		close(ifd);
 		return EXIT_OK;
-	rc = brd_image_restore(e->persist, dev, &info);
+	}
+	rc = brd_image_restore_fd(ifd, e->persist, dev, &info);
+	close(ifd);
 	if (rc) {
 		const char *why = image_reason(rc, &status);
 

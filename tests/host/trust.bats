@@ -75,3 +75,74 @@ setup() {
 	assert_success
 	[ -e "$O/srv-a.mount" ]
 }
+
+# img PATH: a brdctl image of a 4 MiB loop device at PATH (root's, 0644)
+img() {
+	local raw=$BATS_TEST_TMPDIR/lo.raw lo
+	truncate -s 4M "$raw"
+	lo=$(losetup -f --show "$raw")
+	"$HELPERS/image" save "$lo" lo "$1" >/dev/null
+	losetup -d "$lo"
+	chmod 644 "$1"
+}
+
+@test "trust: restore refuses an image someone else can change (exit 6, the fix named), --force warns" {
+	local f=$D/img/a.img sum
+	mkdir -m 755 "$D/img"
+	img "$f"
+	export BRDCTL_SYSROOT=$BATS_TEST_TMPDIR/root
+	cp -a "$TOP/tests/fixtures/sysroot-brd" "$BRDCTL_SYSROOT"
+	chown 65534 "$f"
+	sum=$(sha256sum <"$f")
+	run_brdctl 6 restore "$f" ram0
+	assert_equal "$stderr" "brdctl: $f: refusing to restore it: $f is owned by uid 65534, not root; whoever can change it chooses what root mounts (setuid files, device nodes): chown root $f (--force restores it anyway)"
+	chown 0 "$f"
+	chmod 666 "$f"
+	run_brdctl 6 restore "$f" ram0
+	stderr_has "$f is writable by group and others (mode 0666)"
+	chmod 644 "$f"
+	chmod 777 "$D/img"
+	run_brdctl 6 restore "$f" ram0
+	stderr_has "refusing to restore it: directory $D/img is writable by group and others (mode 0777)"
+	stderr_has ": chmod go-w $D/img (--force restores it anyway)"
+	# --force: said, and restored as far as the fixture allows (no device)
+	run_brdctl 3 restore --force "$f" ram0
+	stderr_has "brdctl: $f: restoring it anyway (--force): directory $D/img is writable by group and others (mode 0777)"
+	chmod 755 "$D/img"
+	run_brdctl 3 restore "$f" ram0
+	[[ $stderr != *refusing* ]]
+	assert_equal "$(sha256sum <"$f")" "$sum"
+}
+
+@test "trust: restore of a FIFO is refused at once (exit 2), with --force too" {
+	mkfifo -m 600 "$D/fifo"
+	SECONDS=0
+	run_brdctl 2 restore "$D/fifo" ram0
+	assert_equal "$stderr" "brdctl: $D/fifo: not a regular file (a FIFO): not restored"
+	chmod 777 "$D"
+	run_brdctl 2 restore --force "$D/fifo" ram0
+	stderr_has "not a regular file (a FIFO): not restored"
+	chmod 755 "$D"
+	[ "$SECONDS" -lt 10 ]
+}
+
+@test "trust: apply --check refuses a persist line whose image someone else can change (exit 6)" {
+	mkdir -m 755 "$D/img"
+	img "$D/img/a.img"
+	chown 65534 "$D/img/a.img"
+	printf 'ram0 4M ext4 %s x-brdctl.persist=%s\n' "$D/m" "$D/img/a.img" >"$D/brdtab"
+	chmod 644 "$D/brdtab"
+	run_brdctl 6 apply --check "$D/brdtab"
+	assert_equal "$stderr" "brdctl: $D/brdtab:1: x-brdctl.persist: $D/img/a.img: refusing to restore it: $D/img/a.img is owned by uid 65534, not root; whoever can change it chooses what root mounts (setuid files, device nodes): chown root $D/img/a.img
+brdctl: $D/brdtab: 1 error, nothing changed"
+	run_brdctl 6 --dry-run apply "$D/brdtab"
+	assert_output ""
+	[ ! -e "$D/m" ]
+	chown 0 "$D/img/a.img"
+	run_brdctl 0 apply --check "$D/brdtab"
+	# a FIFO where the image goes: exit 2, at once
+	rm "$D/img/a.img"
+	mkfifo -m 600 "$D/img/a.img"
+	run_brdctl 2 apply --check "$D/brdtab"
+	stderr_has "x-brdctl.persist: $D/img/a.img: not a regular file (a FIFO)"
+}
