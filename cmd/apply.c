@@ -245,31 +245,30 @@ static int entry_disk(const struct brdtab_entry *e, struct brd_disk *d)
 /* ------------------------------------------------------------- mount --- */
 
 
-static int mkdir_p(const char *path, bool *made)
+/* The mount point of @e walked under StrictModes (trust.h) and, with
+ * @create, made; nobody but root can then redirect the path before the
+ * mount.  An exit status (-ENOENT without @create: EXIT_NOTFOUND, quiet). */
+static int trusted_target(const struct brdtab *tab, const struct brdtab_entry *e,
+			  bool create)
 {
-	char *p = strdup(path);
-	int rc = 0;
+	struct brd_trust t;
+	struct where w;
+	int fd = brd_trust_mountpoint(e->target, create, &t, NULL);
 
-	if (!p)
-		return -ENOMEM;
-	for (char *s = p + 1; ; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-
-			*s = '\0';
-			if (mkdir(p, 0755) == 0)
-				*made = true;
-			else if (errno != EEXIST) {
-				rc = -errno;
-				break;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
+	if (fd >= 0) {
+		close(fd);
+		return EXIT_OK;
 	}
-	free(p);
-	return rc;
+	if (fd == -ENOENT && !create)
+		return EXIT_NOTFOUND;
+	if (fd == -EPERM && t.fix[0]) {
+		fprintf(stderr, "%s: %s: mount point %s: refusing it: %s%s is %s; whoever "
+			"can change it could redirect the mount (a symbolic link in its "
+			"place): %s\n", G.prog, where(&w, tab, e), e->target,
+			t.is_dir ? "directory " : "", t.path, t.why, t.fix);
+		return EXIT_PERM;
+	}
+	return cmd_err(fd, where(&w, tab, e), "cannot create %s: %s", e->target, t.path);
 }
 
 static int do_mount(const struct brdtab *tab, const struct brdtab_entry *e,
@@ -516,7 +515,6 @@ static int ensure_mounted(const struct brdtab *tab, const struct brdtab_entry *e
 	struct stat st;
 	dev_t devno = 0;
 	int rc, ret = EXIT_OK;
-	bool made = false;
 
 	if (!tb)
 		return cmd_err(errno ? errno : EIO, "/proc/self/mountinfo",
@@ -557,13 +555,13 @@ static int ensure_mounted(const struct brdtab *tab, const struct brdtab_entry *e
 			goto out;
 		}
 	}
-	if (access(e->target, F_OK) < 0) {
+	ret = trusted_target(tab, e, false);
+	if (ret == EXIT_NOTFOUND) {
 		act("mkdir -p %s", e->target);
-		if (!G.dry_run && (rc = mkdir_p(e->target, &made))) {
-			ret = cmd_err(rc, where(&w, tab, e), "cannot create %s", e->target);
-			goto out;
-		}
+		ret = G.dry_run ? EXIT_OK : trusted_target(tab, e, true);
 	}
+	if (ret)
+		goto out;
 	act("mount -t %s%s%s %s %s", e->fstype, e->options ? " -o " : "",
 	    e->options ? e->options : "", dev, e->target);
 	if (!G.dry_run && (ret = do_mount(tab, e, dev)))

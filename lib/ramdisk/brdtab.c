@@ -1167,6 +1167,25 @@ void brdtab_free(struct brdtab *tab)
 /* ------------------------------------------------------ system checks --- */
 
 /* mkfs.TYPE as an executable regular file somewhere in PATH */
+/* The mount point's path under StrictModes (trust.h): whoever can change a
+ * directory on it could swap in a link between the check and the mount. */
+static int check_target_trust(struct brdtab *tab, const struct brdtab_entry *e)
+{
+	struct brd_trust t;
+	int fd = brd_trust_mountpoint(e->target, false, &t, NULL);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (fd != -EPERM || !t.fix[0])
+		return 0;	/* missing (made by apply), or said by check_target() */
+	return brdtab_add_error(tab, e->line, EPERM, "mount point %s: refusing it: "
+				"%s%s is %s; whoever can change it could redirect the mount "
+				"(a symbolic link in its place): %s", e->target,
+				t.is_dir ? "directory " : "", t.path, t.why, t.fix);
+}
+
 static bool have_mkfs(const char *fstype)
 {
 	const char *path = getenv("PATH");
@@ -1398,7 +1417,8 @@ int brdtab_check_system(struct brdtab *tab)
 			if (rc)
 				return rc;
 		}
-		if (e->target && (rc = check_target(tab, e)))
+		if (e->target && ((rc = check_target(tab, e)) ||
+				  (rc = check_target_trust(tab, e))))
 			return rc;
 		if (same_owner(e, owner_ok)) {
 			e->uid = owner_ok->uid;

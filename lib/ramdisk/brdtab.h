@@ -74,7 +74,9 @@ struct brdtab_error {
 				 * EOPNOTSUPP this kernel cannot do it;
 				 * ENOSPC, ENOMEM more than the pool or the RAM
 				 * holds; EBADMSG, ENOENT an image of
-				 * x-brdctl.persist= (see brdplan.h) */
+				 * x-brdctl.persist= (see brdplan.h);
+				 * EPERM a mount point or an image someone
+				 * other than root can change (trust.h) */
 };
 
 struct brdtab {
@@ -107,8 +109,9 @@ int brdtab_parse_file(const char *path, struct brd_trust *t, struct brdtab **tab
  * Check @tab against the running system, changing nothing: the filesystem
  * of each line has a mkfs.TYPE in PATH and the kernel knows it or can load
  * it (/proc/filesystems, a fs-TYPE module alias); the mount point is a
- * directory or missing below a directory (apply creates it); owner and
- * group resolve (fills uid/gid).  Problems are added to tab->err.
+ * directory or missing below a directory (apply creates it), on a path
+ * only root can change (trust.h: else EPERM); owner and group resolve
+ * (fills uid/gid).  Problems are added to tab->err.
  * Returns 0 or -ENOMEM.
  */
 int brdtab_check_system(struct brdtab *tab);

@@ -146,3 +146,35 @@ brdctl: $D/brdtab: 1 error, nothing changed"
 	run_brdctl 2 apply --check "$D/brdtab"
 	stderr_has "x-brdctl.persist: $D/img/a.img: not a regular file (a FIFO)"
 }
+
+@test "trust: a mount point under a directory others can write is refused (exit 6), nothing made" {
+	local T=$BATS_TEST_TMPDIR/brdtab
+	mkdir -m 777 "$D/open"
+	printf 'ram0 64M ext4 %s\n' "$D/open/m" >"$T"
+	chmod 644 "$T"
+	run_brdctl 6 apply --check "$T"
+	assert_equal "$stderr" "brdctl: $T:1: mount point $D/open/m: refusing it: directory $D/open is writable by group and others (mode 0777); whoever can change it could redirect the mount (a symbolic link in its place): chmod go-w $D/open
+brdctl: $T: 1 error, nothing changed"
+	run_brdctl 6 --dry-run apply "$T"
+	assert_output ""
+	run_brdctl 6 apply "$T"
+	[ ! -e "$D/open/m" ]
+	# an existing mount point there, too
+	mkdir "$D/open/m"
+	run_brdctl 6 apply --check "$T"
+	# sticky (like /tmp): a missing mount point is made by root, fine; one a
+	# user owns is not (they can rename it and put a link in its place)
+	chmod 1777 "$D/open"
+	run_brdctl 0 apply --check "$T"
+	chown 65534 "$D/open/m"
+	run_brdctl 6 apply --check "$T"
+	stderr_has "mount point $D/open/m: refusing it: directory $D/open/m is owned by uid 65534, not root"
+	rmdir "$D/open/m"
+	run_brdctl 0 apply --check "$T"
+	# a directory far up the path
+	chmod 755 "$D/open"
+	chmod 757 "$D"
+	run_brdctl 6 apply --check "$T"
+	stderr_has "refusing it: directory $D is writable by others (mode 0757)"
+	chmod 755 "$D"
+}
