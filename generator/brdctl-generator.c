@@ -17,7 +17,8 @@
  * change is refused as a whole (lib/ramdisk/trust.h: the file is opened once,
  * its path walked and checked, and that descriptor is parsed).  No brdtab:
  * no units.
- * BRDCTL_SYSROOT=DIR reads DIR/etc/brdtab (tests).
+ * BRDCTL_SYSROOT=DIR reads DIR/etc/brdtab: a test hook, read with
+ * secure_getenv() (ignored with elevated privileges).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -78,7 +79,7 @@ static void lib_log(void *data, int prio, const char *fmt, va_list ap)
 int main(int argc, char **argv)
 {
 	const char *target = getenv("SYSTEMD_LOG_TARGET");
-	const char *root = getenv("BRDCTL_SYSROOT");
+	const char *root = secure_getenv("BRDCTL_SYSROOT");	/* tests only */
 	struct brdtab *tab = NULL;
 	struct brd_trust t;
 	char path[4096];

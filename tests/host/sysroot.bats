@@ -177,3 +177,25 @@ ram1 disk 16M 0B 1 0   "
 	[ "$took" -ge 2000 ]
 	[ ! -e "$BATS_TEST_TMPDIR/r0.img" ]
 }
+
+@test "fixture: BRDCTL_SYSROOT is ignored when brdctl runs with elevated privileges (secure_getenv)" {
+	require_root
+	local d
+	d=$(mktemp -d /tmp/brdctl-suid.XXXXXX)
+	chmod 755 "$d" "$ROOT"
+	cp "$BRDCTL" "$d/brdctl"
+	chmod 4755 "$d/brdctl"
+	# as root (no elevation): the fixture's ramdisks
+	run_brdctl 0 list --noheadings -o NAME
+	assert_output "ram0
+ram1"
+	# setuid root, run by nobody: the real system, whatever the variable says
+	run --separate-stderr runuser -u nobody -- env BRDCTL_SYSROOT="$ROOT" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:-}" "$d/brdctl" list --noheadings -o NAME
+	rm -rf "$d"
+	echo "[stdout] $output"
+	echo "[stderr] $stderr"
+	assert_equal "$status" 0	# it ran, on the real system (no brd here)
+	[[ $output != *ram0* ]]
+	[[ $stderr != *ram0* ]]
+}
