@@ -138,6 +138,19 @@ static int refused_status(const struct brdtab *tab)
 	       corrupt ? EXIT_CORRUPT : missing ? EXIT_NOTFOUND : EXIT_FAIL;
 }
 
+/* Does @tpath (trust.h's name of what failed) name the file @path itself
+ * (a relative @path is named from "/")? */
+static bool names_file(const char *tpath, const char *path)
+{
+	const char *b = strrchr(path, '/');
+	size_t lt = strlen(tpath), lb;
+
+	b = b ? b + 1 : path;
+	lb = strlen(b);
+	return lt >= lb && !strcmp(tpath + lt - lb, b) &&
+	       (lt == lb || tpath[lt - lb - 1] == '/');
+}
+
 /* Parse the brdtab @path under StrictModes: root acts on the file, so only
  * root may be able to change it (the file and every directory on its
  * path); what is parsed is the descriptor that was checked
@@ -173,7 +186,7 @@ static int read_tab(const char *path, struct brdtab **tab, struct brdtab **again
 	}
 	if (quiet)
 		return exit_code_from_errno(rc);
-	if (t.why[0] && (strcmp(t.path, path) || rc == -EINVAL)) {
+	if (t.why[0] && (!names_file(t.path, path) || rc == -EINVAL)) {
 		fprintf(stderr, "%s: %s: cannot read the brdtab: %s: %s\n", G.prog, path,
 			t.path, t.why);
 		return rc == -EINVAL ? EXIT_USAGE : exit_code_from_errno(rc);

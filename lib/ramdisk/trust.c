@@ -226,15 +226,21 @@ static int open_cwd(struct walker *w)
 			break;
 		parent = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (parent >= 0 && fstat(parent, &pst) < 0) {
+			int err = errno;
+
 			close(parent);
 			parent = -1;
+			errno = err;
+		}
+		if (parent < 0) {
+			rc = check_above(w, NULL, cwd, k + 1, errno);
+			break;
 		}
 		close(cur);
 		cur = parent;
-		if (cur >= 0 && pst.st_dev == cst.st_dev && pst.st_ino == cst.st_ino)
+		if (pst.st_dev == cst.st_dev && pst.st_ino == cst.st_ino)
 			break;		/* "/" (of this root) */
-		if (cur >= 0)
-			cst = pst;
+		cst = pst;
 	}
 	if (cur >= 0)
 		close(cur);
