@@ -163,21 +163,6 @@ ram1 disk 16M 0B 1 0   "
 	assert_equal "$(readlink "$ROOT/run/brdctl/dev/ram1")" /dev/ram1
 }
 
-@test "fixture: save holds the brdctl lock (it waits while another brdctl holds it)" {
-	local start took
-	mkdir -p "$ROOT/run"
-	flock -x "$ROOT/run/brdctl.lock" sleep 3 &
-	sleep 0.5
-	start=$(date +%s%N)
-	# the fixture has no device node: the save fails once it has the lock
-	run_brdctl 3 save ram0 "$BATS_TEST_TMPDIR/r0.img"
-	took=$((($(date +%s%N) - start) / 1000000))
-	wait
-	echo "took ${took} ms"
-	[ "$took" -ge 2000 ]
-	[ ! -e "$BATS_TEST_TMPDIR/r0.img" ]
-}
-
 @test "fixture: BRDCTL_SYSROOT is ignored when brdctl runs with elevated privileges (secure_getenv)" {
 	require_root
 	local d
