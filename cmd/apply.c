@@ -102,18 +102,23 @@ static void act(const char *fmt, ...)
 
 /*
  * The exit status of a refused brdtab: 2 when the file itself is wrong,
- * else 4 when it conflicts with what exists, else 5 when this kernel
- * cannot do it, else 7 when an image is damaged, else 3 when an image's
- * directory is missing, else 1 (more than the pool, brd or the RAM holds).
+ * else 6 when an image is one someone other than root can change, else 4
+ * when it conflicts with what exists, else 5 when this kernel cannot do
+ * it, else 7 when an image is damaged, else 3 when an image's directory is
+ * missing, else 1 (more than the pool, brd or the RAM holds).
  */
 static int refused_status(const struct brdtab *tab)
 {
 	bool busy = false, notsup = false, corrupt = false, missing = false;
+	bool perm = false;
 
 	for (size_t i = 0; i < tab->nerr; i++)
 		switch (tab->err[i].err) {
 		case EINVAL:
 			return EXIT_USAGE;
+		case EPERM:
+			perm = true;
+			break;
 		case EBUSY:
 		case EEXIST:
 			busy = true;
@@ -129,22 +134,64 @@ static int refused_status(const struct brdtab *tab)
 			missing = true;
 			break;
 		}
-	return busy ? EXIT_BUSY : notsup ? EXIT_NOTSUP : corrupt ? EXIT_CORRUPT :
-	       missing ? EXIT_NOTFOUND : EXIT_FAIL;
+	return perm ? EXIT_PERM : busy ? EXIT_BUSY : notsup ? EXIT_NOTSUP :
+	       corrupt ? EXIT_CORRUPT : missing ? EXIT_NOTFOUND : EXIT_FAIL;
 }
 
-/* StrictModes: root acts on the file, so only root may be able to change
- * it (the file and every directory on its path). */
-static int trust_tab(const char *path)
+/* Does @tpath (trust.h's name of what failed) name the file @path itself
+ * (a relative @path is named from "/")? */
+static bool names_file(const char *tpath, const char *path)
+{
+	const char *b = strrchr(path, '/');
+	size_t lt = strlen(tpath), lb;
+
+	b = b ? b + 1 : path;
+	lb = strlen(b);
+	return lt >= lb && !strcmp(tpath + lt - lb, b) &&
+	       (lt == lb || tpath[lt - lb - 1] == '/');
+}
+
+/* Parse the brdtab @path under StrictModes: root acts on the file, so only
+ * root may be able to change it (the file and every directory on its
+ * path); what is parsed is the descriptor that was checked
+ * (lib/ramdisk/trust.h).  @again (may be NULL): the same descriptor parsed
+ * once more.  @quiet: say only a refusal of trust.  An exit status. */
+static int read_tab(const char *path, struct brdtab **tab, struct brdtab **again,
+		    bool quiet)
 {
 	struct brd_trust t;
+	int fd, rc;
 
-	if (brd_trusted_file(path, &t) != -EPERM)
-		return EXIT_OK;		/* unreadable: reported when read */
-	fprintf(stderr, "%s: %s: refusing to use it: %s%s is %s; brdctl runs it as "
-		"root, so only root may be able to change it: %s\n", G.prog, path,
-		t.is_dir ? "directory " : "", t.path, t.why, t.fix);
-	return EXIT_PERM;
+	*tab = NULL;
+	fd = rc = brd_trust_open(path, O_RDONLY, &t);
+	if (fd >= 0) {
+		rc = brdtab_parse_fd(fd, path, tab);
+		/* @again: the same text parsed once more, from the same file */
+		if (!rc && again && (lseek(fd, 0, SEEK_SET) < 0 ||
+				     (rc = brdtab_parse_fd(fd, path, again)))) {
+			rc = rc ? rc : -errno;
+			brdtab_free(*tab);
+			*tab = NULL;
+		}
+		close(fd);
+		t.why[0] = '\0';
+	}
+	if (!rc)
+		return EXIT_OK;
+	if (rc == -EPERM && t.fix[0]) {
+		fprintf(stderr, "%s: %s: refusing to use it: %s%s is %s; brdctl runs it as "
+			"root, so only root may be able to change it: %s\n", G.prog, path,
+			t.is_dir ? "directory " : "", t.path, t.why, t.fix);
+		return EXIT_PERM;
+	}
+	if (quiet)
+		return exit_code_from_errno(rc);
+	if (t.why[0] && (!names_file(t.path, path) || rc == -EINVAL)) {
+		fprintf(stderr, "%s: %s: cannot read the brdtab: %s: %s\n", G.prog, path,
+			t.path, t.why);
+		return rc == -EINVAL ? EXIT_USAGE : exit_code_from_errno(rc);
+	}
+	return cmd_err(rc, path, "cannot read the brdtab");
 }
 
 /* Read @path (system: with the checks against the running system); with
@@ -152,14 +199,10 @@ static int trust_tab(const char *path)
 static int load_tab(const char *path, bool system, const char *only,
 		    struct brdtab **tab)
 {
-	int rc = trust_tab(path);
+	int rc = read_tab(path, tab, NULL, false);
 
-	*tab = NULL;
 	if (rc)
 		return rc;
-	rc = brdtab_parse_file(path, tab);
-	if (rc)
-		return cmd_err(rc, path, "cannot read the brdtab");
 	/* --only: the system checks of that line only (they cost time at boot,
 	 * once per line and unit) */
 	if (only && brdtab_select(*tab, only) == -ENOENT) {
@@ -215,31 +258,30 @@ static int entry_disk(const struct brdtab_entry *e, struct brd_disk *d)
 /* ------------------------------------------------------------- mount --- */
 
 
-static int mkdir_p(const char *path, bool *made)
+/* The mount point of @e walked under StrictModes (trust.h) and, with
+ * @create, made; nobody but root can then redirect the path before the
+ * mount.  An exit status (-ENOENT without @create: EXIT_NOTFOUND, quiet). */
+static int trusted_target(const struct brdtab *tab, const struct brdtab_entry *e,
+			  bool create)
 {
-	char *p = strdup(path);
-	int rc = 0;
+	struct brd_trust t;
+	struct where w;
+	int fd = brd_trust_mountpoint(e->target, create, &t, NULL);
 
-	if (!p)
-		return -ENOMEM;
-	for (char *s = p + 1; ; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-
-			*s = '\0';
-			if (mkdir(p, 0755) == 0)
-				*made = true;
-			else if (errno != EEXIST) {
-				rc = -errno;
-				break;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
+	if (fd >= 0) {
+		close(fd);
+		return EXIT_OK;
 	}
-	free(p);
-	return rc;
+	if (fd == -ENOENT && !create)
+		return EXIT_NOTFOUND;
+	if (fd == -EPERM && t.fix[0]) {
+		fprintf(stderr, "%s: %s: mount point %s: refusing it: %s%s is %s; whoever "
+			"can change it could redirect the mount (a symbolic link in its "
+			"place): %s\n", G.prog, where(&w, tab, e), e->target,
+			t.is_dir ? "directory " : "", t.path, t.why, t.fix);
+		return EXIT_PERM;
+	}
+	return cmd_err(fd, where(&w, tab, e), "cannot create %s: %s", e->target, t.path);
 }
 
 static int do_mount(const struct brdtab *tab, const struct brdtab_entry *e,
@@ -486,7 +528,6 @@ static int ensure_mounted(const struct brdtab *tab, const struct brdtab_entry *e
 	struct stat st;
 	dev_t devno = 0;
 	int rc, ret = EXIT_OK;
-	bool made = false;
 
 	if (!tb)
 		return cmd_err(errno ? errno : EIO, "/proc/self/mountinfo",
@@ -527,13 +568,13 @@ static int ensure_mounted(const struct brdtab *tab, const struct brdtab_entry *e
 			goto out;
 		}
 	}
-	if (access(e->target, F_OK) < 0) {
+	ret = trusted_target(tab, e, false);
+	if (ret == EXIT_NOTFOUND) {
 		act("mkdir -p %s", e->target);
-		if (!G.dry_run && (rc = mkdir_p(e->target, &made))) {
-			ret = cmd_err(rc, where(&w, tab, e), "cannot create %s", e->target);
-			goto out;
-		}
+		ret = G.dry_run ? EXIT_OK : trusted_target(tab, e, true);
 	}
+	if (ret)
+		goto out;
 	act("mount -t %s%s%s %s %s", e->fstype, e->options ? " -o " : "",
 	    e->options ? e->options : "", dev, e->target);
 	if (!G.dry_run && (ret = do_mount(tab, e, dev)))
@@ -567,6 +608,28 @@ static const char *image_reason(int rc, int *status)
 	}
 }
 
+/* The image of a line cannot be opened to restore it: nothing is mounted.
+ * An exit status. */
+static int image_refused(const struct brdtab *tab, const struct brdtab_entry *e,
+			 int rc, const struct brd_trust *t)
+{
+	struct where w;
+	char *msg;
+
+	if (rc == -EPERM && t->fix[0] && (msg = brd_image_trust_msg(e->persist, t))) {
+		fprintf(stderr, "%s: %s: x-brdctl.persist: %s; not mounted\n", G.prog,
+			where(&w, tab, e), msg);
+		free(msg);
+		return EXIT_PERM;
+	}
+	if (rc == -EINVAL) {
+		fprintf(stderr, "%s: %s: x-brdctl.persist: %s: %s; not mounted\n", G.prog,
+			where(&w, tab, e), t->path, t->why);
+		return EXIT_USAGE;
+	}
+	return cmd_err(rc, where(&w, tab, e), "cannot open %s; not mounted", e->persist);
+}
+
 /* A pooled ramdisk this apply created for a failed restore goes again (a
  * whole disk that was restored into nothing holds no RAM). */
 static void drop_created(const struct brdtab_entry *e)
@@ -592,9 +655,10 @@ static int restore_entry(const struct brdtab *tab, const struct brdtab_entry *e,
 {
 	struct brd_blkinfo bi = { 0 };
 	struct brd_image_info info;
+	struct brd_trust t;
 	struct where w;
 	bool blank = true, up;
-	int rc, status;
+	int rc, status, ifd;
 
 	*saved_ns = 0;
 	if (!e->persist)
@@ -608,17 +672,30 @@ static int restore_entry(const struct brdtab *tab, const struct brdtab_entry *e,
 		*saved_ns = -1;
 		return EXIT_OK;			/* applied before: keep it */
 	}
-	if (access(e->persist, F_OK) < 0 && errno == ENOENT)
+	/* opened once, under StrictModes (trust.h); that descriptor is read */
+	ifd = brd_image_open(e->persist, 0, &t);
+	if (ifd == -ENOENT)
 		return EXIT_OK;			/* no image yet: mkfs */
-	if (!blank)
+	if (ifd < 0) {
+		status = image_refused(tab, e, ifd, &t);
+		if (created && !opt_only)
+			drop_created(e);
+		return status;
+	}
+	if (!blank) {
+		close(ifd);
 		return cmd_err(EBUSY, where(&w, tab, e), "%s already holds a filesystem "
 			       "that was not restored from %s; not mounting it (save it "
 			       "with 'brdctl save', or remove the ramdisk)", dev, e->persist);
+	}
 	act("restore %s to %s (no mkfs)", e->persist, dev);
 	*saved_ns = 1;
-	if (G.dry_run)
+	if (G.dry_run) {
+		close(ifd);
 		return EXIT_OK;
-	rc = brd_image_restore(e->persist, dev, &info);
+	}
+	rc = brd_image_restore_fd(ifd, e->persist, dev, &info);
+	close(ifd);
 	if (rc) {
 		const char *why = image_reason(rc, &status);
 
@@ -640,11 +717,15 @@ static int record_up(const struct brdtab *tab, const struct brdtab_entry *e,
 		     int64_t saved_ns)
 {
 	struct where w;
-	int rc;
+	int rc, lock;
 
 	if (!e->persist || G.dry_run || saved_ns < 0)
 		return EXIT_OK;
+	/* under the lock, as every writer of the record (save, remove) */
+	if ((lock = brd_lock(opt_only ? ONLY_LOCK_TIMEOUT_MS : RD_LOCK_TIMEOUT_MS)) < 0)
+		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
 	rc = brd_persist_record(e->name, e->persist, saved_ns);
+	brd_unlock(lock);
 	return rc ? cmd_err(rc, where(&w, tab, e), "cannot record %s in "
 			    BRD_RUN_DIR, e->persist) : EXIT_OK;
 }
@@ -839,6 +920,18 @@ static int apply_entries(const struct brdtab *tab, char *const *paths,
 	return ret;
 }
 
+/* --only NAME: a line's name (the one name rule), checked before it is
+ * looked up anywhere.  An exit status. */
+static int check_only(void)
+{
+	enum brdtab_name_kind k = brdtab_name_kind(opt_only);
+
+	if (!opt_only || k == BRDTAB_NAME_WHOLE || k == BRDTAB_NAME_POOLED)
+		return EXIT_OK;
+	return cmd_usage_error("--only: invalid name '%s': a line's name is "
+			       BRDTAB_NAME_RULE, opt_only);
+}
+
 static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 {
 	struct rd_create_opts o = { .force = opt_force, .timeout_ms = RD_LOCK_TIMEOUT_MS };
@@ -854,6 +947,8 @@ static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 		return cmd_usage_error("too many arguments: one brdtab FILE at most");
 	if (opt_check && G.dry_run)
 		return cmd_usage_error("--check and --dry-run are mutually exclusive");
+	if ((ret = check_only()))
+		return ret;
 	if ((ret = load_tab(path, true, opt_only, &tab)))
 		return ret;
 	if (opt_only)
@@ -1074,12 +1169,12 @@ static int discard_whole(const struct brdtab *tab, const struct brdtab_entry *e,
  */
 static int load_only(const char *path, const char *name, struct brdtab **tab)
 {
-	struct brdtab *file = NULL;
+	struct brdtab *file = NULL, *mine = NULL;
 	char *rec = NULL, rpath[600];
 	int rc, ret = EXIT_OK;
 
 	*tab = NULL;
-	snprintf(rpath, sizeof(rpath), BRD_RUN_DIR "/%s.brdtab", name);
+	brd_record_name(BRD_RECORD_APPLIED, name, rpath, sizeof(rpath));
 	rc = brd_applied_load(name, &rec);
 	if (rc == 0) {
 		rc = brdtab_parse_buffer(rpath, rec, strlen(rec), tab);
@@ -1095,17 +1190,14 @@ static int load_only(const char *path, const char *name, struct brdtab **tab)
 	} else if (rc != -ENOENT) {
 		return cmd_err(rc, rpath, "cannot read the record");
 	}
-	/* the file's lines: the others keep brd loaded while in use */
-	if (trust_tab(path) == EXIT_OK && brdtab_parse_file(path, &file) == 0) {
-		if (!*tab) {
-			struct brdtab *mine = NULL;
-
-			if (brdtab_parse_file(path, &mine) == 0 &&
-			    brdtab_select(mine, name) == 0 && !mine->nerr)
-				*tab = mine;
-			else
-				brdtab_free(mine);
-		}
+	/* the file's lines: the others keep brd loaded while in use (no file
+	 * is fine; an untrusted one is refused, and said so) */
+	if (read_tab(path, &file, *tab ? NULL : &mine, true) == EXIT_OK && mine) {
+		/* the file's line of that name (brdtab_select() drops the others) */
+		if (brdtab_select(mine, name) == 0 && !mine->nerr)
+			*tab = mine;
+		else
+			brdtab_free(mine);
 	}
 	if (!*tab) {
 		cmd_verbose("%s: not applied and not in %s: nothing to undo", name, path);
@@ -1300,6 +1392,8 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 	(void)cmd;
 	if (argc > 1)
 		return cmd_usage_error("too many arguments: one brdtab FILE at most");
+	if ((ret = check_only()))
+		return ret;
 	if (opt_only) {
 		if ((ret = load_only(path, opt_only, &tab)) || !tab)
 			goto out;

@@ -319,7 +319,9 @@ static int close_stdout(int rc)
 int main(int argc, const char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
-	const char *env = getenv("BRDCTL_SYSROOT");
+	/* a test hook: moves /sys, /run, /dev and /etc; never for a program
+	 * run with elevated privileges (setuid, file capabilities) */
+	const char *env = secure_getenv("BRDCTL_SYSROOT");
 	const struct brd_cmd *cmd;
 	const char **args;
 	poptContext pc;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ramdisk.h"
+#include "../lib/ramdisk/brdtab.h"
 #include "../lib/ramdisk/pool.h"
 
 static const char *opt_size, *opt_count, *opt_parts, *opt_timeout, *opt_pool_size;
@@ -477,10 +478,10 @@ static int do_create(const struct brd_cmd *cmd, int argc, const char **argv)
 	for (int i = 0; i < argc; i++) {
 		unsigned int num;
 
-		if (brd_parse_name(argv[i], &num) && !brd_pool_name_valid(argv[i]))
-			return cmd_usage_error("%s: not a ramdisk name (ramN, /dev/ramN, or a "
-					       "pooled ramdisk name of 1-36 characters "
-					       "A-Z a-z 0-9 . _ -)", argv[i]);
+		if (brd_parse_name(argv[i], &num) &&
+		    brdtab_name_kind(argv[i]) != BRDTAB_NAME_POOLED)
+			return cmd_usage_error("%s: invalid ramdisk name: a name is "
+					       BRDTAB_NAME_RULE " (or /dev/ramN)", argv[i]);
 		if (brd_pool_name_valid(argv[i]) && !size)
 			return cmd_usage_error("%s: a pooled ramdisk needs --size", argv[i]);
 	}

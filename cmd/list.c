@@ -18,6 +18,8 @@ static int do_list(const struct brd_cmd *cmd, int argc, const char **argv)
 	unsigned int what = 0;
 	int rc, ret = EXIT_OK;
 
+	if ((rc = rd_check_names(argc, argv)))
+		return rc;
 	if ((rc = cmd_table_init(&t, cmd, "ramdisks", default_columns)))
 		return rc;
 	if (argc) {

@@ -10,6 +10,7 @@
 #include <libsmartcols.h>
 
 #include "ramdisk.h"
+#include "../lib/ramdisk/brdtab.h"
 #include "../lib/ramdisk/persist.h"
 
 const struct cmd_column rd_columns[RD_NCOLUMNS] = {
@@ -37,6 +38,16 @@ const struct cmd_column rd_columns[RD_NCOLUMNS] = {
 	[COL_SAVED]   = { "SAVED", 25, 0, SCOLS_JSON_STRING,
 			  "time of the image's last save (ISO 8601, local)" },
 };
+
+int rd_check_names(int argc, const char *const *argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (!strchr(argv[i], '/') && brdtab_name_kind(argv[i]) == BRDTAB_NAME_INVALID)
+			return cmd_usage_error("%s: invalid ramdisk name: a name is " BRDTAB_NAME_RULE
+					       ", or ramNpM; a device path has a '/' (/dev/ram0)",
+					       argv[i]);
+	return EXIT_OK;
+}
 
 /* The record of the ramdisk's image, if it has one (persist.h). */
 static void fill_persist(struct rd_info *ri)

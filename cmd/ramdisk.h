@@ -43,6 +43,11 @@ void rd_info_free(struct rd_info *ri);
 /* Add one ramdisk as a table line. */
 int rd_table_add(struct cmd_table *t, const struct rd_info *ri);
 
+/* Each of @argv a device path (it has a '/') or a name that passes the one
+ * name rule (brdtab_name_kind(), lib/ramdisk/brdtab.h)?  Else a usage error
+ * naming the rule (exit 2), before anything is looked up.  An exit status. */
+int rd_check_names(int argc, const char *const *argv);
+
 /* Why a ramdisk must not be destroyed: a message part such as
  * "mounted on /mnt/x" or "held by md0", or NULL if nothing holds it. */
 char *rd_busy_reason(const struct rd_info *ri);

@@ -94,6 +94,8 @@ static int do_remove(const struct brd_cmd *cmd, int argc, const char **argv)
 		return cmd_usage_error("--all and DEVICE are mutually exclusive");
 	if (!argc && !opt_all)
 		return cmd_usage_error("no ramdisk given (DEVICE... or --all)");
+	if ((rc = rd_check_names(argc, argv)))
+		return rc;
 	if (!G.dry_run && (lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
 		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
 	if (opt_all)

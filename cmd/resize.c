@@ -408,6 +408,8 @@ static int do_resize(const struct brd_cmd *cmd, int argc, const char **argv)
 	(void)cmd;
 	if (argc != 1)
 		return cmd_usage_error(argc ? "one ramdisk at a time" : "no ramdisk given");
+	if ((rc = rd_check_names(argc, argv)))
+		return rc;
 	if (!opt_size)
 		return cmd_usage_error("--size is required");
 	if ((rc = cmd_parse_size("--size", opt_size, &size)))

@@ -13,9 +13,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ramdisk.h"
 #include "../lib/ramdisk/persist.h"
+#include "../lib/ramdisk/trust.h"
+
+static int opt_force;
+
+static const struct poptOption restore_options[] = {
+	{ "force", '\0', POPT_ARG_NONE, &opt_force, 0,
+	  "restore an image that a user other than root can change (with a warning)",
+	  NULL },
+	POPT_TABLEEND
+};
 
 static int image_error(int rc, const char *image)
 {
@@ -93,7 +104,8 @@ static int restore_error(int rc, const char *image, const char *path,
 	}
 }
 
-static int do_restore(const struct brd_cmd *cmd, int argc, const char **argv)
+/* The image open on @ifd (named @image) into ramdisk @arg. */
+static int restore_fd(int ifd, const char *image, const char *arg)
 {
 	struct brd_image_info info;
 	char path[64], *abs;
@@ -102,51 +114,84 @@ static int do_restore(const struct brd_cmd *cmd, int argc, const char **argv)
 	struct brd_disk d;
 	int rc, lock;
 
-	(void)cmd;
-	if (argc != 2)
-		return cmd_usage_error(argc > 2 ? "too many arguments" :
-				       "IMAGE and RAMDISK are both needed");
-	if ((rc = brd_image_read_info(argv[0], &info)))
-		return image_error(rc, argv[0]);
-	rc = brd_resolve(argv[1], &d);
+	if ((rc = brd_image_read_info_fd(ifd, image, &info)))
+		return image_error(rc, image);
+	rc = brd_resolve(arg, &d);
 	if (rc == -ENOENT) {
-		if ((rc = create_for(argv[1], &info, &loaded, &d)) || G.dry_run)
+		if ((rc = create_for(arg, &info, &loaded, &d)) || G.dry_run)
 			return rc;
 		created = true;
 	} else if (rc) {
-		return cmd_err(rc, argv[1], "not a brd ramdisk");
+		return cmd_err(rc, arg, "not a brd ramdisk");
 	}
 	if (!d.partno && rd_is_pool_disk(&d))
-		return cmd_err(EBUSY, argv[1], "is the whole disk of a pool; "
+		return cmd_err(EBUSY, arg, "is the whole disk of a pool; "
 			       "restore into a pooled ramdisk by name");
 	name = rd_persist_name(&d, path, sizeof(path));
 	if (G.dry_run) {
-		printf("restore %s into %s\n", argv[0], path);
+		printf("restore %s into %s\n", image, path);
 		return EXIT_OK;
 	}
 	if ((lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
 		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
-	rc = brd_image_restore(argv[0], path, &info);
-	brd_unlock(lock);
+	rc = brd_image_restore_fd(ifd, image, path, &info);
 	if (rc) {
-		rc = restore_error(rc, argv[0], path, &d, &info);
+		brd_unlock(lock);
+		rc = restore_error(rc, image, path, &d, &info);
 		if (created)
 			uncreate(&d, loaded);
 		return rc;
 	}
-	cmd_verbose("%s: restored from %s: %" PRIu64 " data pages", path, argv[0],
+	cmd_verbose("%s: restored from %s: %" PRIu64 " data pages", path, image,
 		    info.data_pages);
-	abs = realpath(argv[0], NULL);
-	rc = brd_persist_record(name, abs ? abs : argv[0], info.saved_ns);
+	abs = realpath(image, NULL);
+	/* still under the lock: remove (which forgets it) waits */
+	rc = brd_persist_record(name, abs ? abs : image, info.saved_ns);
+	brd_unlock(lock);
 	free(abs);
 	if (rc)
 		return cmd_err(rc, name, "restored, but cannot record its image");
 	return EXIT_OK;
 }
 
+static int do_restore(const struct brd_cmd *cmd, int argc, const char **argv)
+{
+	struct brd_trust t;
+	char *msg;
+	int rc, ifd;
+
+	(void)cmd;
+	if (argc != 2)
+		return cmd_usage_error(argc > 2 ? "too many arguments" :
+				       "IMAGE and RAMDISK are both needed");
+	if ((rc = rd_check_names(1, argv + 1)))
+		return rc;
+	/* opened once, under StrictModes (trust.h); that descriptor is read */
+	ifd = brd_image_open(argv[0], opt_force ? BRD_IMAGE_UNTRUSTED : 0, &t);
+	if (ifd == -EPERM && t.fix[0] && (msg = brd_image_trust_msg(argv[0], &t))) {
+		fprintf(stderr, "%s: %s (--force restores it anyway)\n", G.prog, msg);
+		free(msg);
+		return EXIT_PERM;
+	}
+	if (ifd == -EINVAL) {
+		cmd_err(0, argv[0], "%s: not restored", t.why);
+		return EXIT_USAGE;
+	}
+	if (ifd < 0)
+		return image_error(ifd, argv[0]);
+	if (t.fix[0])
+		cmd_warnx("%s: restoring it anyway (--force): %s%s is %s; whoever can "
+			  "change it chooses what root mounts (%s)", argv[0],
+			  t.is_dir ? "directory " : "", t.path, t.why, t.fix);
+	rc = restore_fd(ifd, argv[0], argv[1]);
+	close(ifd);
+	return rc;
+}
+
 const struct brd_cmd cmd_restore = {
 	.name = "restore",
 	.fn = do_restore,
+	.options = restore_options,
 	.synopsis = "[options] IMAGE RAMDISK",
 	.summary = "Fill a blank ramdisk (created if missing) from an image file",
 	.help_tail = "The image is verified against its checksum before anything is "

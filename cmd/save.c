@@ -46,11 +46,59 @@ static int save_error(int rc, const char *dev, const char *image)
 	return cmd_err(rc, image, "cannot save %s", dev);
 }
 
+/* Is @arg still the ramdisk @d was (same device, place, size and name)? */
+static bool same_ramdisk(const char *arg, const struct brd_disk *d)
+{
+	struct brd_disk now;
+
+	if (brd_resolve(arg, &now))
+		return false;
+	if (now.partno && !now.label[0])
+		brd_label_parts(now.num, &now, 1);
+	return now.devno == d->devno && now.start == d->start && now.size == d->size &&
+	       !strcmp(now.label, d->label);
+}
+
+/*
+ * Record @image for @name, under the brdctl lock: remove forgets the record
+ * under it, and a save that finished after a remove must not write it back
+ * (a new ramdisk of the name would then be saved over the image).  The copy
+ * itself runs without the lock (the ramdisk is held open exclusively).
+ * An exit status.
+ */
+static int record_saved(const char *arg, const struct brd_disk *d, const char *name,
+			const char *image, bool recorded, const struct brd_image_info *info)
+{
+	char *abs = realpath(image, NULL), now[PATH_MAX];
+	int lock, rc;
+
+	if ((lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0) {
+		free(abs);
+		return cmd_err(lock, "/run/brdctl.lock", "saved to %s, but cannot take the "
+			       "brdctl lock to record it", image);
+	}
+	if (!same_ramdisk(arg, d) ||
+	    (recorded && (brd_persist_lookup(name, now, sizeof(now), NULL) ||
+			  strcmp(now, image)))) {
+		brd_unlock(lock);
+		free(abs);
+		cmd_warnx("%s: saved to %s, not recorded: the ramdisk was removed or "
+			  "its record changed meanwhile", arg, image);
+		return EXIT_OK;
+	}
+	rc = brd_persist_record(name, abs ? abs : image, info->saved_ns);
+	brd_unlock(lock);
+	free(abs);
+	if (rc)
+		return cmd_err(rc, name, "saved, but cannot record its image");
+	return EXIT_OK;
+}
+
 static int do_save(const struct brd_cmd *cmd, int argc, const char **argv)
 {
-	char path[64], recorded[PATH_MAX], *abs;
+	char path[64], recorded[PATH_MAX];
 	struct brd_image_info info;
-	const char *image, *name;
+	const char *image = argc > 1 ? argv[1] : NULL, *name;
 	struct brd_disk d;
 	int rc;
 
@@ -58,13 +106,14 @@ static int do_save(const struct brd_cmd *cmd, int argc, const char **argv)
 	if (argc < 1 || argc > 2)
 		return cmd_usage_error(argc ? "too many arguments" :
 				       "no ramdisk given (RAMDISK [IMAGE])");
+	if ((rc = rd_check_names(1, argv)))
+		return rc;
 	if ((rc = brd_resolve(argv[0], &d)))
 		return cmd_err(rc, argv[0], "not a brd ramdisk");
 	if (!d.partno && rd_is_pool_disk(&d))
 		return cmd_err(EBUSY, argv[0], "is the whole disk of a pool; "
 			       "save its pooled ramdisks by name");
 	name = rd_persist_name(&d, path, sizeof(path));
-	image = argv[1];
 	if (!image) {
 		rc = brd_persist_lookup(name, recorded, sizeof(recorded), NULL);
 		if (rc == -ENOENT)
@@ -85,12 +134,7 @@ static int do_save(const struct brd_cmd *cmd, int argc, const char **argv)
 	cmd_verbose("%s: saved to %s: %" PRIu64 " bytes, %" PRIu64 " data pages, "
 		    "checksum %016" PRIx64, path, image, info.size, info.data_pages,
 		    info.csum);
-	abs = realpath(image, NULL);
-	rc = brd_persist_record(name, abs ? abs : image, info.saved_ns);
-	free(abs);
-	if (rc)
-		return cmd_err(rc, name, "saved, but cannot record its image");
-	return EXIT_OK;
+	return record_saved(argv[0], &d, name, image, image == recorded, &info);
 }
 
 const struct brd_cmd cmd_save = {

@@ -286,6 +286,8 @@ static int do_stat(const struct brd_cmd *cmd, int argc, const char **argv)
 	(void)cmd;
 	if (!argc)
 		return cmd_usage_error("no ramdisk given");
+	if ((rc = rd_check_names(argc, argv)))
+		return rc;
 	brd_module_get(&m);
 	brd_kernel_version(&kmaj, &kmin);
 	if (G.json) {

@@ -16,7 +16,7 @@ _brdctl_opts_stat="--json"
 _brdctl_opts_flush="--all --force --cache-only --dry-run"
 _brdctl_opts_remove="--all --dry-run"
 _brdctl_opts_save="--force --dry-run"
-_brdctl_opts_restore="--dry-run"
+_brdctl_opts_restore="--dry-run --force"
 _brdctl_opts_apply="--check --force --only --dry-run"
 _brdctl_opts_unapply="--only --dry-run"
 _brdctl_opts_bitmap_examine="--brief --dirty --json"
@@ -65,8 +65,8 @@ _brdctl()
 
 	case $prev in
 	--only)
-		# the names of the applied lines (their records in /run/brdctl)
-		COMPREPLY=($(compgen -W "$(ls /run/brdctl 2>/dev/null | sed -n 's/\.brdtab$//p')" -- "$cur"))
+		# the names of the applied lines (their records in /run/brdctl/applied)
+		COMPREPLY=($(compgen -W "$(ls /run/brdctl/applied 2>/dev/null | grep -v '~')" -- "$cur"))
 		return
 		;;
 	--backup-dir)

@@ -14,8 +14,11 @@
  * them up) -- or to stderr with SYSTEMD_LOG_TARGET=console, or when
  * /dev/kmsg cannot be opened.  A line with an error is logged and gets no
  * units; the other lines do.  A brdtab that someone other than root can
- * change is refused as a whole (lib/ramdisk/trust.h).  No brdtab: no units.
- * BRDCTL_SYSROOT=DIR reads DIR/etc/brdtab (tests).
+ * change is refused as a whole (lib/ramdisk/trust.h: the file is opened once,
+ * its path walked and checked, and that descriptor is parsed).  No brdtab:
+ * no units.
+ * BRDCTL_SYSROOT=DIR reads DIR/etc/brdtab: a test hook, read with
+ * secure_getenv() (ignored with elevated privileges).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -76,7 +79,7 @@ static void lib_log(void *data, int prio, const char *fmt, va_list ap)
 int main(int argc, char **argv)
 {
 	const char *target = getenv("SYSTEMD_LOG_TARGET");
-	const char *root = getenv("BRDCTL_SYSROOT");
+	const char *root = secure_getenv("BRDCTL_SYSROOT");	/* tests only */
 	struct brdtab *tab = NULL;
 	struct brd_trust t;
 	char path[4096];
@@ -98,19 +101,19 @@ int main(int argc, char **argv)
 	}
 	if (!brd_root_path(path, sizeof(path), BRDTAB_DEFAULT_PATH))
 		return 1;
-	if (access(path, F_OK) < 0 && errno == ENOENT)
-		return 0;		/* nothing to do */
-	rc = brd_trusted_file(path, &t);
-	if (rc == -EPERM) {
+	rc = brdtab_parse_file(path, &t, &tab);
+	if (rc == -ENOENT)
+		return 0;		/* no brdtab: nothing to do */
+	if (rc == -EPERM && t.fix[0]) {
 		say(LOG_ERR, "%s: refusing to use it: %s%s is %s; its lines would run as "
 		    "root, so only root may be able to change it: %s (no units generated)",
 		    BRDTAB_DEFAULT_PATH, t.is_dir ? "directory " : "", t.path, t.why, t.fix);
 		return 1;
 	}
-	rc = brdtab_parse_file(path, &tab);
 	if (rc) {
-		say(LOG_ERR, "%s: cannot read it: %s (no units generated)",
-		    BRDTAB_DEFAULT_PATH, strerror(-rc));
+		say(LOG_ERR, "%s: cannot read it: %s: %s (no units generated)",
+		    BRDTAB_DEFAULT_PATH, t.path[0] ? t.path : path,
+		    t.why[0] ? t.why : strerror(-rc));
 		return 1;
 	}
 	/* messages name the file as systemd sees it, not the test root */

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,27 +12,6 @@
 
 #include "applied.h"
 #include "../base/sysfs.h"
-
-static char *run_path(char *buf, size_t len, const char *name, const char *suffix)
-{
-	char p[512];
-
-	if (snprintf(p, sizeof(p), BRD_RUN_DIR "%s%s%s", name ? "/" : "",
-		     name ? name : "", suffix) >= (int)sizeof(p))
-		return NULL;
-	return brd_root_path(buf, len, p);
-}
-
-static int make_dir(void)
-{
-	char d[4096];
-
-	if (!run_path(d, sizeof(d), NULL, ""))
-		return -ENAMETOOLONG;
-	if (mkdir(d, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 /* append @s as one quoted field */
 static int put_field(FILE *f, const char *s)
@@ -93,104 +73,45 @@ char *brdtab_entry_line(const struct brdtab_entry *e)
 	return buf;
 }
 
-int brd_run_replace(const char *path, const char *text, size_t len)
-{
-	char tmp[4200];
-	int fd, rc;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, len) != (ssize_t)len) {
-		rc = errno ? -errno : -EIO;
-		close(fd);
-		unlink(tmp);
-		return rc;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		rc = -errno;
-		unlink(tmp);
-		return rc;
-	}
-	return 0;
-}
+#define LINE_MAX_LEN	65536	/* a brdtab line, with quoting */
 
 int brd_applied_save(const char *name, const char *line)
 {
-	char p[4096];
-	int rc;
-
-	if ((rc = make_dir()))
-		return rc;
-	if (!run_path(p, sizeof(p), name, ".brdtab"))
-		return -ENAMETOOLONG;
-	return brd_run_replace(p, line, strlen(line));
+	return brd_record_write(BRD_RECORD_APPLIED, name, line, strlen(line));
 }
 
 int brd_applied_link(const char *name, const char *dev)
 {
-	char p[4096], tmp[4200];
-	int rc;
-
-	if ((rc = make_dir()))
-		return rc;
-	if (!run_path(p, sizeof(p), name, ""))
-		return -ENAMETOOLONG;
-	snprintf(tmp, sizeof(tmp), "%s.tmp-link", p);
-	unlink(tmp);
-	if (symlink(dev, tmp) < 0)
-		return -errno;
-	if (rename(tmp, p) < 0) {
-		rc = -errno;
-		unlink(tmp);
-		return rc;
-	}
-	return 0;
+	return brd_record_link(BRD_RECORD_DEV, name, dev);
 }
 
 int brd_applied_load(const char *name, char **line)
 {
-	*line = NULL;
-	/* brd_path_read_string() resolves below the root itself */
-	return brd_path_read_string(line, BRD_RUN_DIR "/%s.brdtab", name);
+	return brd_record_read(BRD_RECORD_APPLIED, name, LINE_MAX_LEN, line);
 }
 
 int brd_applied_remove(const char *name)
 {
-	char p[4096];
-	int rc = 0;
+	int rc = brd_record_remove(BRD_RECORD_DEV, name);
+	int rc2 = brd_record_remove(BRD_RECORD_APPLIED, name);
 
-	if (!run_path(p, sizeof(p), name, "") || (unlink(p) < 0 && errno != ENOENT))
-		rc = -errno;
-	if (!run_path(p, sizeof(p), name, ".brdtab") || (unlink(p) < 0 && errno != ENOENT))
-		rc = rc ? rc : -errno;
-	return rc;
+	return rc ? rc : rc2;
 }
 
 int brd_applied_other(const char *name, char *other, size_t len)
 {
-	char d[4096];
+	DIR *dir = brd_record_opendir(BRD_RECORD_APPLIED);
 	struct dirent *de;
-	DIR *dir;
 	int found = 0;
 
-	if (!run_path(d, sizeof(d), NULL, ""))
-		return -ENAMETOOLONG;
-	dir = opendir(d);
 	if (!dir)
 		return errno == ENOENT ? 0 : -errno;
 	while (!found && (de = readdir(dir))) {
-		size_t l = strlen(de->d_name);
-
-		/* records are files; a line named "x.brdtab" has a link of
-		 * that name */
-		if (l <= 7 || strcmp(de->d_name + l - 7, ".brdtab") || de->d_type == DT_LNK)
+		/* records only: not a temporary file, not this line's */
+		if (brdtab_name_kind(de->d_name) == BRDTAB_NAME_INVALID ||
+		    !strcmp(de->d_name, name) || de->d_type == DT_DIR)
 			continue;
-		if (l - 7 == strlen(name) && !strncmp(de->d_name, name, l - 7))
-			continue;
-		snprintf(other, len, "%.*s", (int)(l - 7), de->d_name);
+		snprintf(other, len, "%s", de->d_name);
 		found = 1;
 	}
 	closedir(dir);

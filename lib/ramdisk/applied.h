@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * What `brdctl apply --only NAME` set up, kept under /run/brdctl so that
- * `brdctl unapply --only NAME` undoes exactly that, even after the line was
- * edited or removed from the brdtab:
+ * What `brdctl apply --only NAME` set up, kept under /run/brdctl (record.h)
+ * so that `brdctl unapply --only NAME` undoes exactly that, even after the
+ * line was edited or removed from the brdtab:
  *
- *   /run/brdctl/NAME.brdtab   the line as applied (one brdtab(5) line, with
+ *   /run/brdctl/applied/NAME  the line as applied (one brdtab(5) line, with
  *                             the resolved name), written before anything
  *                             is created
- *   /run/brdctl/NAME          a symbolic link to the ramdisk's device
+ *   /run/brdctl/dev/NAME      a symbolic link to the ramdisk's device
  *                             (/dev/ram1, /dev/ram0p3): a stable path known
  *                             before the ramdisk exists (What= of the mount
  *                             units brdctl-generator writes; no udev needed)
  *
  * Paths are below the library root (brd_set_root), like /run/brdctl.lock.
+ * Every function refuses a NAME that breaks the name rule (-EINVAL).
  */
 #ifndef BRD_APPLIED_H
 #define BRD_APPLIED_H
@@ -20,17 +21,14 @@
 #include <stddef.h>
 
 #include "brdtab.h"
-
-#define BRD_RUN_DIR	"/run/brdctl"
+#include "record.h"
 
 /* One brdtab line that parses back to @e (quoted fields, resolved name). */
 char *brdtab_entry_line(const struct brdtab_entry *e);
 
+/* Record @line as NAME's applied line (atomically, record.h). */
 int brd_applied_save(const char *name, const char *line);
-/* Replace the file @path (below the root already) by @text as a whole: a
- * temporary file @path.tmp renamed over it, so a reader sees the old or
- * the new content.  Used for every record under BRD_RUN_DIR. */
-int brd_run_replace(const char *path, const char *text, size_t len);
+/* Point /run/brdctl/dev/NAME at @dev (atomically). */
 int brd_applied_link(const char *name, const char *dev);
 /* The recorded line of @name (malloc'd), -ENOENT if none. */
 int brd_applied_load(const char *name, char **line);

@@ -4,6 +4,7 @@
  * what exists, then check every limit and conflict before any change.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "blkinfo.h"
 #include "brdplan.h"
 #include "persist.h"
+#include "trust.h"
 #include "../base/log.h"
 #include "../base/sysfs.h"
 
@@ -57,6 +59,7 @@ void brdplan_sys_free(struct brdplan_sys *sys)
 		free(sys->line[i].taken_src);
 		free(sys->line[i].taken_fstype);
 		free(sys->line[i].elsewhere);
+		free(sys->line[i].image_why);
 	}
 	free(sys->line);
 	free(sys->disks);
@@ -171,9 +174,11 @@ static void find_device(const struct brdtab_entry *e, const struct brdplan_sys *
 static void probe_image(const struct brdtab_entry *e, struct brdplan_line *l)
 {
 	struct brd_image_info info;
+	struct brd_trust t;
 	char dir[4096];
 	struct stat st;
 	char *slash;
+	int fd;
 
 	snprintf(dir, sizeof(dir), "%s", e->persist);
 	slash = strrchr(dir, '/');
@@ -187,13 +192,20 @@ static void probe_image(const struct brdtab_entry *e, struct brdplan_line *l)
 		l->image_dir_err = -ENOTDIR;
 	if (l->image_dir_err)
 		return;
-	if (stat(e->persist, &st) < 0) {
-		l->image_err = -errno;
+	/* the image is opened as restore opens it (StrictModes, trust.h) */
+	fd = brd_image_open(e->persist, 0, &t);
+	if (fd >= 0) {
+		l->image_err = brd_image_read_info_fd(fd, e->persist, &info);
+		close(fd);
+		if (!l->image_err)
+			l->image_size = info.size;
 		return;
 	}
-	l->image_err = S_ISREG(st.st_mode) ? brd_image_read_info(e->persist, &info) : -EBADMSG;
-	if (!l->image_err)
-		l->image_size = info.size;
+	l->image_err = fd;
+	if (fd == -EPERM && t.fix[0])
+		l->image_why = brd_image_trust_msg(e->persist, &t);
+	else if (fd == -EINVAL && asprintf(&l->image_why, "%s: %s", t.path, t.why) < 0)
+		l->image_why = NULL;
 }
 
 static int probe_line(const struct brdtab_entry *e, const struct brdplan_sys *sys,
@@ -577,6 +589,8 @@ static int check_image(struct brdtab *tab, const struct brdtab_entry *e,
 
 	if (l->image_dir_err)
 		ERR(e->line, -l->image_dir_err, "x-brdctl.persist: %s: its directory: %s", e->persist, strerror(-l->image_dir_err));
+	else if ((l->image_err == -EPERM || l->image_err == -EINVAL) && l->image_why)
+		ERR(e->line, -l->image_err, "x-brdctl.persist: %s", l->image_why);
 	else if (l->image_err == -EBADMSG)
 		ERR(e->line, EBADMSG, "x-brdctl.persist: %s is no brdctl image or its "
 		    "trailer is damaged; not restoring it (move it away to start with "

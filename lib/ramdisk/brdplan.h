@@ -57,9 +57,11 @@ struct brdplan_line {
 	char *taken_fstype;
 	char *elsewhere;	/* where else its ramdisk is mounted (a,b), or NULL */
 	/* x-brdctl.persist=: the image's directory (0, -errno), the image
-	 * (0 its trailer reads, -ENOENT none yet, -EBADMSG damaged, -errno)
-	 * and the size its trailer gives */
+	 * (0 its trailer reads, -ENOENT none yet, -EBADMSG damaged, -EPERM
+	 * someone else can change it, -EINVAL not a regular file, -errno),
+	 * why (-EPERM, -EINVAL; malloc'd) and the size its trailer gives */
 	int image_dir_err, image_err;
+	char *image_why;
 	uint64_t image_size;
 };
 

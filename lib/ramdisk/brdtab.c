@@ -20,6 +20,7 @@
 #include "brd.h"
 #include "pool.h"
 #include "brdtab.h"
+#include "trust.h"
 #include "../base/size.h"
 #include "../base/sysfs.h"
 
@@ -540,6 +541,35 @@ static bool has_field(const struct fields *fl, int i)
 	return fl->n > i && !empty_field(fl->f[i]);
 }
 
+/* "pM" of ramNpM: M from 1, no leading zero */
+static bool part_suffix(const char *p)
+{
+	if (*p++ != 'p' || *p < '1' || *p > '9')
+		return false;
+	return strspn(p, "0123456789") == strlen(p) && strlen(p) <= 3;
+}
+
+enum brdtab_name_kind brdtab_name_kind(const char *name)
+{
+	unsigned int num;
+	const char *p;
+
+	if (!name || !*name || strchr(name, '/'))
+		return BRDTAB_NAME_INVALID;
+	if (brd_parse_name(name, &num) == 0)
+		return BRDTAB_NAME_WHOLE;
+	if (brd_pool_name_valid(name))
+		return BRDTAB_NAME_POOLED;
+	/* ramNpM: N as brd_parse_name() reads it */
+	p = name + 3;
+	if (strncmp(name, "ram", 3) || *p < '0' || *p > '9' || (*p == '0' && p[1] != 'p'))
+		return BRDTAB_NAME_INVALID;
+	p += strspn(p, "0123456789");
+	if (p - name > 10 || !part_suffix(p))
+		return BRDTAB_NAME_INVALID;
+	return BRDTAB_NAME_PART;
+}
+
 /* NAME: ramN, auto or a pooled name.  0 or -ENOMEM (errors recorded). */
 static int parse_name(struct brdtab *tab, unsigned int line, const char *f,
 		      struct brdtab_entry *e)
@@ -556,7 +586,7 @@ static int parse_name(struct brdtab *tab, unsigned int line, const char *f,
 		e->num = num;
 		if (asprintf(&e->name, "ram%u", num) < 0)
 			return -ENOMEM;
-	} else if (brd_pool_name_valid(f)) {
+	} else if (brdtab_name_kind(f) == BRDTAB_NAME_POOLED) {
 		e->kind = BRDTAB_POOLED;
 		e->name = strdup(f);
 		if (!e->name)
@@ -1059,22 +1089,18 @@ fail:
 	return rc;
 }
 
-int brdtab_parse_file(const char *path, struct brdtab **tab)
+int brdtab_parse_fd(int fd, const char *name, struct brdtab **tab)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	struct stat st;
-	int fd, rc;
+	int rc;
 
 	*tab = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-		rc = S_ISDIR(st.st_mode) ? -EISDIR : -errno;
-		close(fd);
-		return rc;
-	}
+	if (!S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 	for (;;) {
 		ssize_t r;
 
@@ -1104,9 +1130,22 @@ int brdtab_parse_file(const char *path, struct brdtab **tab)
 			break;
 		len += (size_t)r;
 	}
-	rc = brdtab_parse_buffer(path, buf ? buf : "", len, tab);
+	rc = brdtab_parse_buffer(name, buf ? buf : "", len, tab);
 out:
 	free(buf);
+	return rc;
+}
+
+int brdtab_parse_file(const char *path, struct brd_trust *t, struct brdtab **tab)
+{
+	struct brd_trust tmp;
+	int fd, rc;
+
+	*tab = NULL;
+	fd = brd_trust_open(path, O_RDONLY, t ? t : &tmp);
+	if (fd < 0)
+		return fd;
+	rc = brdtab_parse_fd(fd, path, tab);
 	close(fd);
 	return rc;
 }
@@ -1128,6 +1167,25 @@ void brdtab_free(struct brdtab *tab)
 /* ------------------------------------------------------ system checks --- */
 
 /* mkfs.TYPE as an executable regular file somewhere in PATH */
+/* The mount point's path under StrictModes (trust.h): whoever can change a
+ * directory on it could swap in a link between the check and the mount. */
+static int check_target_trust(struct brdtab *tab, const struct brdtab_entry *e)
+{
+	struct brd_trust t;
+	int fd = brd_trust_mountpoint(e->target, false, &t, NULL);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (fd != -EPERM || !t.fix[0])
+		return 0;	/* missing (made by apply), or said by check_target() */
+	return brdtab_add_error(tab, e->line, EPERM, "mount point %s: refusing it: "
+				"%s%s is %s; whoever can change it could redirect the mount "
+				"(a symbolic link in its place): %s", e->target,
+				t.is_dir ? "directory " : "", t.path, t.why, t.fix);
+}
+
 static bool have_mkfs(const char *fstype)
 {
 	const char *path = getenv("PATH");
@@ -1359,7 +1417,8 @@ int brdtab_check_system(struct brdtab *tab)
 			if (rc)
 				return rc;
 		}
-		if (e->target && (rc = check_target(tab, e)))
+		if (e->target && ((rc = check_target(tab, e)) ||
+				  (rc = check_target_trust(tab, e))))
 			return rc;
 		if (same_owner(e, owner_ok)) {
 			e->uid = owner_ok->uid;

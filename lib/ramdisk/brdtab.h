@@ -74,7 +74,9 @@ struct brdtab_error {
 				 * EOPNOTSUPP this kernel cannot do it;
 				 * ENOSPC, ENOMEM more than the pool or the RAM
 				 * holds; EBADMSG, ENOENT an image of
-				 * x-brdctl.persist= (see brdplan.h) */
+				 * x-brdctl.persist= (see brdplan.h);
+				 * EPERM a mount point or an image someone
+				 * other than root can change (trust.h) */
 };
 
 struct brdtab {
@@ -94,15 +96,22 @@ struct brdtab {
  */
 int brdtab_parse_buffer(const char *file, const char *text, size_t len,
 			struct brdtab **tab);
-/* Read and parse @path.  -errno if it cannot be read (nothing allocated). */
-int brdtab_parse_file(const char *path, struct brdtab **tab);
+/* Read and parse the regular file open on @fd, named @name in messages.
+ * -errno if it cannot be read (nothing allocated). */
+int brdtab_parse_fd(int fd, const char *name, struct brdtab **tab);
+/* Open @path with brd_trust_open() (StrictModes, trust.h: -EPERM with @t
+ * filled when someone other than root can change it; @t may be NULL) and
+ * parse that descriptor.  -errno if it cannot be read (nothing allocated). */
+struct brd_trust;
+int brdtab_parse_file(const char *path, struct brd_trust *t, struct brdtab **tab);
 
 /*
  * Check @tab against the running system, changing nothing: the filesystem
  * of each line has a mkfs.TYPE in PATH and the kernel knows it or can load
  * it (/proc/filesystems, a fs-TYPE module alias); the mount point is a
- * directory or missing below a directory (apply creates it); owner and
- * group resolve (fills uid/gid).  Problems are added to tab->err.
+ * directory or missing below a directory (apply creates it), on a path
+ * only root can change (trust.h: else EPERM); owner and group resolve
+ * (fills uid/gid).  Problems are added to tab->err.
  * Returns 0 or -ENOMEM.
  */
 int brdtab_check_system(struct brdtab *tab);
@@ -117,6 +126,31 @@ void brdtab_entry_clear(struct brdtab_entry *e);
 int brdtab_add_error(struct brdtab *tab, unsigned int line, int err,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int brdtab_sort_errors(struct brdtab *tab);
+
+/*
+ * The one name rule: what a ramdisk or a line may be named, in a brdtab,
+ * on the command line (--only, save, restore, create, stat, ...) and under
+ * /run/brdctl.  A name has no '/' and is one of
+ *   BRDTAB_NAME_WHOLE   ramN, a whole brd disk (N without leading zeros,
+ *                       at most 2^20)
+ *   BRDTAB_NAME_POOLED  a pooled ramdisk: 1-36 characters of A-Z a-z 0-9
+ *                       . _ -, not starting with '-', not "." or "..",
+ *                       not "auto", not "ram" and a digit
+ *   BRDTAB_NAME_PART    ramNpM, the kernel's name of a pooled ramdisk's
+ *                       partition (not a brdtab NAME)
+ * and anything else is BRDTAB_NAME_INVALID (0): nothing that fails it
+ * reaches the filesystem.  BRDTAB_NAME_RULE says it in a message.
+ */
+enum brdtab_name_kind {
+	BRDTAB_NAME_INVALID = 0,
+	BRDTAB_NAME_WHOLE,
+	BRDTAB_NAME_POOLED,
+	BRDTAB_NAME_PART,
+};
+#define BRDTAB_NAME_RULE	"ramN, or a pooled ramdisk name of 1-36 characters " \
+				"A-Z a-z 0-9 . _ - (not starting with '-', not auto, " \
+				"not ram and a digit)"
+enum brdtab_name_kind brdtab_name_kind(const char *name);
 
 /* Pool name for an "auto" line from its mount point: "/srv/cache" ->
  * "srv-cache" (other characters become '_').  NULL if it would be empty,

@@ -296,7 +296,7 @@ static char *mount_unit(const struct brdtab_entry *e, const char *source,
 	if (!f)
 		return NULL;
 	unit_head(f, e, source, true);
-	fprintf(f, "Requires=%s\nAfter=%s\n\n[Mount]\nWhat=" BRD_RUN_DIR "/", setup, setup);
+	fprintf(f, "Requires=%s\nAfter=%s\n\n[Mount]\nWhat=" BRD_RUN_DIR "/dev/", setup, setup);
 	put_spec(f, e->name);
 	fputs("\nWhere=", f);
 	put_spec(f, e->target);

@@ -18,7 +18,7 @@
  *   local-fs.target.wants/brdctl-setup@NAME.service
  *       (Wants=, not Requires=: a failed line does not fail the boot)
  * and, for a line with a mount point:
- *   ESCAPED.mount (e.g. srv-db-tmp.mount) with What=/run/brdctl/NAME,
+ *   ESCAPED.mount (e.g. srv-db-tmp.mount) with What=/run/brdctl/dev/NAME,
  *       Requires= and After= the setup unit, so that RequiresMountsFor= of
  *       other units works and at shutdown the mount is stopped after the
  *       units that use it and before the setup unit frees the ramdisk

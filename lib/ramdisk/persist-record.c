@@ -1,64 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Which image a ramdisk is persisted to, and when it was last saved or
- * restored (see persist.h): one small file per ramdisk,
+ * restored (see persist.h): one small record per ramdisk (record.h),
  *
- *   /run/brdctl/NAME@image     "SAVED_NS\nIMAGE\n"
+ *   /run/brdctl/image/NAME     "SAVED_NS\nIMAGE\n"
  *
- * next to the records of lib/ramdisk/applied.c.  '@' is no character of a
- * ramdisk name, so the file cannot be mistaken for a line's record
- * (NAME.brdtab) or link (NAME) of any name.  Written to a temporary file
- * and renamed over the record: a reader sees the old one or the new one.
- * Paths are below the library root (brd_set_root).
+ * replaced as a whole (a reader sees the old record or the new one, two
+ * writers never share a temporary file).  Paths are below the library root
+ * (brd_set_root).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "applied.h"
+#include "brdtab.h"
 #include "persist.h"
+#include "record.h"
 #include "../base/log.h"
-#include "../base/sysfs.h"
 
-#define RECORD_SUFFIX	"@image"
 #define RECORD_MAX	8192
 
+/* the one name rule (brdtab.h): nothing else reaches the filesystem */
 static bool record_name_ok(const char *name)
 {
-	return name && *name && !strchr(name, '/') && strlen(name) < 256 &&
-	       strcmp(name, ".") && strcmp(name, "..");
-}
-
-static char *record_path(char *buf, size_t len, const char *name)
-{
-	char p[512];
-
-	if (name)
-		snprintf(p, sizeof(p), BRD_RUN_DIR "/%s" RECORD_SUFFIX, name);
-	else
-		snprintf(p, sizeof(p), BRD_RUN_DIR);
-	return brd_root_path(buf, len, p);
+	return brdtab_name_kind(name) != BRDTAB_NAME_INVALID;
 }
 
 int brd_persist_record(const char *name, const char *image, int64_t saved_ns)
 {
-	char p[4096], *text = NULL;
+	char *text = NULL;
 	int len, rc = 0;
 
 	if (!record_name_ok(name) || !image || image[0] != '/' || strchr(image, '\n'))
 		return -EINVAL;
-	if (!record_path(p, sizeof(p), NULL))
-		return -ENAMETOOLONG;
-	if (mkdir(p, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	if (!record_path(p, sizeof(p), name))
-		return -ENAMETOOLONG;
 	len = asprintf(&text, "%" PRId64 "\n%s\n", saved_ns, image);
 	if (len < 0)
 		return -ENOMEM;
@@ -66,9 +44,9 @@ int brd_persist_record(const char *name, const char *image, int64_t saved_ns)
 		free(text);
 		return -ENAMETOOLONG;
 	}
-	rc = brd_run_replace(p, text, (size_t)len);
+	rc = brd_record_write(BRD_RECORD_IMAGE, name, text, (size_t)len);
 	if (rc)
-		brd_dbg("%s: cannot write the record: %s", p, strerror(-rc));
+		brd_dbg("%s: cannot write the record of its image: %s", name, strerror(-rc));
 	free(text);
 	return rc;
 }
@@ -82,7 +60,9 @@ int brd_persist_lookup(const char *name, char *image, size_t len,
 
 	if (!record_name_ok(name))
 		return -EINVAL;
-	rc = brd_path_read_string(&text, BRD_RUN_DIR "/%s" RECORD_SUFFIX, name);
+	rc = brd_record_read(BRD_RECORD_IMAGE, name, RECORD_MAX, &text);
+	if (rc == -EFBIG)
+		rc = -EBADMSG;
 	if (rc)
 		return rc;
 	/* SAVED_NS, newline, an absolute path (the reader drops the final
@@ -110,31 +90,20 @@ int brd_persist_lookup(const char *name, char *image, size_t len,
 
 int brd_persist_forget(const char *name)
 {
-	char p[4096];
-
-	if (!record_name_ok(name))
-		return -EINVAL;
-	if (!record_path(p, sizeof(p), name))
-		return -ENAMETOOLONG;
-	if (unlink(p) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
+	return brd_record_remove(BRD_RECORD_IMAGE, name);
 }
 
 int brd_persist_forget_all(void)
 {
-	DIR *dir = brd_path_opendir(BRD_RUN_DIR);
+	DIR *dir = brd_record_opendir(BRD_RECORD_IMAGE);
 	struct dirent *de;
-	size_t sl = strlen(RECORD_SUFFIX);
 	int ret = 0;
 
 	if (!dir)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(dir))) {
-		size_t l = strlen(de->d_name);
-
-		if (l <= sl || strcmp(de->d_name + l - sl, RECORD_SUFFIX))
-			continue;
+		if (!record_name_ok(de->d_name))
+			continue;	/* ".", "..", a temporary file */
 		if (unlinkat(dirfd(dir), de->d_name, 0) < 0 && errno != ENOENT && !ret)
 			ret = -errno;
 	}

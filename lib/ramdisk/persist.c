@@ -22,6 +22,7 @@
 #include "brd.h"
 #include "persist.h"
 #include "resolve.h"
+#include "trust.h"
 
 #define PG	BRD_IMAGE_PAGE
 #define CHUNK	(1u << 20)	/* copy 1 MiB at a time */
@@ -147,13 +148,73 @@ static int info_from_fd(int fd, const char *image, struct brd_image_info *info)
 	return rc;
 }
 
+int brd_image_open(const char *image, int flags, struct brd_trust *t)
+{
+	struct brd_trust tmp;
+	char proc[64];
+	struct stat st;
+	int fd, pfd;
+
+	if (!t)
+		t = &tmp;
+	/* StrictModes, on the descriptor that is then read (trust.h): a FIFO
+	 * or a device is refused before it is opened */
+	fd = brd_trust_open(image, O_RDONLY, t);
+	if (fd == -EISDIR) {		/* not a regular file either */
+		snprintf(t->why, sizeof(t->why), "not a regular file (a directory)");
+		return -EINVAL;
+	}
+	if (fd != -EPERM || !t->fix[0] || !(flags & BRD_IMAGE_UNTRUSTED))
+		return fd;
+	/* --force: the image as it is, @t says why it is not trusted.  Still
+	 * only a regular file: the name is opened O_PATH (nothing happens to a
+	 * FIFO or a device), and the inode checked is reopened by its
+	 * descriptor, so nothing is swapped in between */
+	pfd = open(image, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, &st) < 0) {
+		fd = -errno;
+	} else if (!S_ISREG(st.st_mode)) {
+		snprintf(t->path, sizeof(t->path), "%s", image);
+		snprintf(t->why, sizeof(t->why), "not a regular file (%s)",
+			 S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ?
+			 "a FIFO" : "a device or a socket");
+		t->fix[0] = '\0';
+		fd = -EINVAL;
+	} else {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+		fd = open(proc, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			fd = -errno;
+	}
+	close(pfd);
+	return fd;
+}
+
+char *brd_image_trust_msg(const char *image, const struct brd_trust *t)
+{
+	char *s;
+
+	if (asprintf(&s, "%s: refusing to restore it: %s%s is %s; whoever can change "
+		     "it chooses what root mounts (setuid files, device nodes): %s", image,
+		     t->is_dir ? "directory " : "", t->path, t->why, t->fix) < 0)
+		return NULL;
+	return s;
+}
+
+int brd_image_read_info_fd(int fd, const char *image, struct brd_image_info *info)
+{
+	return info_from_fd(fd, image, info);
+}
+
 int brd_image_read_info(const char *image, struct brd_image_info *info)
 {
-	int fd = open(image, O_RDONLY | O_CLOEXEC);
+	int fd = brd_image_open(image, 0, NULL);
 	int rc;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	rc = info_from_fd(fd, image, info);
 	close(fd);
 	return rc;
@@ -233,23 +294,28 @@ static int verify_fd(int fd, const char *image, struct brd_image_info *info,
 	return 0;
 }
 
-int brd_image_verify(const char *image, struct brd_image_info *info)
+int brd_image_verify_fd(int fd, const char *image, struct brd_image_info *info)
 {
 	struct brd_image_info tmp;
 	unsigned char *buf = malloc(CHUNK);
-	int fd, rc;
+	int rc;
 
 	if (!buf)
 		return -ENOMEM;
-	fd = open(image, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		free(buf);
-		return rc;
-	}
 	rc = verify_fd(fd, image, info ? info : &tmp, buf);
-	close(fd);
 	free(buf);
+	return rc;
+}
+
+int brd_image_verify(const char *image, struct brd_image_info *info)
+{
+	int fd = brd_image_open(image, 0, NULL);
+	int rc;
+
+	if (fd < 0)
+		return fd;
+	rc = brd_image_verify_fd(fd, image, info);
+	close(fd);
 	return rc;
 }
 
@@ -332,20 +398,28 @@ static int restore_open(const char *dev, uint64_t size, unsigned char *buf)
 int brd_image_restore(const char *image, const char *dev,
 		      struct brd_image_info *info)
 {
+	int ifd = brd_image_open(image, 0, NULL);
+	int rc;
+
+	if (ifd < 0)
+		return ifd;
+	rc = brd_image_restore_fd(ifd, image, dev, info);
+	close(ifd);
+	return rc;
+}
+
+int brd_image_restore_fd(int ifd, const char *image, const char *dev,
+			 struct brd_image_info *info)
+{
 	struct brd_image_info tmp;
 	struct restore r = { .dfd = -1 };
 	unsigned char *buf = NULL;
-	int ifd, rc;
+	int rc;
 
 	if (!info)
 		info = &tmp;
-	ifd = open(image, O_RDONLY | O_CLOEXEC);
-	if (ifd < 0)
-		return -errno;
-	if (posix_memalign((void **)&buf, PG, CHUNK)) {
-		close(ifd);
+	if (posix_memalign((void **)&buf, PG, CHUNK))
 		return -ENOMEM;
-	}
 	/* the ramdisk stays open O_EXCL from the checks to the end */
 	if ((rc = info_from_fd(ifd, image, info)) ||
 	    (rc = r.dfd = restore_open(dev, info->size, buf)) < 0 ||
@@ -362,7 +436,6 @@ int brd_image_restore(const char *image, const char *dev,
 out:
 	if (r.dfd >= 0)
 		close(r.dfd);
-	close(ifd);
 	free(buf);
 	return rc < 0 ? rc : 0;
 }

@@ -38,9 +38,28 @@ struct brd_image_info {
 	char name[64];		/* the ramdisk it was saved from */
 };
 
+/*
+ * Open @image for reading, trusted as a brdtab is (trust.h: StrictModes on
+ * its path, the descriptor of what was checked): an image chooses what
+ * root mounts (setuid files, device nodes), and its checksum is no
+ * signature.  -EPERM with @t (may be NULL) saying why and the fix; -EINVAL
+ * not a regular file (refused before it is opened: a FIFO never blocks);
+ * -ENOENT none.  BRD_IMAGE_UNTRUSTED (restore --force): an image others can
+ * change is opened all the same (still only a regular file); then @t->fix
+ * is set on success, for a warning.
+ */
+#define BRD_IMAGE_UNTRUSTED	1
+struct brd_trust;
+int brd_image_open(const char *image, int flags, struct brd_trust *t);
+/* "IMAGE: refusing to restore it: PATH is WHY; ...: FIX" for @t of a
+ * -EPERM of brd_image_open() (malloc'd, NULL on ENOMEM). */
+char *brd_image_trust_msg(const char *image, const struct brd_trust *t);
+
 /* Read and check the trailer of @image (not the content).  -EBADMSG when
- * @image is no brdctl image or its trailer is damaged. */
+ * @image is no brdctl image or its trailer is damaged.  The path forms open
+ * it with brd_image_open(); the _fd forms read a descriptor it returned. */
 int brd_image_read_info(const char *image, struct brd_image_info *info);
+int brd_image_read_info_fd(int fd, const char *image, struct brd_image_info *info);
 
 #define BRD_SAVE_FORCE	1	/* copy a ramdisk that is open and cannot be frozen */
 
@@ -55,12 +74,16 @@ int brd_image_save(const char *dev, const char *name, const char *image,
 /* Read the data regions of @image and compare their checksum with the
  * trailer's; -EBADMSG on a mismatch. */
 int brd_image_verify(const char *image, struct brd_image_info *info);
+int brd_image_verify_fd(int fd, const char *image, struct brd_image_info *info);
 
 /* Verify @image, then write its data into ramdisk @dev, which must be
  * blank and of the image's size (-ENOTEMPTY holds data, -EMSGSIZE size
  * differs, -EBADMSG corrupt image); on any failure @dev is as it was. */
 int brd_image_restore(const char *image, const char *dev,
 		      struct brd_image_info *info);
+/* ... of the image open on @ifd (brd_image_open()), named @image. */
+int brd_image_restore_fd(int ifd, const char *image, const char *dev,
+			 struct brd_image_info *info);
 
 /* Record under /run/brdctl (library root) which image ramdisk @name is
  * persisted to and when it was last saved or restored from; list and stat

@@ -7,6 +7,7 @@
 #include <sys/sysmacros.h>
 
 #include "brd.h"
+#include "brdtab.h"
 #include "pool.h"
 #include "resolve.h"
 
@@ -42,6 +43,8 @@ int brd_resolve(const char *arg, struct brd_disk *d)
 	struct stat st;
 	int rc;
 
+	if (!strchr(arg, '/') && brdtab_name_kind(arg) == BRDTAB_NAME_INVALID)
+		return -EINVAL;		/* a name, and not a valid one */
 	if (brd_parse_name(arg, &num) == 0)
 		return brd_get(num, d);
 	if (strchr(arg, '/') == NULL || strncmp(arg, "/dev/ram", 8) == 0) {

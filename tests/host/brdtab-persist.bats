@@ -63,10 +63,11 @@ brdctl: $D/brdtab: 1 error, nothing changed"
 	run_brdctl 7 --dry-run apply "$D/brdtab"
 	assert_output ""
 	assert_equal "$(sha256sum <"$D/img/a.img")" "$sum"
-	# a directory in its place
+	# a directory in its place: not a regular file (exit 2)
 	rm "$D/img/a.img"
 	mkdir "$D/img/a.img"
-	run_brdctl 7 apply --check "$D/brdtab"
+	run_brdctl 2 apply --check "$D/brdtab"
+	stderr_has "brdctl: $D/brdtab:1: x-brdctl.persist: $D/img/a.img: not a regular file (a directory)"
 }
 
 @test "persist: --only keeps the persist line's own errors" {

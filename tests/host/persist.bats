@@ -35,7 +35,7 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	assert_equal "$stderr" "brdctl: nonexistent.img: cannot read the image: No such file or directory"
 }
 
-@test "restore of a file that is no image, is empty, or is a directory: exit 7, the file unchanged" {
+@test "restore of a file that is no image or is empty: exit 7, the file unchanged; a directory: exit 2" {
 	head -c 20000 /dev/urandom >junk.img
 	: >empty.img
 	printf 'BRDIMAGE' >short.img
@@ -47,8 +47,8 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 	done
 	assert_equal "$(sha256sum junk.img)" "$s"
 	mkdir dir.img
-	run_brdctl 7 restore dir.img ram0
-	stderr_has "dir.img: not a brdctl image, or damaged"
+	run_brdctl 2 restore dir.img ram0
+	assert_equal "$stderr" "brdctl: dir.img: not a regular file (a directory): not restored"
 }
 
 @test "save of a ramdisk that does not exist: exit 3, no image written" {

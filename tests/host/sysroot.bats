@@ -89,7 +89,7 @@ create /dev/ram1 (mknod b 1 1, open)"
 @test "fixture: pooled names never look like kernel names" {
 	rm -r "$ROOT/sys/module/brd" "$ROOT/sys/block/ram0" "$ROOT/sys/block/ram1"
 	run_brdctl 2 --dry-run create --size 16M ram1p2
-	stderr_has "ram1p2: not a ramdisk name"
+	stderr_has "ram1p2: invalid ramdisk name: a name is ramN, or a pooled ramdisk name"
 	run_brdctl 2 --dry-run create --size 16M ram7x
 	run_brdctl 2 --dry-run create --size 16M auto
 	run_brdctl 2 --dry-run create --size 16M -- -x
@@ -109,8 +109,8 @@ create /dev/ram1 (mknod b 1 1, open)"
 
 # record NAME IMAGE NS: what apply writes for a persist line that came up
 record() {
-	mkdir -p "$ROOT/run/brdctl"
-	printf '%s\n%s\n' "$3" "$2" >"$ROOT/run/brdctl/$1@image"
+	mkdir -p "$ROOT/run/brdctl/image"
+	printf '%s\n%s\n' "$3" "$2" >"$ROOT/run/brdctl/image/$1"
 }
 
 @test "fixture: list -o +IMAGE,SAVED shows a persisted ramdisk's image and last save" {
@@ -146,7 +146,41 @@ ram1 disk 16M 0B 1 0   "
 	run_brdctl 0 stat ram1
 	assert_line --regexp '^Last saved: +never \(saved when the line is unapplied\)$'
 	# a damaged record is no record
-	printf 'garbage\n' >"$ROOT/run/brdctl/ram1@image"
+	printf 'garbage\n' >"$ROOT/run/brdctl/image/ram1"
 	run_brdctl 0 stat ram1
 	refute_line --partial 'Image:'
+}
+
+@test "fixture: records of the flat layout of earlier versions are moved to their directories" {
+	mkdir -p "$ROOT/run/brdctl"
+	printf '%s\n%s\n' 1764645600123456789 /old/r0.img >"$ROOT/run/brdctl/ram0@image"
+	printf 'ram1 16M\n' >"$ROOT/run/brdctl/ram1.brdtab"
+	ln -s /dev/ram1 "$ROOT/run/brdctl/ram1"
+	TZ=UTC run_brdctl 0 list --raw --noheadings -o NAME,IMAGE ram0
+	assert_output "ram0 /old/r0.img"
+	assert_equal "$(cd "$ROOT/run/brdctl" && find . | sort | tr '\n' ' ')" \
+		". ./applied ./applied/ram1 ./dev ./dev/ram1 ./image ./image/ram0 "
+	assert_equal "$(readlink "$ROOT/run/brdctl/dev/ram1")" /dev/ram1
+}
+
+@test "fixture: BRDCTL_SYSROOT is ignored when brdctl runs with elevated privileges (secure_getenv)" {
+	require_root
+	local d
+	d=$(mktemp -d /tmp/brdctl-suid.XXXXXX)
+	chmod 755 "$d" "$ROOT"
+	cp "$BRDCTL" "$d/brdctl"
+	chmod 4755 "$d/brdctl"
+	# as root (no elevation): the fixture's ramdisks
+	run_brdctl 0 list --noheadings -o NAME
+	assert_output "ram0
+ram1"
+	# setuid root, run by nobody: the real system, whatever the variable says
+	run --separate-stderr runuser -u nobody -- env BRDCTL_SYSROOT="$ROOT" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:-}" "$d/brdctl" list --noheadings -o NAME
+	rm -rf "$d"
+	echo "[stdout] $output"
+	echo "[stderr] $stderr"
+	assert_equal "$status" 0	# it ran, on the real system (no brd here)
+	[[ $output != *ram0* ]]
+	[[ $stderr != *ram0* ]]
 }

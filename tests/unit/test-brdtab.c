@@ -206,6 +206,31 @@ static void test_names(void **state)
 	assert_false(brd_pool_name_valid("auto"));
 	assert_false(brd_pool_name_valid(""));
 	assert_false(brd_pool_name_valid("a b"));
+	/* the one name rule */
+	assert_int_equal(brdtab_name_kind("ram0"), BRDTAB_NAME_WHOLE);
+	assert_int_equal(brdtab_name_kind("ram1048576"), BRDTAB_NAME_WHOLE);
+	assert_int_equal(brdtab_name_kind("ram1048577"), BRDTAB_NAME_INVALID);
+	assert_int_equal(brdtab_name_kind("/dev/ram0"), BRDTAB_NAME_INVALID);
+	assert_int_equal(brdtab_name_kind("db-cache_1.x"), BRDTAB_NAME_POOLED);
+	assert_int_equal(brdtab_name_kind("x.brdtab"), BRDTAB_NAME_POOLED);
+	assert_int_equal(brdtab_name_kind("ram0p1"), BRDTAB_NAME_PART);
+	assert_int_equal(brdtab_name_kind("ram12p128"), BRDTAB_NAME_PART);
+	assert_int_equal(brdtab_name_kind("ram0p0"), BRDTAB_NAME_INVALID);
+	assert_int_equal(brdtab_name_kind("ram0p01"), BRDTAB_NAME_INVALID);
+	assert_int_equal(brdtab_name_kind("ram01p1"), BRDTAB_NAME_INVALID);
+	assert_int_equal(brdtab_name_kind("ram0p1x"), BRDTAB_NAME_INVALID);
+	assert_int_equal(brdtab_name_kind("ram0p1234"), BRDTAB_NAME_INVALID);
+	assert_int_equal(brdtab_name_kind("ramp1"), BRDTAB_NAME_POOLED);	/* not ram and a digit */
+	assert_int_equal(brdtab_name_kind("ram01"), BRDTAB_NAME_INVALID);
+	assert_int_equal(brdtab_name_kind("auto"), BRDTAB_NAME_INVALID);
+	assert_int_equal(brdtab_name_kind("."), BRDTAB_NAME_INVALID);
+	assert_int_equal(brdtab_name_kind(".."), BRDTAB_NAME_INVALID);
+	assert_int_equal(brdtab_name_kind("../x"), BRDTAB_NAME_INVALID);
+	assert_int_equal(brdtab_name_kind("a/b"), BRDTAB_NAME_INVALID);
+	assert_int_equal(brdtab_name_kind("a\nb"), BRDTAB_NAME_INVALID);
+	assert_int_equal(brdtab_name_kind("-x"), BRDTAB_NAME_INVALID);
+	assert_int_equal(brdtab_name_kind(""), BRDTAB_NAME_INVALID);
+	assert_int_equal(brdtab_name_kind(NULL), BRDTAB_NAME_INVALID);
 }
 
 static void test_field_errors(void **state)
@@ -486,15 +511,16 @@ static void test_parse_file(void **state)
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(brdtab_parse_file("/nonexistent/brdtab", &tab), -ENOENT);
+	assert_int_equal(brdtab_parse_file("/nonexistent/brdtab", NULL, &tab), -ENOENT);
 	assert_null(tab);
-	assert_int_equal(brdtab_parse_file(tmpdir, &tab), -EISDIR);
+	assert_int_equal(brdtab_parse_file(tmpdir, NULL, &tab), -EISDIR);
 	snprintf(p, sizeof(p), "%s/brdtab", tmpdir);
 	f = fopen(p, "w");
 	assert_non_null(f);
 	fputs("# test\nram0 8M ext4 /mnt/a\nram1 8M\n", f);
 	fclose(f);
-	assert_int_equal(brdtab_parse_file(p, &tab), 0);
+	chmod(p, 0644);
+	assert_int_equal(brdtab_parse_file(p, NULL, &tab), 0);
 	assert_string_equal(tab->file, p);
 	assert_int_equal(tab->n, 2);
 	assert_int_equal(tab->ent[1].line, 3);

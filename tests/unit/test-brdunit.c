@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests of lib/ramdisk/brdunit.c (systemd units of brdtab lines, --only),
- * lib/ramdisk/applied.c (the recorded line) and lib/ramdisk/trust.c (StrictModes). */
+ * lib/ramdisk/applied.c (the recorded line). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,7 +17,6 @@
 #include "../../lib/ramdisk/brdtab.h"
 #include "../../lib/ramdisk/brdunit.h"
 #include "../../lib/base/sysfs.h"
-#include "../../lib/ramdisk/trust.h"
 
 static struct brdtab *parse(const char *text)
 {
@@ -192,7 +191,7 @@ static void test_write_units(void **state)
 		"After=brdctl-setup@db.service\n"
 		"\n"
 		"[Mount]\n"
-		"What=/run/brdctl/db\n"
+		"What=/run/brdctl/dev/db\n"
 		"Where=/srv/db/tmp\n"
 		"Type=ext4\n"
 		"Options=noatime\n");
@@ -243,6 +242,13 @@ static void test_applied(void **state)
 	snprintf(p, sizeof(p), "%s/run", root);
 	assert_int_equal(mkdir(p, 0755), 0);
 	assert_int_equal(brd_set_root(root), 0);
+	/* names that break the one name rule never reach the filesystem */
+	assert_int_equal(brd_applied_save("../a", "a 1G\n"), -EINVAL);
+	assert_int_equal(brd_applied_save("a b", "a 1G\n"), -EINVAL);
+	assert_int_equal(brd_applied_link("..", "/dev/ram0"), -EINVAL);
+	assert_int_equal(brd_applied_load("../../etc/passwd", &line), -EINVAL);
+	assert_int_equal(brd_applied_remove("../../victim"), -EINVAL);
+	assert_int_equal(brd_applied_remove(""), -EINVAL);
 	assert_int_equal(brd_applied_load("a", &line), -ENOENT);
 	assert_int_equal(brd_applied_other("a", other, sizeof(other)), 0);
 	assert_int_equal(brd_applied_save("a", "a 1G\n"), 0);
@@ -254,12 +260,12 @@ static void test_applied(void **state)
 	assert_int_equal(brd_applied_save("b", "b 2G\n"), 0);
 	assert_int_equal(brd_applied_other("a", other, sizeof(other)), 1);
 	assert_string_equal(other, "b");
-	/* the link of a line named "c.brdtab" is no record */
+	/* a line named "c.brdtab" is no record of line c */
 	assert_int_equal(brd_applied_link("c.brdtab", "/dev/ram0p2"), 0);
 	assert_int_equal(brd_applied_other("b", other, sizeof(other)), 1);
 	assert_string_equal(other, "a");
 	assert_int_equal(brd_applied_remove("c.brdtab"), 0);
-	snprintf(p, sizeof(p), "%s/run/brdctl/a", root);
+	snprintf(p, sizeof(p), "%s/run/brdctl/dev/a", root);
 	assert_int_equal(readlink(p, other, sizeof(other)), 11);
 	assert_int_equal(brd_applied_remove("a"), 0);
 	assert_int_equal(access(p, F_OK), -1);
@@ -268,66 +274,6 @@ static void test_applied(void **state)
 	assert_int_equal(brd_set_root(NULL), 0);
 	snprintf(p, sizeof(p), "rm -rf '%s'", root);
 	assert_int_equal(system(p), 0);
-}
-
-static void test_trust(void **state)
-{
-	char dir[] = "/tmp/test-trust.XXXXXX", f[256], sub[256], ln[512];
-	struct brd_trust t;
-	FILE *fp;
-
-	(void)state;
-	if (geteuid() != 0)
-		skip();		/* the modes below matter for root */
-	assert_non_null(mkdtemp(dir));
-	chmod(dir, 0755);
-	snprintf(f, sizeof(f), "%s/brdtab", dir);
-	fp = fopen(f, "w");
-	assert_non_null(fp);
-	fclose(fp);
-	chmod(f, 0644);
-	assert_int_equal(brd_trusted_file(f, &t), 0);
-	chmod(f, 0664);
-	assert_int_equal(brd_trusted_file(f, &t), -EPERM);
-	assert_string_equal(t.path, f);
-	assert_false(t.is_dir);
-	assert_string_equal(t.why, "writable by its group (mode 0664)");
-	chmod(f, 0646);
-	assert_int_equal(brd_trusted_file(f, &t), -EPERM);
-	assert_string_equal(t.why, "writable by others (mode 0646)");
-	chmod(f, 0644);
-	assert_int_equal(chown(f, 65534, 0), 0);
-	assert_int_equal(brd_trusted_file(f, &t), -EPERM);
-	assert_string_equal(t.why, "owned by uid 65534, not root");
-	snprintf(ln, sizeof(ln), "chown root %s", f);
-	assert_string_equal(t.fix, ln);
-	assert_int_equal(chown(f, 0, 0), 0);
-	/* a directory on the path */
-	chmod(dir, 0777);
-	assert_int_equal(brd_trusted_file(f, &t), -EPERM);
-	assert_true(t.is_dir);
-	assert_string_equal(t.path, dir);
-	chmod(dir, 01777);		/* sticky, root's: like /tmp */
-	assert_int_equal(brd_trusted_file(f, &t), 0);
-	chmod(dir, 0755);
-	/* a link to a file in a directory others can write */
-	snprintf(sub, sizeof(sub), "%s/open", dir);
-	assert_int_equal(mkdir(sub, 0777), 0);
-	chmod(sub, 0777);
-	snprintf(ln, sizeof(ln), "%s/open/real", dir);
-	fp = fopen(ln, "w");
-	assert_non_null(fp);
-	fclose(fp);
-	chmod(ln, 0644);
-	snprintf(f, sizeof(f), "%s/link", dir);
-	assert_int_equal(symlink(ln, f), 0);
-	assert_int_equal(brd_trusted_file(f, &t), -EPERM);
-	assert_string_equal(t.path, sub);
-	/* missing: not a trust problem (reading it reports it) */
-	snprintf(f, sizeof(f), "%s/none", dir);
-	assert_int_equal(brd_trusted_file(f, &t), -ENOENT);
-	snprintf(f, sizeof(f), "rm -rf '%s'", dir);
-	assert_int_equal(system(f), 0);
 }
 
 int main(void)
@@ -339,7 +285,6 @@ int main(void)
 		cmocka_unit_test(test_entry_line),
 		cmocka_unit_test(test_write_units),
 		cmocka_unit_test(test_applied),
-		cmocka_unit_test(test_trust),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests of lib/ramdisk/persist-record.c: which image a ramdisk is
- * persisted to, under /run/brdctl of the library root. */
+ * persisted to, under /run/brdctl/image of the library root. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,7 +47,7 @@ static void write_raw(const char *name, const char *text)
 	char p[4200];
 	FILE *f;
 
-	snprintf(p, sizeof(p), "%s/run/brdctl/%s@image", root, name);
+	snprintf(p, sizeof(p), "%s/run/brdctl/image/%s", root, name);
 	f = fopen(p, "w");
 	assert_non_null(f);
 	fputs(text, f);
@@ -71,12 +71,12 @@ static void test_record_roundtrip(void **state)
 	assert_int_equal(brd_persist_lookup("cache", image, sizeof(image), &ns), 0);
 	assert_string_equal(image, "/srv/b.img");
 	assert_true(ns == 0);
-	/* no temporary file left, and no record of a line (NAME.brdtab) */
+	/* no temporary file left, and no record of a line */
 	{
 		char p[4200];
 
-		snprintf(p, sizeof(p), "%s/run/brdctl/cache@image.tmp", root);
-		assert_int_equal(access(p, F_OK), -1);
+		snprintf(p, sizeof(p), "ls -A '%s/run/brdctl/image' | grep -qvx cache", root);
+		assert_int_not_equal(system(p), 0);
 	}
 	assert_int_equal(brd_applied_other("x", other, sizeof(other)), 0);
 	/* too small a buffer */
@@ -100,7 +100,7 @@ static void test_record_forget_all(void **state)
 	assert_int_equal(brd_persist_lookup("a", image, sizeof(image), &ns), -ENOENT);
 	assert_int_equal(brd_persist_lookup("ram0", image, sizeof(image), &ns), -ENOENT);
 	/* a line's record is not an image record: it stays */
-	snprintf(p, sizeof(p), "%s/run/brdctl/a.brdtab", root);
+	snprintf(p, sizeof(p), "%s/run/brdctl/applied/a", root);
 	assert_int_equal(access(p, F_OK), 0);
 	assert_int_equal(brd_applied_remove("a"), 0);
 }
@@ -117,6 +117,13 @@ static void test_record_refused(void **state)
 	assert_int_equal(brd_persist_record("", "/x", 0), -EINVAL);
 	assert_int_equal(brd_persist_lookup("..", image, sizeof(image), &ns), -EINVAL);
 	assert_int_equal(brd_persist_forget("a/b"), -EINVAL);
+	/* the one name rule, not just "no slash" */
+	assert_int_equal(brd_persist_record("a b", "/x", 0), -EINVAL);
+	assert_int_equal(brd_persist_record("-x", "/x", 0), -EINVAL);
+	assert_int_equal(brd_persist_record("ram01", "/x", 0), -EINVAL);
+	assert_int_equal(brd_persist_lookup("a\nb", image, sizeof(image), &ns), -EINVAL);
+	assert_int_equal(brd_persist_record("ram0p2", "/x", 0), 0);
+	assert_int_equal(brd_persist_forget("ram0p2"), 0);
 	assert_int_equal(brd_persist_lookup("a", image, sizeof(image), &ns), -ENOENT);
 }
 

@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <xxhash.h>
 
 #include "../../lib/base/endian.h"
 #include "../../lib/ramdisk/persist.h"
+#include "../../lib/ramdisk/trust.h"
 
 #define PG BRD_IMAGE_PAGE
 
@@ -200,6 +202,53 @@ static void test_image_verify(void **state)
 	assert_int_equal(brd_image_read_info("/nonexistent/image", &info), -ENOENT);
 }
 
+/* images are opened under StrictModes; --force opens an untrusted one but
+ * never anything that is not a regular file */
+static void test_image_open(void **state)
+{
+	struct brd_image_info info;
+	struct brd_trust t;
+	char fifo[128];
+	int fd;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();		/* another owner needs root */
+	make_image();
+	chmod(img, 0644);
+	fd = brd_image_open(img, 0, &t);
+	assert_true(fd >= 0);
+	assert_int_equal(brd_image_read_info_fd(fd, img, &info), 0);
+	assert_int_equal(brd_image_verify_fd(fd, img, &info), 0);
+	close(fd);
+	assert_string_equal(t.fix, "");
+	assert_int_equal(chown(img, 65534, 0), 0);
+	assert_int_equal(brd_image_open(img, 0, &t), -EPERM);
+	assert_string_equal(t.why, "owned by uid 65534, not root");
+	assert_int_equal(brd_image_read_info(img, &info), -EPERM);
+	assert_int_equal(brd_image_verify(img, &info), -EPERM);
+	assert_int_equal(brd_image_restore(img, "/dev/null", &info), -EPERM);
+	fd = brd_image_open(img, BRD_IMAGE_UNTRUSTED, &t);
+	assert_true(fd >= 0);
+	assert_string_not_equal(t.fix, "");	/* to warn about */
+	assert_int_equal(brd_image_read_info_fd(fd, img, &info), 0);
+	close(fd);
+	assert_int_equal(chown(img, 0, 0), 0);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(10);
+	assert_int_equal(brd_image_open(fifo, 0, &t), -EINVAL);
+	assert_string_equal(t.why, "not a regular file (a FIFO)");
+	chmod(dir, 0777);		/* untrusted, and a FIFO: still refused */
+	assert_int_equal(brd_image_open(fifo, BRD_IMAGE_UNTRUSTED, &t), -EINVAL);
+	assert_string_equal(t.why, "not a regular file (a FIFO)");
+	alarm(0);
+	chmod(dir, 0700);
+	unlink(fifo);
+	assert_int_equal(brd_image_open(dir, 0, &t), -EINVAL);
+	assert_string_equal(t.why, "not a regular file (a directory)");
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -225,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_trailer_version),
 		cmocka_unit_test(test_csum_skips_zero_pages),
 		cmocka_unit_test(test_image_verify),
+		cmocka_unit_test(test_image_open),
 	};
 
 	return cmocka_run_group_tests_name("persist", tests, setup, teardown);

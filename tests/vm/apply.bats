@@ -299,6 +299,36 @@ pooled_lines() { awk -v n="$1" -v s="$2" 'BEGIN { for (i = 1; i <= n; i++) print
 	[ ! -d /sys/module/brd ]
 }
 
+@test "--only: lines x and x.brdtab have records of their own; each unapply undoes its own line" {
+	cat >"$TAB" <<-'EOF'
+	x         32M  ext4  /mnt/bt/x
+	x.brdtab  16M  ext4  /mnt/bt/y
+	EOF
+	run_brdctl 0 apply --check "$TAB"
+	run_brdctl 0 apply --only x "$TAB"
+	run_brdctl 0 apply --only x.brdtab "$TAB"
+	local dx dy
+	dx=$(mounted_dev /mnt/bt/x); dy=$(mounted_dev /mnt/bt/y)
+	[[ $dx == /dev/ram0p* ]]
+	[[ $dy == /dev/ram0p* ]]
+	assert_equal "$(cat /run/brdctl/applied/x)" 'x 32M "ext4" "/mnt/bt/x" - - -'
+	assert_equal "$(cat /run/brdctl/applied/x.brdtab)" 'x.brdtab 16M "ext4" "/mnt/bt/y" - - -'
+	assert_equal "$(readlink /run/brdctl/dev/x)" "$dx"
+	assert_equal "$(readlink /run/brdctl/dev/x.brdtab)" "$dy"
+	# the lines are gone from the file: what is undone is what was recorded
+	: >"$TAB"
+	run_brdctl 0 unapply --only x "$TAB"
+	assert_equal "$(mounted_dev /mnt/bt/x)" ""
+	assert_equal "$(mounted_dev /mnt/bt/y)" "$dy"
+	[ ! -e /run/brdctl/applied/x ]
+	[ ! -e /run/brdctl/dev/x ]
+	assert_equal "$(readlink /run/brdctl/dev/x.brdtab)" "$dy"
+	run_brdctl 0 unapply --only x.brdtab "$TAB"
+	assert_equal "$(mounted_dev /mnt/bt/y)" ""
+	assert_equal "$(cd /run/brdctl && find . -mindepth 2)" ""
+	[ ! -d /sys/module/brd ]
+}
+
 # ---- x-brdctl.persist= (tests/helpers/image makes and reads images) ----
 
 # persist_tab [OPTS]: a pooled ramdisk with an image in $IMG, and a second
@@ -318,7 +348,7 @@ sums() { (cd "$1" && find . -type f ! -path './lost+found/*' -exec sha256sum {} 
 	persist_tab
 	run_brdctl 0 apply "$TAB"
 	[ ! -e "$IMG" ]
-	assert_equal "$(sed -n 2p /run/brdctl/keep@image)" "$IMG"
+	assert_equal "$(sed -n 2p /run/brdctl/image/keep)" "$IMG"
 	# the option is not given to mount
 	[[ ,$(findmnt -n -o OPTIONS /mnt/bt/k), == *,noatime,* ]]
 	[[ $(findmnt -n -o OPTIONS /mnt/bt/k) != *brdctl* ]]
@@ -331,7 +361,7 @@ sums() { (cd "$1" && find . -type f ! -path './lost+found/*' -exec sha256sum {} 
 	stderr_has "$TAB:1: saved /dev/ram0p"
 	"$HELPERS/image" info "$IMG" >"$BATS_TEST_TMPDIR/info"
 	assert_equal "$(cut -d' ' -f1,2 "$BATS_TEST_TMPDIR/info")" "size=$((32 << 20)) name=keep"
-	[ ! -e /run/brdctl/keep@image ]
+	[ ! -e /run/brdctl/image/keep ]
 	[ ! -d /sys/module/brd ]
 	# sparse: far less disk than the ramdisk's 32M
 	[ "$(du -k "$IMG" | cut -f1)" -lt $((20 * 1024)) ]
@@ -339,7 +369,7 @@ sums() { (cd "$1" && find . -type f ! -path './lost+found/*' -exec sha256sum {} 
 	stderr_has "$TAB:1: restored $IMG to /dev/ram0p"
 	[[ $stderr != *"mkfs.ext4 $(mounted_dev /mnt/bt/k)"* ]]
 	assert_equal "$(sums /mnt/bt/k)" "$before"
-	[ -s /run/brdctl/keep@image ]
+	[ -s /run/brdctl/image/keep ]
 	# applied again: up already, nothing restored over it
 	echo more >/mnt/bt/k/more
 	run_brdctl 0 --verbose apply "$TAB"
@@ -361,7 +391,7 @@ sums() { (cd "$1" && find . -type f ! -path './lost+found/*' -exec sha256sum {} 
 	echo whole >/mnt/bt/w/f
 	run_brdctl 0 unapply --only ram0 "$TAB"
 	[ -f "$IMG" ]
-	[ ! -e /run/brdctl/ram0@image ]
+	[ ! -e /run/brdctl/image/ram0 ]
 	run_brdctl 0 --dry-run apply --only ram0 "$TAB"
 	assert_line "restore $IMG to /dev/ram0 (no mkfs)"
 	refute_output --partial mkfs.ext4
@@ -383,7 +413,7 @@ sums() { (cd "$1" && find . -type f ! -path './lost+found/*' -exec sha256sum {} 
 	stderr_has "brdctl: $TAB:1: cannot restore $IMG to /dev/ram0p"
 	stderr_has ": the image is damaged (its checksum or trailer does not match); not mounted, the image is left as it is"
 	assert_equal "$(mounted_dev /mnt/bt/k)" ""
-	[ ! -e /run/brdctl/keep@image ]
+	[ ! -e /run/brdctl/image/keep ]
 	run_brdctl 3 list keep
 	# the other line is applied; unapply (what ExecStopPost runs) saves nothing
 	assert_equal "$(findmnt -n -o FSTYPE /mnt/bt/o)" ext4
@@ -418,11 +448,11 @@ brdctl: $TAB: 1 error, nothing changed"
 	run_brdctl 3 unapply "$TAB"
 	stderr_has "brdctl: $TAB:1: cannot save /dev/ram0p"
 	stderr_has "; the ramdisk is kept"
-	[ -s /run/brdctl/keep@image ]
+	[ -s /run/brdctl/image/keep ]
 	run_brdctl 0 list keep
 	# the directory back: the next unapply saves it
 	mkdir -p "${IMG%/*}"
 	run_brdctl 0 unapply "$TAB"
 	[ -f "$IMG" ]
-	[ ! -e /run/brdctl/keep@image ]
+	[ ! -e /run/brdctl/image/keep ]
 }

@@ -31,7 +31,7 @@ setup_file() {
 		seq 1 100000 >/srv/p/numbers
 	fi
 	(cd /srv/p && find . -type f ! -path './lost+found/*' -exec sha256sum {} + | sort -k2) >"$S/sums"
-	blkid -p -o value -s UUID "$(readlink -f /run/brdctl/persist)" >"$S/uuid"
+	blkid -p -o value -s UUID "$(readlink -f /run/brdctl/dev/persist)" >"$S/uuid"
 	TZ=UTC $BRDCTL list --raw --noheadings -o NAME,IMAGE,SAVED persist >"$S/list" 2>&1
 	$BRDCTL stat persist >"$S/stat" 2>&1
 	EOF
@@ -110,7 +110,7 @@ setup() {
 	assert_equal "$(fact persist size)" ""		# no ramdisk behind its link
 	# the stop after the failed start freed it and left no record
 	run cat "$B/run"
-	refute_line persist@image
+	refute_line image/persist
 	# the other line and the boot go on
 	assert_equal "$(fact other target)" /srv/o
 	assert_equal "$(prop multi-user.target ActiveState)" active

@@ -9,7 +9,7 @@ setup() {
 	D=$BATS_TEST_TMPDIR/img M=$BATS_TEST_TMPDIR/mnt
 	mkdir -p "$D" "$M"
 	# the images recorded by earlier tests (brdctl(8), FILES)
-	rm -f /run/brdctl/*@image
+	rm -f /run/brdctl/image/*
 }
 teardown() {
 	mountpoint -q "$M" 2>/dev/null && { fsfreeze -u "$M" 2>/dev/null; umount "$M"; }
@@ -285,4 +285,20 @@ kill9_save() {
 	[ ! -e "$M/self.img" ]
 	touch "$M/writable"
 	[ -z "$(ls -A "$D")" ]
+}
+
+@test "save records its image under the brdctl lock (it waits for another brdctl to let it go)" {
+	run_brdctl 0 create --size 16M ram0
+	head -c 1M /dev/urandom | dd of=/dev/ram0 oflag=direct status=none
+	flock -x /run/brdctl.lock sleep 6 &
+	local locker=$! start took
+	sleep 1
+	start=$(date +%s%N)
+	run_brdctl 0 save ram0 "$D/l.img"
+	took=$((($(date +%s%N) - start) / 1000000))
+	wait "$locker"
+	echo "took ${took} ms"
+	[ "$took" -ge 3000 ]
+	"$HELPERS/image" info "$D/l.img"
+	assert_equal "$(sed -n 2p /run/brdctl/image/ram0)" "$D/l.img"
 }

@@ -106,7 +106,7 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 	stderr_has "size out of range"
 	run_brdctl 2 create --size 4Q
 	run_brdctl 2 create /dev/sda
-	stderr_has "/dev/sda: not a ramdisk name"
+	stderr_has "/dev/sda: invalid ramdisk name: a name is ramN, or a pooled ramdisk name"
 	run_brdctl 2 create ram01
 	run_brdctl 2 create "bad name"
 	run_brdctl 2 create --count 0
