@@ -3,9 +3,14 @@
  * one function, so that a test can kill -9 it there.  PAUSE_AT=pread:N,
  * fsync:N or renameat:N; when the process gets there it creates the file
  * $PAUSE_MARK and sleeps until killed (the call itself never happens).
+ * One more fault of the same kind:
+ *   NO_TMPFILE=1       openat(O_TMPFILE) fails with EOPNOTSUPP, as on a
+ *                      filesystem without O_TMPFILE
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,4 +67,35 @@ int renameat(int ofd, const char *old, int nfd, const char *new)
 	if (!real)
 		real = (int (*)(int, const char *, int, const char *))dlsym(RTLD_NEXT, "renameat");
 	return real(ofd, old, nfd, new);
+}
+
+int openat(int dfd, const char *path, int flags, ...)
+{
+	static int (*real)(int, const char *, int, ...);
+	mode_t mode = 0;
+	va_list ap;
+
+	va_start(ap, flags);
+	if (flags & (O_CREAT | __O_TMPFILE))
+		mode = va_arg(ap, mode_t);
+	va_end(ap);
+	if ((flags & __O_TMPFILE) == __O_TMPFILE && getenv("NO_TMPFILE")) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	if (!real)
+		real = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
+	return real(dfd, path, flags, mode);
+}
+
+int openat64(int dfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	va_start(ap, flags);
+	if (flags & (O_CREAT | __O_TMPFILE))
+		mode = va_arg(ap, mode_t);
+	va_end(ap);
+	return openat(dfd, path, flags, mode);
 }
