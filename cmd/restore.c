@@ -126,7 +126,15 @@ static int do_restore(const struct brd_cmd *cmd, int argc, const char **argv)
 	}
 	if ((lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
 		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
-	rc = brd_image_restore(argv[0], path, &info);
+	/* The undo of a ramdisk restore created removes it with all its RAM
+	 * when restore loaded brd (unload), or for a pooled ramdisk where brd
+	 * can discard (the pages it wrote are freed; 6.1 cannot): then the
+	 * image is verified while it is written.  Else (a whole disk next to
+	 * others stays, blank; a pool keeps what was written) it is written
+	 * only once the image is verified. */
+	rc = brd_image_restore(argv[0], path,
+			       created && (loaded || (d.partno && d.discard_max)) ?
+			       BRD_RESTORE_UNDO_REMOVES : 0, &info);
 	brd_unlock(lock);
 	if (rc) {
 		rc = restore_error(rc, argv[0], path, &d, &info);
