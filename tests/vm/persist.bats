@@ -13,6 +13,10 @@ setup() {
 }
 teardown() {
 	cd /
+	# a save a failed test left stopped (pause-at.c), and what it froze
+	[ -z "${BG:-}" ] || { kill -9 $BG; wait $BG; } 2>/dev/null
+	awk -v t="$BATS_TEST_TMPDIR/" 'index($2, t) == 1 { print $2 }' /proc/mounts |
+		xargs -r -n1 fsfreeze -u 2>/dev/null
 	awk 'NR > 1 && $1 ~ /^\/dev\/ram/ { print $1 }' /proc/swaps | xargs -r swapoff
 	[ -z "${CG:-}" ] || { echo 1 >"$CG/cgroup.kill"; rmdir "$CG"; } 2>/dev/null
 	mountpoint -q "$M" 2>/dev/null && { fsfreeze -u "$M" 2>/dev/null; umount "$M"; }
@@ -309,7 +313,7 @@ kill9_save() {
 	assert_equal "$(findmnt -rn -o TARGET -S /dev/ram0p1 | head -n1)" "$M"
 	PAUSE_AT=pread:3 PAUSE_MARK=$mark LD_PRELOAD=$PRELOAD/pause-at.so \
 		"$BRDCTL" save cache "$D/c.img" 3>&- &
-	pid=$!
+	pid=$! BG=$!
 	wait_for 60 test -e "$mark" || fail "the save did not get to its copy"
 	# in the copy: cache's filesystem is frozen (a second freeze is refused),
 	# other's is not
@@ -400,7 +404,7 @@ leftovers() { ls -A "$D" | grep '^\.brdctl-save\.' || true; }
 	local mark=$BATS_TEST_TMPDIR/mark.live live
 	NO_TMPFILE=1 PAUSE_AT=pread:2 PAUSE_MARK=$mark LD_PRELOAD=$PRELOAD/pause-at.so \
 		"$BRDCTL" save ram1 "$D/live.img" 3>&- &
-	live=$!
+	live=$! BG=$!
 	wait_for 60 test -e "$mark" || fail "the live save did not get to its copy"
 	run leftovers
 	assert_output ".brdctl-save.$live.0"
@@ -441,6 +445,7 @@ leftovers() { ls -A "$D" | grep '^\.brdctl-save\.' || true; }
 	# last written (three minutes before), so it is not the save that wrote it
 	sleep 1000 3>&- &
 	local reused=$!
+	BG+=" $reused"
 	echo x >"$D/.brdctl-save.$reused.11"
 	touch -d '3 minutes ago' "$D/.brdctl-save.$reused.11"
 	local before; before=$(ls -A "$D" | grep -v -x -e "$second" -e ".brdctl-save.$reused.11" | sort)
