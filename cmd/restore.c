@@ -2,10 +2,12 @@
 /*
  * brdctl restore IMAGE RAMDISK: fill a blank ramdisk of the image's size
  * with the image's content, creating it first (as `create` would) when it
- * does not exist.  The image is verified before anything is written (once,
- * by brd_image_restore, while it holds the ramdisk); every refusal leaves
- * ramdisk and image as they were, and a ramdisk created for a restore that
- * fails, e.g. of a corrupt image, is removed again (lib/ramdisk/persist.h).
+ * does not exist.  The image is verified by brd_image_restore while it
+ * holds the ramdisk: before anything is written into a ramdisk that
+ * existed, while writing into one that restore created and removes again
+ * on a failure; every refusal leaves ramdisk and image as they were, and a
+ * ramdisk created for a restore that fails, e.g. of a corrupt image, is
+ * removed again (lib/ramdisk/persist.h).
  */
 #include <errno.h>
 #include <inttypes.h>
