@@ -656,8 +656,9 @@ static int restore_entry(const struct brdtab *tab, const struct brdtab_entry *e,
 	struct brd_blkinfo bi = { 0 };
 	struct brd_image_info info;
 	struct brd_trust t;
+	struct brd_disk d;
 	struct where w;
-	bool blank = true, up;
+	bool blank = true, up, undo_removes;
 	int rc, status, ifd;
 
 	*saved_ns = 0;
@@ -694,7 +695,14 @@ static int restore_entry(const struct brdtab *tab, const struct brdtab_entry *e,
 		close(ifd);
 		return EXIT_OK;
 	}
-	rc = brd_image_restore_fd(ifd, e->persist, dev, &info);
+	/* a pooled ramdisk apply created is removed again after a failure
+	 * (here, or by the unapply --only of the setup unit's stop), and its
+	 * RAM freed where brd can discard: then the image is verified while
+	 * it is written (brd_image_restore) */
+	undo_removes = created && e->kind == BRDTAB_POOLED &&
+		       entry_disk(e, &d) == 0 && d.discard_max;
+	rc = brd_image_restore_fd(ifd, e->persist, dev, undo_removes ?
+				  BRD_RESTORE_UNDO_REMOVES : 0, &info);
 	close(ifd);
 	if (rc) {
 		const char *why = image_reason(rc, &status);

@@ -2,10 +2,12 @@
 /*
  * brdctl restore IMAGE RAMDISK: fill a blank ramdisk of the image's size
  * with the image's content, creating it first (as `create` would) when it
- * does not exist.  The image is verified before anything is written (once,
- * by brd_image_restore, while it holds the ramdisk); every refusal leaves
- * ramdisk and image as they were, and a ramdisk created for a restore that
- * fails, e.g. of a corrupt image, is removed again (lib/ramdisk/persist.h).
+ * does not exist.  The image is verified by brd_image_restore while it
+ * holds the ramdisk: before anything is written into a ramdisk that
+ * existed, while writing into one that restore created and removes again
+ * on a failure; every refusal leaves ramdisk and image as they were, and a
+ * ramdisk created for a restore that fails, e.g. of a corrupt image, is
+ * removed again (lib/ramdisk/persist.h).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -134,7 +136,15 @@ static int restore_fd(int ifd, const char *image, const char *arg)
 	}
 	if ((lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
 		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
-	rc = brd_image_restore_fd(ifd, image, path, &info);
+	/* The undo of a ramdisk restore created removes it with all its RAM
+	 * when restore loaded brd (unload), or for a pooled ramdisk where brd
+	 * can discard (the pages it wrote are freed; 6.1 cannot): then the
+	 * image is verified while it is written.  Else (a whole disk next to
+	 * others stays, blank; a pool keeps what was written) it is written
+	 * only once the image is verified. */
+	rc = brd_image_restore_fd(ifd, image, path,
+			       created && (loaded || (d.partno && d.discard_max)) ?
+			       BRD_RESTORE_UNDO_REMOVES : 0, &info);
 	if (rc) {
 		brd_unlock(lock);
 		rc = restore_error(rc, image, path, &d, &info);

@@ -6,14 +6,18 @@
  * removes the temporary file's name when its socket to the save closes
  * before the save said both were done (docs/persist.md, "Crash safety").
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -139,12 +143,53 @@ static void watchdog_stop(struct save *s)
 
 /* ---- the steps of a save ---- */
 
+/* Open a mount point of the device that is proven to be its filesystem:
+ * the descriptor's st_dev is the device.  Every mount point of the mount
+ * table is tried in turn (a bind mount, or another filesystem mounted over
+ * the first, make the path of one lead elsewhere); swap areas ("[SWAP]")
+ * and anything that is not an absolute path are skipped.  -1 when none is. */
+static int open_own_mount(const char *dev, dev_t devno, const char *mounts)
+{
+	const char *p = mounts;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *target = strndup(p, len);
+		struct stat st;
+		int fd;
+
+		p = nl ? nl + 1 : NULL;
+		if (!target)
+			return -1;
+		if (target[0] != '/') {
+			brd_dbg("%s: %s is not a mount point to freeze", dev, target);
+			free(target);
+			continue;
+		}
+		fd = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			brd_dbg("%s: cannot open its mount point %s: %s", dev, target,
+				strerror(errno));
+		} else if (fstat(fd, &st) < 0 || st.st_dev != devno) {
+			brd_dbg("%s: %s is not its filesystem (another one is mounted "
+				"there)", dev, target);
+			close(fd);
+			fd = -1;
+		}
+		free(target);
+		if (fd >= 0)
+			return fd;
+	}
+	return -1;
+}
+
 /* Open the ramdisk.  Exclusively when nothing uses it; shared when it
  * is mounted (to be frozen) or, with BRD_SAVE_FORCE, open elsewhere. */
 static int save_open(struct save *s, int flags)
 {
-	struct stat st;
-	char *mounts, *nl;
+	struct stat st, now;
+	char *mounts;
 	int err = 0;
 
 	s->dfd = open(s->dev, O_RDONLY | O_DIRECT | O_CLOEXEC | O_EXCL);
@@ -152,24 +197,28 @@ static int save_open(struct save *s, int flags)
 		return s->dfd >= 0 ? 0 : -errno;
 	if (stat(s->dev, &st) < 0)
 		return -errno;
+	if (!S_ISBLK(st.st_mode))
+		return -ENOTBLK;
 	brd_mounts_invalidate();
 	mounts = brd_mountpoints(st.st_rdev, &err);
-	if (mounts) {
-		if ((nl = strchr(mounts, '\n')))
-			*nl = 0;
-		s->mfd = open(mounts, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (s->mfd < 0)
-			brd_dbg("%s: cannot open its mount point %s: %s", s->dev,
-				mounts, strerror(errno));
-		free(mounts);
-	}
+	s->mfd = open_own_mount(s->dev, st.st_rdev, mounts);
+	free(mounts);
 	if (s->mfd < 0 && !(flags & BRD_SAVE_FORCE)) {
-		brd_dbg("%s: in use and not a mounted filesystem that can be frozen",
-			s->dev);
+		brd_dbg("%s: in use and no mount point of it can be proven to be its "
+			"filesystem, to freeze", s->dev);
 		return -EBUSY;
 	}
 	s->dfd = open(s->dev, O_RDONLY | O_DIRECT | O_CLOEXEC);
-	return s->dfd >= 0 ? 0 : -errno;
+	if (s->dfd < 0)
+		return -errno;
+	/* the device opened is the one whose mount point was proven */
+	if (fstat(s->dfd, &now) < 0)
+		return -errno;
+	if (!S_ISBLK(now.st_mode) || now.st_rdev != st.st_rdev) {
+		brd_dbg("%s: changed while it was being opened", s->dev);
+		return -EBUSY;
+	}
+	return 0;
 }
 
 /* The image's directory, which must not be on the ramdisk itself (its
@@ -202,6 +251,135 @@ static int save_dir(struct save *s)
 	return rc;
 }
 
+/* ---- leftovers of saves that died ---- */
+
+#define TMP_PREFIX	".brdctl-save."
+
+/* Is @n exactly ".brdctl-save.PID.N" or ".brdctl-save.PID.lN" (decimal,
+ * no sign, no leading zero), the names tmp_name() makes?  *pid: PID. */
+static bool leftover_name(const char *n, pid_t *pid)
+{
+	const char *p = n + strlen(TMP_PREFIX);
+	unsigned long v = 0;
+	size_t digits;
+
+	if (strncmp(n, TMP_PREFIX, strlen(TMP_PREFIX)))
+		return false;
+	for (digits = 0; isdigit((unsigned char)*p); p++, digits++)
+		if (digits == 10 || (digits == 0 && *p == '0') ||
+		    (v = v * 10 + (unsigned long)(*p - '0')) > INT_MAX)
+			return false;
+	if (!digits || *p++ != '.')
+		return false;
+	if (*p == 'l')
+		p++;
+	for (digits = 0; isdigit((unsigned char)*p); p++, digits++)
+		if (digits == 10 || (digits == 1 && p[-1] == '0'))
+			return false;
+	if (!digits || *p)
+		return false;
+	*pid = (pid_t)v;
+	return true;
+}
+
+/* When did process @pid start, in seconds since the epoch (/proc/PID/stat
+ * field 22, ticks since boot, plus btime of /proc/stat)?  -1: unknown. */
+static long long pid_started(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ticks = 0, btime = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (!p || !(p = strrchr(buf, ')')))
+		return -1;
+	/* after "pid (comm)": field 3 is the state; 22 the start time */
+	for (field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &ticks) != 1)
+		return -1;
+	if (!(f = fopen("/proc/stat", "re")))
+		return -1;
+	while (fgets(buf, sizeof(buf), f))
+		if (sscanf(buf, "btime %llu", &btime) == 1)
+			break;
+	fclose(f);
+	if (!btime || hz <= 0)
+		return -1;
+	return (long long)(btime + ticks / (unsigned long long)hz);
+}
+
+/* Is the save that named @st ".brdctl-save.@pid.*" gone?  Its PID is no
+ * process, or the process that has it now started after the file was last
+ * written (the PID was reused: the save that wrote the file was older). */
+static bool save_gone(pid_t pid, const struct stat *st)
+{
+	long long started;
+
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return true;
+	started = pid_started(pid);
+	/* btime has whole seconds: 2 s of slack */
+	return started >= 0 && started > (long long)st->st_mtime + 2;
+}
+
+/* Remove temporary images that earlier saves into this directory left
+ * behind when they were killed together with their watchdog (a cgroup-wide
+ * SIGKILL): names of exactly tmp_name()'s pattern, regular files owned by
+ * root with one link, never followed through a link, whose save is gone
+ * (save_gone()) and which nobody holds locked (a live save holds its
+ * temporary image under flock(LOCK_EX) from its creation on: that covers a
+ * save in another PID namespace too).  Best effort: what cannot be proven
+ * a leftover stays. */
+static void remove_leftovers(struct save *s)
+{
+	int fd = fcntl(s->dirfd, F_DUPFD_CLOEXEC, 3);
+	struct dirent *de;
+	DIR *dir;
+
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(dir))) {
+		struct stat st, again;
+		pid_t pid;
+		int lfd;
+
+		if (!leftover_name(de->d_name, &pid))
+			continue;
+		if (fstatat(s->dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || st.st_uid != 0 || st.st_nlink != 1 ||
+		    !save_gone(pid, &st))
+			continue;
+		lfd = openat(s->dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+			     O_NOCTTY | O_CLOEXEC);
+		if (lfd < 0)
+			continue;
+		if (fstat(lfd, &again) == 0 && again.st_dev == st.st_dev &&
+		    again.st_ino == st.st_ino && S_ISREG(again.st_mode) &&
+		    flock(lfd, LOCK_EX | LOCK_NB) == 0 &&
+		    fstatat(s->dirfd, de->d_name, &again, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    again.st_dev == st.st_dev && again.st_ino == st.st_ino) {
+			if (unlinkat(s->dirfd, de->d_name, 0) == 0)
+				brd_info("%s: removed %s, left by a save (PID %d) that was "
+					 "killed", s->image, de->d_name, (int)pid);
+			else
+				brd_dbg("%s: cannot remove the leftover %s: %s", s->image,
+					de->d_name, strerror(errno));
+		}
+		close(lfd);
+	}
+	closedir(dir);
+}
+
 /* A new name ".brdctl-save.PID.TAGN" for the temporary image, told to the
  * watchdog before @make creates it (0 or an errno; EEXIST: the next N). */
 static int tmp_name(struct save *s, const char *tag, int (*make)(struct save *s))
@@ -211,7 +389,7 @@ static int tmp_name(struct save *s, const char *tag, int (*make)(struct save *s)
 	int err;
 
 	do {
-		snprintf(s->tmpname, sizeof(s->tmpname), ".brdctl-save.%d.%s%u",
+		snprintf(s->tmpname, sizeof(s->tmpname), TMP_PREFIX "%d.%s%u",
 			 (int)getpid(), tag, seq++);
 		snprintf(msg, sizeof(msg), "N%s\n", s->tmpname);
 		wd_say(s, msg);
@@ -224,10 +402,21 @@ static int tmp_name(struct save *s, const char *tag, int (*make)(struct save *s)
 	return -err;
 }
 
+/* A live save holds its temporary image locked (remove_leftovers()). */
+static void tmp_lock(struct save *s)
+{
+	if (flock(s->tfd, LOCK_EX | LOCK_NB) < 0)
+		brd_dbg("%s: cannot lock the temporary image: %s", s->image,
+			strerror(errno));
+}
+
 static int make_file(struct save *s)
 {
 	s->tfd = openat(s->dirfd, s->tmpname, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	return s->tfd < 0 ? errno : 0;
+	if (s->tfd < 0)
+		return errno;
+	tmp_lock(s);
+	return 0;
 }
 
 static int make_link(struct save *s)
@@ -243,9 +432,12 @@ static int make_link(struct save *s)
  * new name that the watchdog knows. */
 static int save_tmpfile(struct save *s)
 {
+	remove_leftovers(s);
 	s->tfd = openat(s->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (s->tfd >= 0)
+	if (s->tfd >= 0) {
+		tmp_lock(s);
 		return 0;
+	}
 	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
 		return -errno;
 	return tmp_name(s, "", make_file);

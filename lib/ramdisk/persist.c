@@ -322,7 +322,11 @@ int brd_image_verify(const char *image, struct brd_image_info *info)
 /* ---- restore ---- */
 
 struct restore {
+	const char *dev;
 	int dfd;		/* the ramdisk, O_EXCL | O_DIRECT */
+	uint64_t size;
+	struct brd_image_csum c;	/* of what is written */
+	uint64_t *written;	/* a bit per page written */
 };
 
 /* Is the ramdisk blank: no page allocated on its brd disk, or else only
@@ -347,7 +351,18 @@ static int dev_blank(int dfd, const char *dev, uint64_t size, unsigned char *buf
 	return 0;
 }
 
-/* Write the non-zero pages of a chunk of the image to the ramdisk. */
+/* Write a run of non-zero pages, marked as written first (a write that
+ * fails half-way may have written part of it). */
+static int restore_run(struct restore *r, const unsigned char *buf, size_t len,
+		       uint64_t off)
+{
+	for (uint64_t pg = off / PG; pg < (off + len + PG - 1) / PG; pg++)
+		r->written[pg / 64] |= 1ULL << (pg % 64);
+	return brd_pwrite_full(r->dfd, buf, len, off);
+}
+
+/* Write the non-zero pages of a chunk of the image to the ramdisk and add
+ * them to the checksum of what was written. */
 static int restore_chunk(void *ctx, uint64_t off, unsigned char *buf, size_t len)
 {
 	struct restore *r = ctx;
@@ -357,15 +372,106 @@ static int restore_chunk(void *ctx, uint64_t off, unsigned char *buf, size_t len
 	for (at = 0; at < len; at += PG) {
 		size_t n = len - at < PG ? len - at : PG;
 
-		if (!brd_is_zero(buf + at, n))
+		if (!brd_is_zero(buf + at, n)) {
+			csum_page(&r->c, (off + at) / PG, buf + at, n);
 			continue;
-		if (at > run && (rc = brd_pwrite_full(r->dfd, buf + run, at - run, off + run)))
+		}
+		if (at > run && (rc = restore_run(r, buf + run, at - run, off + run)))
 			return rc;
 		run = at + PG;
 	}
 	if (run < len)
-		return brd_pwrite_full(r->dfd, buf + run, len - run, off + run);
+		return restore_run(r, buf + run, len - run, off + run);
 	return 0;
+}
+
+/* Does [off, off + len) of the ramdisk read as zeros? */
+static int range_zero(struct restore *r, unsigned char *buf, uint64_t off,
+		      uint64_t len)
+{
+	int rc;
+
+	for (uint64_t at = off; at < off + len; at += CHUNK) {
+		size_t n = off + len - at < CHUNK ? (size_t)(off + len - at) : CHUNK;
+
+		if ((rc = brd_pread_full(r->dfd, buf, n, at)))
+			return rc;
+		if (!brd_is_zero(buf, n))
+			return 1;
+	}
+	return 0;
+}
+
+/* Write zeros over [off, off + len): BLKZEROOUT, or else pwrite. */
+static int range_zero_out(struct restore *r, unsigned char *buf, uint64_t off,
+			  uint64_t len)
+{
+	uint64_t range[2] = { off, len };
+	int rc;
+
+	if (ioctl(r->dfd, BLKZEROOUT, range) == 0)
+		return 0;
+	brd_dbg("%s: BLKZEROOUT: %s: writing zeros", r->dev, strerror(errno));
+	memset(buf, 0, CHUNK);
+	for (uint64_t at = off; at < off + len; at += CHUNK) {
+		size_t n = off + len - at < CHUNK ? (size_t)(off + len - at) : CHUNK;
+
+		if ((rc = brd_pwrite_full(r->dfd, buf, n, at)))
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * A restore failed after it wrote: make the pages it wrote read as zeros
+ * again (the ramdisk was blank), and check that they do.  Only those pages:
+ * a page that was not written is not touched, so brd allocates none.
+ * Discarded where brd can discard (its pages are freed: the page count is
+ * as before); where it cannot (6.1: EOPNOTSUPP), or where a discard left a
+ * partial last page, zeros are written over them (brd keeps those pages,
+ * zero-filled, until the ramdisk goes).  0, or -errno when the ramdisk
+ * still holds part of the image.
+ */
+static int restore_clear(struct restore *r, unsigned char *buf)
+{
+	uint64_t pages = (r->size + PG - 1) / PG, pg = 0, kept = 0;
+	bool discard = true;
+	int rc = 0, err;
+
+	while (pg < pages) {
+		uint64_t a, off, len;
+
+		if (!(r->written[pg / 64] & (1ULL << (pg % 64)))) {
+			pg++;
+			continue;
+		}
+		for (a = pg; pg < pages && (r->written[pg / 64] & (1ULL << (pg % 64))); pg++)
+			;
+		off = a * PG;
+		len = (pg * PG < r->size ? pg * PG : r->size) - off;
+		if (discard && (err = brd_discard_range(r->dfd, off, len))) {
+			brd_dbg("%s: cannot discard what the restore wrote (%s): "
+				"writing zeros over it", r->dev, strerror(-err));
+			discard = false;
+		}
+		err = discard ? range_zero(r, buf, off, len) : 1;
+		if (err == 1) {
+			kept += pg - a;
+			if (!(err = range_zero_out(r, buf, off, len)))
+				err = range_zero(r, buf, off, len);
+		}
+		if (err) {
+			rc = err < 0 ? err : -EIO;
+			brd_err("%s: cannot clear bytes %llu-%llu, which the failed "
+				"restore wrote: %s", r->dev, (unsigned long long)off,
+				(unsigned long long)(off + len - 1),
+				err < 0 ? strerror(-err) : "they do not read as zeros");
+		}
+	}
+	if (kept)
+		brd_dbg("%s: %llu pages written with zeros (brd keeps them until the "
+			"ramdisk is removed)", r->dev, (unsigned long long)kept);
+	return rc;
 }
 
 static int restore_open(const char *dev, uint64_t size, unsigned char *buf)
@@ -395,7 +501,43 @@ static int restore_open(const char *dev, uint64_t size, unsigned char *buf)
 	return fd;
 }
 
-int brd_image_restore(const char *image, const char *dev,
+/*
+ * Write the image's data regions into the ramdisk, checksumming what is
+ * written: the content must match the trailer (for an image verified
+ * before, that also catches a change since).  On a failure the pages
+ * written are cleared again.
+ */
+static int restore_write(struct restore *r, int ifd, const char *image,
+			 const struct brd_image_info *info, unsigned char *buf)
+{
+	uint64_t sum;
+	int rc;
+
+	r->written = calloc((info->size / PG + 64) / 64, sizeof(*r->written));
+	if (!r->written)
+		return -ENOMEM;
+	if ((rc = brd_image_csum_init(&r->c)))
+		return rc;
+	rc = for_each_data(ifd, info->size, buf, restore_chunk, r);
+	sum = brd_image_csum_end(&r->c);
+	if (!rc && (sum != info->csum || r->c.pages != info->data_pages)) {
+		brd_dbg("%s: the content does not match the trailer's checksum "
+			"(%llu data pages, the trailer counts %llu)", image,
+			(unsigned long long)r->c.pages,
+			(unsigned long long)info->data_pages);
+		rc = -EBADMSG;
+	}
+	if (!rc && fsync(r->dfd) < 0)
+		rc = -errno;
+	if (rc) {	/* it was blank: make it blank again */
+		brd_dbg("%s: the restore failed (%s): clearing what it wrote", r->dev,
+			strerror(-rc));
+		restore_clear(r, buf);
+	}
+	return rc;
+}
+
+int brd_image_restore(const char *image, const char *dev, int flags,
 		      struct brd_image_info *info)
 {
 	int ifd = brd_image_open(image, 0, NULL);
@@ -403,16 +545,16 @@ int brd_image_restore(const char *image, const char *dev,
 
 	if (ifd < 0)
 		return ifd;
-	rc = brd_image_restore_fd(ifd, image, dev, info);
+	rc = brd_image_restore_fd(ifd, image, dev, flags, info);
 	close(ifd);
 	return rc;
 }
 
 int brd_image_restore_fd(int ifd, const char *image, const char *dev,
-			 struct brd_image_info *info)
+			 int flags, struct brd_image_info *info)
 {
 	struct brd_image_info tmp;
-	struct restore r = { .dfd = -1 };
+	struct restore r = { .dev = dev, .dfd = -1 };
 	unsigned char *buf = NULL;
 	int rc;
 
@@ -422,20 +564,20 @@ int brd_image_restore_fd(int ifd, const char *image, const char *dev,
 		return -ENOMEM;
 	/* the ramdisk stays open O_EXCL from the checks to the end */
 	if ((rc = info_from_fd(ifd, image, info)) ||
-	    (rc = r.dfd = restore_open(dev, info->size, buf)) < 0 ||
+	    (rc = r.dfd = restore_open(dev, info->size, buf)) < 0)
+		goto out;
+	r.size = info->size;
+	/* a ramdisk that the caller's undo does not remove is written only
+	 * once the whole image is known to be good; one that it removes is
+	 * verified while it is written (one read of the image) */
+	if (!(flags & BRD_RESTORE_UNDO_REMOVES) &&
 	    (rc = verify_fd(ifd, image, info, buf)))
 		goto out;
-	rc = for_each_data(ifd, info->size, buf, restore_chunk, &r);
-	if (!rc && fsync(r.dfd) < 0)
-		rc = -errno;
-	if (rc) {	/* it was blank: make it blank again */
-		brd_dbg("%s: writing the image failed (%s): discarding what was written",
-			dev, strerror(-rc));
-		brd_discard_range(r.dfd, 0, info->size);
-	}
+	rc = restore_write(&r, ifd, image, info, buf);
 out:
 	if (r.dfd >= 0)
 		close(r.dfd);
+	free(r.written);
 	free(buf);
 	return rc < 0 ? rc : 0;
 }

@@ -76,14 +76,23 @@ int brd_image_save(const char *dev, const char *name, const char *image,
 int brd_image_verify(const char *image, struct brd_image_info *info);
 int brd_image_verify_fd(int fd, const char *image, struct brd_image_info *info);
 
-/* Verify @image, then write its data into ramdisk @dev, which must be
- * blank and of the image's size (-ENOTEMPTY holds data, -EMSGSIZE size
- * differs, -EBADMSG corrupt image); on any failure @dev is as it was. */
-int brd_image_restore(const char *image, const char *dev,
+/* The caller made @dev for this restore, and its undo on a failure
+ * removes @dev again (unloads brd, deletes the pooled ramdisk): the image
+ * is verified while it is written, in one read, instead of before. */
+#define BRD_RESTORE_UNDO_REMOVES	1
+
+/* Write the data of @image into ramdisk @dev, which must be blank and of
+ * the image's size (-ENOTEMPTY holds data, -EMSGSIZE size differs,
+ * -EBADMSG corrupt image).  Without BRD_RESTORE_UNDO_REMOVES the image is
+ * verified before the first write, so that a corrupt image changes
+ * nothing.  On any failure after a write, what was written is cleared
+ * (discarded, or zeros written where brd cannot discard) and checked:
+ * @dev reads as it was. */
+int brd_image_restore(const char *image, const char *dev, int flags,
 		      struct brd_image_info *info);
 /* ... of the image open on @ifd (brd_image_open()), named @image. */
 int brd_image_restore_fd(int ifd, const char *image, const char *dev,
-			 struct brd_image_info *info);
+			 int flags, struct brd_image_info *info);
 
 /* Record under /run/brdctl (library root) which image ramdisk @name is
  * persisted to and when it was last saved or restored from; list and stat

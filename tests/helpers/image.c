@@ -21,7 +21,7 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "save"))
 		rc = brd_image_save(argv[2], argv[3], argv[4], 0, &info);
 	else if (argc == 4 && !strcmp(argv[1], "restore"))
-		rc = brd_image_restore(argv[2], argv[3], &info);
+		rc = brd_image_restore(argv[2], argv[3], 0, &info);
 	else if (argc == 3 && !strcmp(argv[1], "info"))
 		rc = brd_image_read_info(argv[2], &info);
 	else {

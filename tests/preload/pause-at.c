@@ -3,9 +3,15 @@
  * one function, so that a test can kill -9 it there.  PAUSE_AT=pread:N,
  * fsync:N or renameat:N; when the process gets there it creates the file
  * $PAUSE_MARK and sleeps until killed (the call itself never happens).
+ * Two more faults of the same kind:
+ *   FAIL_AT=pwrite:N   the Nth pwrite() fails with EIO (a write error)
+ *   NO_TMPFILE=1       openat(O_TMPFILE) fails with EOPNOTSUPP, as on a
+ *                      filesystem without O_TMPFILE
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,4 +68,55 @@ int renameat(int ofd, const char *old, int nfd, const char *new)
 	if (!real)
 		real = (int (*)(int, const char *, int, const char *))dlsym(RTLD_NEXT, "renameat");
 	return real(ofd, old, nfd, new);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	static ssize_t (*real)(int, const void *, size_t, off_t);
+	static int count;
+	const char *at = getenv("FAIL_AT");
+
+	if (at && !strncmp(at, "pwrite:", 7) && ++count == atoi(at + 7)) {
+		errno = EIO;
+		return -1;
+	}
+	if (!real)
+		real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite");
+	return real(fd, buf, len, off);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
+{
+	return pwrite(fd, buf, len, off);
+}
+
+int openat(int dfd, const char *path, int flags, ...)
+{
+	static int (*real)(int, const char *, int, ...);
+	mode_t mode = 0;
+	va_list ap;
+
+	va_start(ap, flags);
+	if (flags & (O_CREAT | __O_TMPFILE))
+		mode = va_arg(ap, mode_t);
+	va_end(ap);
+	if ((flags & __O_TMPFILE) == __O_TMPFILE && getenv("NO_TMPFILE")) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	if (!real)
+		real = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
+	return real(dfd, path, flags, mode);
+}
+
+int openat64(int dfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	va_start(ap, flags);
+	if (flags & (O_CREAT | __O_TMPFILE))
+		mode = va_arg(ap, mode_t);
+	va_end(ap);
+	return openat(dfd, path, flags, mode);
 }

@@ -227,7 +227,7 @@ static void test_image_open(void **state)
 	assert_string_equal(t.why, "owned by uid 65534, not root");
 	assert_int_equal(brd_image_read_info(img, &info), -EPERM);
 	assert_int_equal(brd_image_verify(img, &info), -EPERM);
-	assert_int_equal(brd_image_restore(img, "/dev/null", &info), -EPERM);
+	assert_int_equal(brd_image_restore(img, "/dev/null", 0, &info), -EPERM);
 	fd = brd_image_open(img, BRD_IMAGE_UNTRUSTED, &t);
 	assert_true(fd >= 0);
 	assert_string_not_equal(t.fix, "");	/* to warn about */

@@ -33,6 +33,10 @@
 #   VM_SHARE    host dir mounted read-write at /vmio/share in the guest
 #   VM_CONSOLE  copy the console log (systemd status + journal) to this file
 #   VM_VERBOSE  1 = print the console log and the timings to stderr
+#   VM_POWEROFF force = after the boot phase, power off at once (`systemctl
+#               poweroff -ff`: no unit is stopped, no ExecStop= runs, as at a
+#               power cut); the shutdown phase does not run, and the exit
+#               status is the boot phase's
 set -uo pipefail
 log() { echo "run-boot: $*" >&2; }
 [ $# -eq 3 ] || { sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 125; }
@@ -163,7 +167,8 @@ cut -d' ' -f1 /proc/uptime >/vmio/up.\$p
 export IN_VM=1 HOME=/root LANG=C.UTF-8 BRDCTL=/usr/sbin/brdctl
 (cd $(printf %q "$PROJECT") && exec /bin/bash /vmio/test "\$p") </dev/null >/dev/ttyS1 2>/dev/ttyS2
 echo \$? >/vmio/rc.\$p.tmp && mv /vmio/rc.\$p.tmp /vmio/rc.\$p
-[ "\$p" != boot ] || systemctl --no-block poweroff
+[ "\$p" != boot ] || [ "${VM_POWEROFF:-}" = force ] || systemctl --no-block poweroff
+[ "\$p" != boot ] || [ "${VM_POWEROFF:-}" != force ] || { sync; systemctl poweroff -ff; }
 EOF
 chmod 755 "$ST/etc/run-boot/phase"
 cat >"$U/guest-test.service" <<EOF
@@ -235,7 +240,7 @@ fi
 rb=$(cat "$RUN/rc.boot" 2>/dev/null) rs=$(cat "$RUN/rc.shutdown" 2>/dev/null)
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then log "timed out after ${VM_TIMEOUT}s"; rc=124
 elif [[ ! $rb =~ ^[0-9]+$ ]]; then log "the boot phase did not report (qemu rc=$qrc)"; rc=125
-elif [ "$rb" != 0 ]; then rc=$rb
+elif [ "$rb" != 0 ] || [ "${VM_POWEROFF:-}" = force ]; then rc=$rb
 elif [[ ! $rs =~ ^[0-9]+$ ]]; then log "the shutdown phase did not report (qemu rc=$qrc)"; rc=125
 else rc=$rs; fi
 [ "$rc" -ge 124 ] || grep -q 'reboot: Power down' "$RUN/console.log" || { log "no clean power-off"; rc=125; }
