@@ -18,8 +18,10 @@ PKG_LIBS   := $(shell pkg-config --libs $(filter-out libkmod,$(PKGS)) 2>/dev/nul
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 CFLAGS     ?= -O2 -g
+# CFLAGS, CPPFLAGS and LDFLAGS from the environment or the command line
+# (dpkg-buildflags' hardening flags in debian/rules) reach every compile and link
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(WARN) \
-              $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+              $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP
 ifeq ($(SAN),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS    += -fsanitize=address,undefined
