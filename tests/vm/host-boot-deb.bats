@@ -56,9 +56,11 @@ setup() {
 	assert_equal "$(cat "$D/which")" "/usr/sbin/brdctl
 /usr/sbin/bitmapctl"
 	assert_equal "$(cat "$D/fragment")" /usr/lib/systemd/system/brdctl-setup@.service
-	run cat "$D/owners"
-	assert_line "brdctl: /usr/lib/systemd/system/brdctl-setup@.service"
-	assert_line "brdctl: /usr/lib/systemd/system-generators/brdctl-generator"
+	# the unit and the generator systemd used are the package's files
+	run cat "$D/files"
+	assert_line /usr/lib/systemd/system/brdctl-setup@.service
+	assert_line /usr/lib/systemd/system-generators/brdctl-generator
+	assert_line /usr/sbin/brdctl
 	# no make install: nothing of the project's below /usr/local
 	run grep -c /usr/local "$D/files"
 	assert_output 0
