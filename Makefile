@@ -18,8 +18,10 @@ PKG_LIBS   := $(shell pkg-config --libs $(filter-out libkmod,$(PKGS)) 2>/dev/nul
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 CFLAGS     ?= -O2 -g
+# CFLAGS, CPPFLAGS and LDFLAGS from the environment or the command line
+# (dpkg-buildflags' hardening flags in debian/rules) reach every compile and link
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(WARN) \
-              $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+              $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP
 ifeq ($(SAN),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS    += -fsanitize=address,undefined
@@ -39,7 +41,7 @@ HELPER_BIN := $(HELPER_SRC:%.c=$(BUILD)/%)
 FUZZ_BIN   := $(FUZZ_SRC:%.c=$(BUILD)/%)
 PRELOAD_SO := $(PRELOAD_SRC:%.c=$(BUILD)/%.so)
 
-.PHONY: all tests check check-asan check-vm check-boot fuzz install uninstall clean deps vm-run
+.PHONY: all tests check check-asan check-vm check-boot fuzz install uninstall clean deps vm-run deb
 
 all: $(BUILD)/brdctl $(BUILD)/bitmapctl $(BUILD)/brdctl-generator
 
@@ -165,7 +167,8 @@ DEB_PACKAGES := gcc clang make pkg-config libblkid-dev libmount-dev \
   libclang-rt-14-dev bats bats-support bats-assert jq mdadm e2fsprogs \
   xfsprogs btrfs-progs fdisk util-linux kmod qemu-system-x86 busybox-static \
   cpio xz-utils zstd bash-completion zsh strace systemd groff-base time \
-  dmsetup man-db python3 debian-archive-keyring
+  dmsetup man-db python3 debian-archive-keyring \
+  dpkg-dev debhelper lintian
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -176,6 +179,40 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "deps: all present"; fi
+
+# The Debian package (debian/): build/deb/brdctl_$(VERSION)_ARCH.deb, with
+# the source package, .buildinfo and .changes beside it, and lintian's
+# report of them in build/deb/lintian.txt.  Built with dpkg-buildpackage in a
+# copy of the tree (build/deb/src/), so that the checkout and its build/
+# stay as they are; rebuilt only when a file it is made of changed.  The
+# build's log: build/deb/src/build.log (this make's flags are not passed on).
+# DEB_BUILD_OPTIONS=nocheck leaves out the unit tests of the package build.
+DEB_ARCH   = $(shell dpkg-architecture -qDEB_HOST_ARCH 2>/dev/null || echo amd64)
+DEB_FILE   = build/deb/brdctl_$(VERSION)_$(DEB_ARCH).deb
+DEB_INPUTS = Makefile README.md $(wildcard debian/* debian/source/* lib/*/*.[ch] \
+  cmd/*.[ch] generator/*.c man/* completions/* systemd/* examples/* tests/unit/*)
+
+deb: $(DEB_FILE) build/deb/lintian.txt
+
+$(DEB_FILE): $(DEB_INPUTS)
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version) && [ "$$v" = "$(VERSION)" ] || \
+	  { echo "deb: debian/changelog is at $$v, the Makefile at $(VERSION)" >&2; exit 1; }
+	rm -rf build/deb && mkdir -p build/deb/src/brdctl-$(VERSION)
+	tar -c --exclude=./.git --exclude='./build*' --exclude=./debian/build . | \
+	  tar -x -C build/deb/src/brdctl-$(VERSION)
+	cd build/deb/src/brdctl-$(VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	  dpkg-buildpackage -us -uc >../build.log 2>&1 || \
+	  { tail -n 30 ../build.log >&2; exit 1; }
+	mv build/deb/src/brdctl*_$(VERSION)* build/deb/
+	rm -rf build/deb/src/brdctl-$(VERSION)
+	@ls build/deb/*.deb
+
+# (lintian's exit status 1: it could not run; 2: it found something, which
+# tests/host/deb.bats reports from the file)
+build/deb/lintian.txt: $(DEB_FILE)
+	lintian --display-info --pedantic --fail-on error,warning \
+	  build/deb/brdctl_$(VERSION)_$(DEB_ARCH).changes >$@.tmp 2>&1; rc=$$?; \
+	  cat $@.tmp; [ $$rc != 1 ] && mv $@.tmp $@
 
 clean:
 	rm -rf build build-asan

@@ -8,6 +8,10 @@
 # brdctl-generator, brdctl-setup@.service) and BRDTAB_FILE as /etc/brdtab
 # (mode 0644, root).  VM_STAGE=DIR: DIR's tree is copied over the guest's /
 # after that (extra units, drop-ins, a brdtab with odd modes or owners).
+# VM_DEB=FILE: no make install; the Debian package FILE is installed instead
+# with `dpkg -i`, chrooted into the guest's root before systemd starts
+# (with an empty /run, as on a machine that is not running; man-db's
+# trigger off: under TCG it would take minutes).
 # TEST_SCRIPT runs twice, as root under bash, in $PROJECT, with IN_VM=1
 # BRDCTL=/usr/sbin/brdctl:
 #   TEST_SCRIPT boot      after multi-user.target, from guest-test.service
@@ -107,6 +111,12 @@ fi
 KV=$($B uname -r) KD=$($B cat $R/vmio/kdir)
 $B mkdir -p $R/lib/modules && [ -e $R/lib/modules/$KV ] || $B ln -s $KD/lib/modules/$KV $R/lib/modules/$KV
 $B cp -a $R/vmio/stage/. $R/ || die "cannot copy /vmio/stage"
+if [ -e $R/vmio/install.deb ]; then      # VM_DEB: installed as dpkg installs it
+  # (by path: busybox would run its own dpkg applet for a bare "dpkg")
+  $B mount -t tmpfs -o mode=755 tmpfs $R/run && $B rm -f $R/var/lib/man-db/auto-update
+  PATH=/usr/sbin:/usr/bin:/sbin:/bin $B chroot $R /usr/bin/dpkg -i /vmio/install.deb >$R/vmio/deb.log 2>&1
+  echo $? >$R/vmio/deb.rc; $B umount $R/run
+fi
 $B tr -d - <$R/proc/sys/kernel/random/uuid >$R/etc/machine-id   # a fresh machine
 # the host's /.dockerenv makes systemd believe it runs in a container: it then
 # ignores /proc/cmdline (systemd.unit=) and starts console-getty
@@ -145,8 +155,12 @@ cp "$BRDTAB" "$ST/etc/brdtab" && cp "$TEST" "$RUN/test" && printf %s "$KDIR" >"$
 echo vm >"$ST/etc/hostname"
 # the project as its own `make install PREFIX=/usr` installs it (nothing to
 # enable: brdctl-generator pulls the units of /etc/brdtab in)
-make -s -C "$PROJECT" install DESTDIR="$ST" PREFIX=/usr >"$RUN/install.log" 2>&1 ||
-  { log "make install failed:"; tail -5 "$RUN/install.log" >&2; exit 125; }
+if [ -n "${VM_DEB:-}" ]; then   # or the package (VM_DEB), by dpkg in the guest
+  cp "$VM_DEB" "$RUN/install.deb" || { log "cannot read VM_DEB=$VM_DEB"; exit 125; }
+else
+  make -s -C "$PROJECT" install DESTDIR="$ST" PREFIX=/usr >"$RUN/install.log" 2>&1 ||
+    { log "make install failed:"; tail -5 "$RUN/install.log" >&2; exit 125; }
+fi
 chmod 644 "$ST/etc/brdtab"
 if [ -n "${VM_STAGE:-}" ]; then cp -a "$VM_STAGE/." "$ST/" || exit 125; fi
 # tmp.conf's "D /tmp" would empty /tmp at boot: through the overlay that is a
@@ -238,7 +252,9 @@ if grep -qE 'Oops|BUG:|Kernel panic|WARNING: CPU|Call Trace' "$RUN/console.log";
   grep -E -A25 -m1 'Oops|BUG:|Kernel panic|WARNING: CPU|Call Trace' "$RUN/console.log" >&2
 fi
 rb=$(cat "$RUN/rc.boot" 2>/dev/null) rs=$(cat "$RUN/rc.shutdown" 2>/dev/null)
-if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then log "timed out after ${VM_TIMEOUT}s"; rc=124
+if [ -n "${VM_DEB:-}" ] && [ "$(cat "$RUN/deb.rc" 2>/dev/null)" != 0 ]; then
+  log "dpkg -i $VM_DEB failed in the guest:"; cat "$RUN/deb.log" >&2 2>/dev/null; rc=125
+elif [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then log "timed out after ${VM_TIMEOUT}s"; rc=124
 elif [[ ! $rb =~ ^[0-9]+$ ]]; then log "the boot phase did not report (qemu rc=$qrc)"; rc=125
 elif [ "$rb" != 0 ] || [ "${VM_POWEROFF:-}" = force ]; then rc=$rb
 elif [[ ! $rs =~ ^[0-9]+$ ]]; then log "the shutdown phase did not report (qemu rc=$qrc)"; rc=125
