@@ -300,6 +300,40 @@ static void test_applied(void **state)
 	assert_int_equal(access(p, F_OK), -1);
 	assert_int_equal(brd_applied_load("a", &line), -ENOENT);
 	assert_int_equal(brd_applied_remove("a"), 0);	/* twice is fine */
+
+	/* whole disks left to brd: a mark holds for the disk as it is (its
+	 * diskseq), not for a disk made again; unloading forgets them all */
+	assert_int_equal(brd_left_marked("ram2"), 0);
+	snprintf(p, sizeof(p), "mkdir -p '%s/sys/block/ram2' '%s/sys/block/ram3' && "
+		 "echo 7 >'%s/sys/block/ram2/diskseq' && echo 9 >'%s/sys/block/ram3/diskseq'",
+		 root, root, root, root);
+	assert_int_equal(system(p), 0);
+	assert_int_equal(brd_left_mark("ram2", "b"), 0);
+	assert_int_equal(brd_left_mark("ram3", "c"), 0);
+	assert_int_equal(brd_left_mark("../x", "c"), -EINVAL);
+	assert_int_equal(brd_left_marked("ram2"), 1);
+	assert_int_equal(brd_left_marked("ram4"), 0);
+	snprintf(p, sizeof(p), "%s/run/brdctl/left/ram2", root);
+	line = NULL;
+	{
+		FILE *f = fopen(p, "r");
+		char buf[64] = "";
+
+		assert_non_null(f);
+		assert_non_null(fgets(buf, sizeof(buf), f));
+		fclose(f);
+		assert_string_equal(buf, "7 b\n");
+	}
+	snprintf(p, sizeof(p), "echo 17 >'%s/sys/block/ram2/diskseq'", root);
+	assert_int_equal(system(p), 0);
+	assert_int_equal(brd_left_marked("ram2"), 0);	/* another disk now */
+	assert_int_equal(brd_left_forget("ram3"), 0);
+	assert_int_equal(brd_left_marked("ram3"), 0);
+	assert_int_equal(brd_left_mark("ram3", "c"), 0);
+	assert_int_equal(brd_left_forget_all(), 0);
+	assert_int_equal(brd_left_marked("ram3"), 0);
+	snprintf(p, sizeof(p), "%s/run/brdctl/left/ram2", root);
+	assert_int_equal(access(p, F_OK), -1);
 	assert_int_equal(brd_set_root(NULL), 0);
 	snprintf(p, sizeof(p), "rm -rf '%s'", root);
 	assert_int_equal(system(p), 0);
