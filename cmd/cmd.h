@@ -144,6 +144,9 @@ void cmd_json_bool(struct cmd_json *j, const char *key, bool v);
 
 /* Human-readable size like lsblk: "4M", "1.5G". Caller frees. */
 char *cmd_size_to_human(uint64_t bytes);
+/* The --dry-run line of a module load: "load brd rd_nr=N [rd_size=KiB]
+ * [max_part=M]", the size also said with its unit: " (rd_size in KiB: 4M)". */
+void cmd_print_load(uint64_t rd_nr, uint64_t rd_size_kib, uint64_t max_part);
 /* @ns (CLOCK_REALTIME) as ISO 8601 in local time, "2026-12-02T04:05:06+01:00",
  * into @buf; "" for 0 (never). */
 const char *cmd_time_iso(int64_t ns, char *buf, size_t len);

@@ -143,12 +143,7 @@ static int load(const struct plan *p, const unsigned int *all, size_t nall)
 	if (contiguous != nall)
 		contiguous = 0;
 	if (G.dry_run) {
-		printf("load brd rd_nr=%" PRIu64, contiguous);
-		if (p->size_kib)
-			printf(" rd_size=%" PRIu64, p->size_kib);
-		if (p->max_part)
-			printf(" max_part=%" PRIu64, p->max_part);
-		putchar('\n');
+		cmd_print_load(contiguous, p->size_kib, p->max_part);
 	} else if ((rc = brd_module_load(contiguous, p->size_kib, p->max_part))) {
 		return cmd_err(rc, "brd", "cannot load the module");
 	}

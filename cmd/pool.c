@@ -124,7 +124,7 @@ static int load_pool(const struct rd_request *req, size_t n,
 	if ((ret = check_pool_memory(&none, 0, more, o->force)))
 		return ret;
 	if (G.dry_run) {
-		printf("load brd rd_nr=1 rd_size=%" PRIu64 " max_part=1\n", size / 1024);
+		cmd_print_load(1, size / 1024, 1);
 		printf("write a GPT (pool) on /dev/ram0\n");
 		for (size_t i = 0; i < n; i++)
 			printf("add partition '%s' of %" PRIu64 " bytes to /dev/ram0\n",

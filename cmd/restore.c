@@ -120,8 +120,14 @@ static int restore_fd(int ifd, const char *image, const char *arg)
 		return image_error(rc, image);
 	rc = brd_resolve(arg, &d);
 	if (rc == -ENOENT) {
-		if ((rc = create_for(arg, &info, &loaded, &d)) || G.dry_run)
+		if ((rc = create_for(arg, &info, &loaded, &d)))
 			return rc;
+		if (G.dry_run) {	/* the fill that follows the create */
+			printf("restore %s into %s%s\n", image,
+			       strncmp(arg, "/dev/", 5) && !brd_parse_name(arg, &(unsigned int){ 0 }) ?
+			       "/dev/" : "", arg);
+			return EXIT_OK;
+		}
 		created = true;
 	} else if (rc) {
 		return cmd_err(rc, arg, "not a brd ramdisk");

@@ -344,3 +344,19 @@ void cmd_json_bool(struct cmd_json *j, const char *key, bool v)
 	json_member(j, key);
 	fputs(v ? "true" : "false", j->f);
 }
+
+void cmd_print_load(uint64_t rd_nr, uint64_t rd_size_kib, uint64_t max_part)
+{
+	printf("load brd rd_nr=%" PRIu64, rd_nr);
+	if (rd_size_kib)
+		printf(" rd_size=%" PRIu64, rd_size_kib);
+	if (max_part)
+		printf(" max_part=%" PRIu64, max_part);
+	if (rd_size_kib) {
+		char *h = cmd_size_to_human(rd_size_kib * 1024);
+
+		printf(" (rd_size in KiB: %s)", h ? h : "?");
+		free(h);
+	}
+	putchar('\n');
+}

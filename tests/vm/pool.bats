@@ -240,7 +240,7 @@ big pooled /dev/ram0p3 67108864"
 
 @test "--dry-run of pooled create, resize and remove changes nothing" {
 	run_brdctl 0 --dry-run create --size 16M a
-	assert_line --index 0 --regexp '^load brd rd_nr=1 rd_size=[0-9]+ max_part=1$'
+	assert_line --index 0 --regexp '^load brd rd_nr=1 rd_size=[0-9]+ max_part=1 \(rd_size in KiB: [0-9.]+[KMGTPE]\)$'
 	[ ! -d /sys/module/brd ]
 	run_brdctl 0 create --size 16M a
 	run_brdctl 0 resize --dry-run a --size 32M

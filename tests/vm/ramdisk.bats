@@ -115,7 +115,7 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 
 @test "--dry-run prints the plan and changes nothing" {
 	run_brdctl 0 --dry-run create --size 8M --count 2
-	assert_equal "$output" "load brd rd_nr=2 rd_size=8192"
+	assert_equal "$output" "load brd rd_nr=2 rd_size=8192 (rd_size in KiB: 8M)"
 	[ ! -d /sys/module/brd ]
 	run_brdctl 0 create --size 8M
 	echo data | dd of=/dev/ram0 bs=4096 conv=sync oflag=direct status=none
