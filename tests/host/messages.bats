@@ -1,0 +1,40 @@
+#!/usr/bin/env bats
+# Issue 22 on the host: what a new user reads.  One run reports every error;
+# messages say one thing once ("no such ramdisk" / "not a brd ramdisk", no
+# errno text after a complete sentence); output a script parses is whole.
+
+load ../test_helper
+
+setup() {
+	D=$BATS_TEST_TMPDIR/d
+	mkdir -p "$D"
+	chmod 755 "$BATS_TEST_TMPDIR" "$D"
+}
+
+@test "apply --check: one run reports every error, also the filesystem type and owner of a line with other errors" {
+	require_root
+	printf '%s\n' "ram0 16X ext5 $D/a defaults nouser" \
+		"ram1 16M ext4 relative - root 9999" \
+		"ram2 16M ext5:-F $D/c defaults nouser:nogroup 0755" >"$D/brdtab"
+	chmod 644 "$D/brdtab"
+	run_brdctl 2 apply --check "$D/brdtab"
+	assert_equal "$stderr" "brdctl: $D/brdtab:1: invalid size '16X' (a number with an optional K, M, G, T suffix)
+brdctl: $D/brdtab:1: unknown filesystem type 'ext5': no mkfs.ext5 in PATH
+brdctl: $D/brdtab:1: unknown user 'nouser'
+brdctl: $D/brdtab:2: mount point 'relative' is not an absolute path
+brdctl: $D/brdtab:2: invalid mode '9999' (octal, e.g. 0755 or 1777)
+brdctl: $D/brdtab:3: unknown filesystem type 'ext5': no mkfs.ext5 in PATH
+brdctl: $D/brdtab:3: unknown user 'nouser'
+brdctl: $D/brdtab: 7 errors, nothing changed"
+}
+
+@test "apply --check: a field that is itself invalid is reported once, not checked again" {
+	require_root
+	printf '%s\n' "ram0 16X ex/t4 $D/a - bad/user" >"$D/brdtab"
+	chmod 644 "$D/brdtab"
+	run_brdctl 2 apply --check "$D/brdtab"
+	assert_equal "$stderr" "brdctl: $D/brdtab:1: invalid size '16X' (a number with an optional K, M, G, T suffix)
+brdctl: $D/brdtab:1: invalid filesystem type 'ex/t4'
+brdctl: $D/brdtab:1: invalid user 'bad/user'
+brdctl: $D/brdtab: 3 errors, nothing changed"
+}
