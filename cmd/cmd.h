@@ -82,6 +82,11 @@ extern struct brd_globals G;
  * code mapped from @err (cmd_err) or EXIT_FAIL (cmd_errx). */
 int cmd_err(int err, const char *object, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A message that is the whole reason (a sentence such as "exists with
+ * size 128M" or "no such ramdisk"): nothing is appended; @err, an errno
+ * value, only picks the exit code.  One line, one reason. */
+int cmd_fail(int err, const char *object, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void cmd_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Usage error: message plus "Try '<cmdpath> --help' ..."; returns 2. */

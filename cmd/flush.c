@@ -157,7 +157,7 @@ static int do_flush(const struct brd_cmd *cmd, int argc, const char **argv)
 		}
 		for (int i = 0; i < argc; i++) {
 			if ((rc = brd_resolve(argv[i], &disks[n]))) {
-				ret = cmd_err(rc, argv[i], "not a brd ramdisk");
+				ret = rd_resolve_error(rc, argv[i]);
 				continue;
 			}
 			n++;

@@ -49,6 +49,15 @@ int rd_check_names(int argc, const char *const *argv)
 	return EXIT_OK;
 }
 
+int rd_resolve_error(int rc, const char *arg)
+{
+	if (rc == -ENOENT)
+		return cmd_fail(ENOENT, arg, "no such ramdisk");
+	if (rc == -ENODEV)
+		return cmd_fail(ENODEV, arg, "not a brd ramdisk");
+	return cmd_err(rc, arg, "cannot look up the ramdisk");
+}
+
 /* The record of the ramdisk's image, if it has one (persist.h). */
 static void fill_persist(struct rd_info *ri)
 {

@@ -31,7 +31,7 @@ static int remove_one(const char *arg)
 	int rc = brd_resolve(arg, &ri.d);
 
 	if (rc)
-		return cmd_err(rc, arg, "not a brd ramdisk");
+		return rd_resolve_error(rc, arg);
 	if (rd_is_pool_disk(&ri.d) && !ri.d.partno)
 		return cmd_err(EBUSY, arg, "is the whole disk of a pool; "
 			       "remove its pooled ramdisks by name, or all with "

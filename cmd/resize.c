@@ -420,7 +420,7 @@ static int do_resize(const struct brd_cmd *cmd, int argc, const char **argv)
 	if (!G.dry_run && (lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
 		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
 	if ((rc = brd_resolve(argv[0], &d))) {
-		ret = cmd_err(rc, argv[0], "not a brd ramdisk");
+		ret = rd_resolve_error(rc, argv[0]);
 	} else if (d.partno) {
 		ret = resize_pooled(&d, size);
 	} else if (rd_is_pool_disk(&d)) {

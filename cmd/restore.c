@@ -124,7 +124,7 @@ static int restore_fd(int ifd, const char *image, const char *arg)
 			return rc;
 		created = true;
 	} else if (rc) {
-		return cmd_err(rc, arg, "not a brd ramdisk");
+		return rd_resolve_error(rc, arg);
 	}
 	if (!d.partno && rd_is_pool_disk(&d))
 		return cmd_err(EBUSY, arg, "is the whole disk of a pool; "

@@ -309,7 +309,7 @@ static int do_stat(const struct brd_cmd *cmd, int argc, const char **argv)
 
 		rc = brd_resolve(argv[i], &ri.d);
 		if (rc) {
-			ret = cmd_err(rc, argv[i], "not a brd ramdisk");
+			ret = rd_resolve_error(rc, argv[i]);
 			continue;
 		}
 		if (!ri.d.partno)

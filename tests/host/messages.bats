@@ -38,3 +38,27 @@ brdctl: $D/brdtab:1: invalid filesystem type 'ex/t4'
 brdctl: $D/brdtab:1: invalid user 'bad/user'
 brdctl: $D/brdtab: 3 errors, nothing changed"
 }
+
+@test "what does not exist is 'no such ramdisk', a device of another driver 'not a brd ramdisk', exit 3, no errno text" {
+	cp -a "$TOP/tests/fixtures/sysroot-brd" "$BATS_TEST_TMPDIR/root"
+	export BRDCTL_SYSROOT=$BATS_TEST_TMPDIR/root
+	require_root
+	mknod "$D/blk" b 7 200		# a loop device's number: not brd's
+	: >"$D/file"
+	local cmd
+	for cmd in stat flush remove "resize --size 8M" save list; do
+		# shellcheck disable=SC2086
+		run_brdctl 3 $cmd ram4
+		assert_equal "$stderr" "brdctl: ram4: no such ramdisk"
+		run_brdctl 3 $cmd cache			# a pooled name: no such ramdisk
+		assert_equal "$stderr" "brdctl: cache: no such ramdisk"
+		run_brdctl 3 $cmd "$D/none"
+		assert_equal "$stderr" "brdctl: $D/none: no such ramdisk"
+		run_brdctl 3 $cmd ram9			# the fixture's ram9 is not brd's
+		assert_equal "$stderr" "brdctl: ram9: not a brd ramdisk"
+		run_brdctl 3 $cmd "$D/blk"
+		assert_equal "$stderr" "brdctl: $D/blk: not a brd ramdisk"
+		run_brdctl 3 $cmd "$D/file"
+		assert_equal "$stderr" "brdctl: $D/file: not a brd ramdisk"
+	done
+}

@@ -53,7 +53,7 @@ setup() { cd "$BATS_TEST_TMPDIR"; }
 
 @test "save of a ramdisk that does not exist: exit 3, no image written" {
 	run_brdctl 3 save ram4095 a.img
-	stderr_has "ram4095: not a brd ramdisk"
+	stderr_has "ram4095: no such ramdisk"
 	run_brdctl 3 save /nonexistent/dev a.img
 	[ ! -e a.img ]
 }

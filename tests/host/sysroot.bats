@@ -39,7 +39,7 @@ ram1 unknown"
 	run_brdctl 2 list --json --raw
 	stderr_has "mutually exclusive"
 	run_brdctl 3 list ram4
-	assert_equal "$stderr" "brdctl: ram4: not a brd ramdisk: No such file or directory"
+	assert_equal "$stderr" "brdctl: ram4: no such ramdisk"
 	run_brdctl 3 list ram9
 }
 

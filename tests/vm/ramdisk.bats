@@ -217,7 +217,7 @@ pages() { cat /sys/kernel/debug/ramdisk_pages/"$1"; }
 		assert_equal "$(jq -r '.ramdisks[0]."free-on-flush"' <<<"$output")" false
 	fi
 	run_brdctl 3 stat ram7
-	assert_equal "$stderr" "brdctl: ram7: not a brd ramdisk: No such file or directory"
+	assert_equal "$stderr" "brdctl: ram7: no such ramdisk"
 }
 
 @test "flush frees the RAM where brd discards, and says 'not supported' elsewhere without touching data" {
