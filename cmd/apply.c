@@ -458,7 +458,7 @@ static int ensure_fs(const struct brdtab *tab, const struct brdtab_entry *e,
 			goto out;
 		}
 		if (bi.fstype || bi.pttype) {
-			ret = cmd_err(EBUSY, where(&w, tab, e), "%s has a %s %s, not %s; "
+			ret = cmd_fail(EBUSY, where(&w, tab, e), "%s has a %s %s, not %s; "
 				      "not reformatting it (wipefs -a %s, then apply again)",
 				      dev, bi.fstype ? bi.fstype : bi.pttype,
 				      bi.fstype ? "signature" : "partition table",
@@ -547,7 +547,7 @@ static int ensure_mounted(const struct brdtab *tab, const struct brdtab_entry *e
 		goto out;
 	}
 	if (fs) {
-		ret = cmd_err(EBUSY, where(&w, tab, e), "%s: %s (%s) is mounted there, "
+		ret = cmd_fail(EBUSY, where(&w, tab, e), "%s: %s (%s) is mounted there, "
 			      "not %s", e->target,
 			      mnt_fs_get_source(fs) ? mnt_fs_get_source(fs) : "?",
 			      mnt_fs_get_fstype(fs) ? mnt_fs_get_fstype(fs) : "?", dev);
@@ -562,7 +562,7 @@ static int ensure_mounted(const struct brdtab *tab, const struct brdtab_entry *e
 			for (char *p = elsewhere; *p; p++)
 				if (*p == '\n')
 					*p = ',';
-			ret = cmd_err(EBUSY, where(&w, tab, e), "%s is mounted on %s, "
+			ret = cmd_fail(EBUSY, where(&w, tab, e), "%s is mounted on %s, "
 				      "not on %s", dev, elsewhere, e->target);
 			free(elsewhere);
 			goto out;
@@ -685,7 +685,7 @@ static int restore_entry(const struct brdtab *tab, const struct brdtab_entry *e,
 	}
 	if (!blank) {
 		close(ifd);
-		return cmd_err(EBUSY, where(&w, tab, e), "%s already holds a filesystem "
+		return cmd_fail(EBUSY, where(&w, tab, e), "%s already holds a filesystem "
 			       "that was not restored from %s; not mounting it (save it "
 			       "with 'brdctl save', or remove the ramdisk)", dev, e->persist);
 	}
@@ -1157,7 +1157,7 @@ static int discard_whole(const struct brdtab *tab, const struct brdtab_entry *e,
 
 	snprintf(path, sizeof(path), "/dev/%s", d->name);
 	if (!d->discard_max)
-		return cmd_err(EOPNOTSUPP, where(&w, tab, e), "%s: RAM not freed: brd "
+		return cmd_fail(EOPNOTSUPP, where(&w, tab, e), "%s: RAM not freed: brd "
 			       "stays loaded for %s, and this kernel's brd cannot discard "
 			       "(Linux < 6.10); 'brdctl remove --all' frees it", path, other);
 	act("discard %s (brd stays loaded for %s)", path, other);
@@ -1193,7 +1193,7 @@ static int load_only(const char *path, const char *name, struct brdtab **tab)
 		    strcmp((*tab)->ent[0].name, name)) {
 			brdtab_free(*tab);
 			*tab = NULL;
-			return cmd_err(EINVAL, rpath, "not a record of %s (remove it)", name);
+			return cmd_fail(EINVAL, rpath, "not a record of %s (remove it)", name);
 		}
 	} else if (rc != -ENOENT) {
 		return cmd_err(rc, rpath, "cannot read the record");
@@ -1273,7 +1273,7 @@ static int check_in_use(const struct brdtab *tab, size_t nown, bool *busy)
 		}
 		why = rd_busy_reason(&ri);
 		if (why) {
-			rc = cmd_err(EBUSY, where(&w, tab, e), "/dev/%s: in use: %s",
+			rc = cmd_fail(EBUSY, where(&w, tab, e), "/dev/%s: in use: %s",
 				     ri.d.name, why);
 			ret = ret ? ret : rc;
 			busy[i] = true;

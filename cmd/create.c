@@ -123,7 +123,7 @@ static int create_nodes(const unsigned int *nums, size_t n,
 			continue;
 		snprintf(name, sizeof(name), "ram%u", nums[i]);
 		if (rc == -ENXIO)
-			return cmd_err(EOPNOTSUPP, name, "this kernel cannot create "
+			return cmd_fail(EOPNOTSUPP, name, "this kernel cannot create "
 				       "ramdisks on demand (no BLOCK_LEGACY_AUTOLOAD); "
 				       "number them from ram0 up, or reload brd with "
 				       "'brdctl remove --all' and 'brdctl create --count N'");
@@ -235,12 +235,12 @@ static int check_reload(const struct plan *p, bool named, const struct brd_modul
 			char name[32];
 
 			snprintf(name, sizeof(name), "ram%u", p->nums[i]);
-			return cmd_err(EEXIST, name, "exists with %s %s",
+			return cmd_fail(EEXIST, name, "exists with %s %s",
 				       size_differs ? "size" : "max_part",
 				       size_differs ? cur : "another value");
 		}
 	if (m->state == BRD_MODULE_BUILTIN)
-		return cmd_err(EOPNOTSUPP, "brd", "built into the kernel: every "
+		return cmd_fail(EOPNOTSUPP, "brd", "built into the kernel: every "
 			       "ramdisk has size %s (set brd.rd_size= at boot)", cur);
 	for (size_t i = 0; i < n; i++) {
 		char *why = keep_reason(&disks[i]);

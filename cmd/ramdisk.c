@@ -194,7 +194,7 @@ int rd_check_idle(const struct brd_disk *disks, size_t n, const char *why)
 			rd_info_fill(&ri, RD_ALL);
 			busy = rd_busy_reason(&ri);
 			if (busy) {
-				rc = cmd_err(EBUSY, ri.path, "in use: %s%s", busy, why ? why : "");
+				rc = cmd_fail(EBUSY, ri.path, "in use: %s%s", busy, why ? why : "");
 				if (!ret)
 					ret = rc;
 				free(busy);

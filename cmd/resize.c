@@ -73,7 +73,7 @@ static int grow_fs(struct rd_info *ri)
 		mnt[strcspn(mnt, "\n")] = '\0';
 	if (!ri->bi.fstype) {
 		free(mnt);
-		return cmd_err(EINVAL, ri->path, "--grow-fs: no filesystem found");
+		return cmd_fail(EINVAL, ri->path, "--grow-fs: no filesystem found");
 	}
 	if (strcmp(ri->bi.fstype, "ext4") == 0 || strcmp(ri->bi.fstype, "ext3") == 0 ||
 	    strcmp(ri->bi.fstype, "ext2") == 0) {
@@ -81,14 +81,14 @@ static int grow_fs(struct rd_info *ri)
 		rc = run_tool(argv);
 	} else if (strcmp(ri->bi.fstype, "xfs") == 0) {
 		if (!mnt) {
-			return cmd_err(EOPNOTSUPP, ri->path, "--grow-fs: xfs grows only "
+			return cmd_fail(EOPNOTSUPP, ri->path, "--grow-fs: xfs grows only "
 				       "while mounted (xfs_growfs)");
 		}
 		char *argv[] = { "xfs_growfs", mnt, NULL };
 		rc = run_tool(argv);
 	} else {
 		free(mnt);
-		return cmd_err(EOPNOTSUPP, ri->path, "--grow-fs: cannot grow %s "
+		return cmd_fail(EOPNOTSUPP, ri->path, "--grow-fs: cannot grow %s "
 			       "(ext2/3/4 and xfs only)", ri->bi.fstype);
 	}
 	free(mnt);
@@ -119,7 +119,7 @@ static int refuse_growth(const char *name, const struct brd_pool *pool,
 			 next->name);
 	else
 		snprintf(what, sizeof(what), "the pool ends there");
-	ret = cmd_err(ENOSPC, name, "can grow in place to at most %s (%s)",
+	ret = cmd_fail(ENOSPC, name, "can grow in place to at most %s (%s)",
 		      exact, what);
 	free(hroom);
 	free(hsize);
@@ -149,7 +149,7 @@ static int resize_pooled(struct brd_disk *d, uint64_t size)
 		char *why = rd_busy_reason(&ri);
 
 		if (why && ri.mounts) {
-			ret = cmd_err(EBUSY, name, "cannot shrink: %s", why);
+			ret = cmd_fail(EBUSY, name, "cannot shrink: %s", why);
 			free(why);
 			goto out;
 		}
@@ -157,7 +157,7 @@ static int resize_pooled(struct brd_disk *d, uint64_t size)
 		/* libblkid (2.38) does not tell a filesystem's size: any
 		 * signature may be cut */
 		if (!opt_force && (ri.bi.fstype || ri.bi.pttype)) {
-			ret = cmd_err(EBUSY, name, "refusing to shrink over a %s signature "
+			ret = cmd_fail(EBUSY, name, "refusing to shrink over a %s signature "
 				      "(it would be cut; use --force)",
 				      ri.bi.fstype ? ri.bi.fstype : ri.bi.pttype);
 			goto out;
@@ -276,7 +276,7 @@ static int save_whole(const struct brd_disk *disks, size_t n, uint64_t size,
 		if (brd_snapshot_end(&snaps[i]) > size && !opt_force) {
 			char *h = cmd_size_to_human(brd_snapshot_end(&snaps[i]));
 
-			rc = cmd_err(EBUSY, dev, "holds data up to %s: the new size would "
+			rc = cmd_fail(EBUSY, dev, "holds data up to %s: the new size would "
 				     "cut it (use --force to cut)", h ? h : "?");
 			free(h);
 			return rc;
@@ -363,7 +363,7 @@ static int resize_whole(uint64_t size)
 	if ((rc = brd_module_get(&m)))
 		return cmd_err(rc, "brd", "cannot read the module parameters");
 	if (m.state == BRD_MODULE_BUILTIN)
-		return cmd_err(EOPNOTSUPP, "brd", "built into the kernel: its size is set "
+		return cmd_fail(EOPNOTSUPP, "brd", "built into the kernel: its size is set "
 			       "at boot (brd.rd_size=)");
 	if (size % 1024)
 		return cmd_usage_error("--size: whole disks are sized in KiB");
@@ -424,7 +424,7 @@ static int do_resize(const struct brd_cmd *cmd, int argc, const char **argv)
 	} else if (d.partno) {
 		ret = resize_pooled(&d, size);
 	} else if (rd_is_pool_disk(&d)) {
-		ret = cmd_err(EBUSY, d.name, "is the whole disk of a pool; resize its "
+		ret = cmd_fail(EBUSY, d.name, "is the whole disk of a pool; resize its "
 			      "pooled ramdisks by name");
 	} else {
 		/* brd has one size for all its whole disks: all are resized */

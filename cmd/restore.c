@@ -33,7 +33,7 @@ static const struct poptOption restore_options[] = {
 static int image_error(int rc, const char *image)
 {
 	if (rc == -EBADMSG)
-		return cmd_err(rc, image, "not a brdctl image, or damaged");
+		return cmd_fail(rc, image, "not a brdctl image, or damaged");
 	return cmd_err(rc, image, "cannot read the image");
 }
 
@@ -49,7 +49,7 @@ static int create_for(const char *arg, struct brd_image_info *info, bool *loaded
 	int rc;
 
 	if (brd_parse_name(name, &num) && !brd_pool_name_valid(name))
-		return cmd_err(ENOENT, arg, "no such ramdisk (and not a name to create: "
+		return cmd_fail(ENOENT, arg, "no such ramdisk (and not a name to create: "
 			       "ramN or a pooled ramdisk name)");
 	if (G.dry_run) {
 		printf("create %s of %" PRIu64 " bytes\n", name, info->size);
@@ -97,10 +97,10 @@ static int restore_error(int rc, const char *image, const char *path,
 		cmd_err(0, path, "holds data: not restored (only a blank ramdisk is filled)");
 		return EXIT_BUSY;
 	case EBUSY:
-		return cmd_err(rc, path, "in use: not restored");
+		return cmd_fail(rc, path, "in use: not restored");
 	case EBADMSG:
-		return cmd_err(rc, image, "the content does not match its checksum: "
-			       "not restored");
+		return cmd_fail(rc, image, "the content does not match its checksum: "
+				"not restored");
 	default:
 		return cmd_err(rc, path, "cannot restore %s", image);
 	}
@@ -127,7 +127,7 @@ static int restore_fd(int ifd, const char *image, const char *arg)
 		return rd_resolve_error(rc, arg);
 	}
 	if (!d.partno && rd_is_pool_disk(&d))
-		return cmd_err(EBUSY, arg, "is the whole disk of a pool; "
+		return cmd_fail(EBUSY, arg, "is the whole disk of a pool; "
 			       "restore into a pooled ramdisk by name");
 	name = rd_persist_name(&d, path, sizeof(path));
 	if (G.dry_run) {

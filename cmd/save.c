@@ -111,7 +111,7 @@ static int do_save(const struct brd_cmd *cmd, int argc, const char **argv)
 	if ((rc = brd_resolve(argv[0], &d)))
 		return rd_resolve_error(rc, argv[0]);
 	if (!d.partno && rd_is_pool_disk(&d))
-		return cmd_err(EBUSY, argv[0], "is the whole disk of a pool; "
+		return cmd_fail(EBUSY, argv[0], "is the whole disk of a pool; "
 			       "save its pooled ramdisks by name");
 	name = rd_persist_name(&d, path, sizeof(path));
 	if (!image) {

@@ -62,3 +62,34 @@ brdctl: $D/brdtab: 3 errors, nothing changed"
 		assert_equal "$stderr" "brdctl: $D/file: not a brd ramdisk"
 	done
 }
+
+@test "a refusal that is a complete sentence gets no errno text: one line, one reason" {
+	cp -a "$TOP/tests/fixtures/sysroot-brd" "$BATS_TEST_TMPDIR/root"
+	export BRDCTL_SYSROOT=$BATS_TEST_TMPDIR/root
+	run_brdctl 4 --dry-run create --size 32M ram0
+	assert_equal "$stderr" "brdctl: ram0: exists with size 16M"
+	run_brdctl 5 remove ram0
+	assert_equal "$stderr" "brdctl: ram0: cannot remove a single ramdisk: brd only removes all of them at once; 'brdctl flush ram0' frees its RAM, 'brdctl remove --all' removes every ramdisk"
+	run_brdctl 5 flush ram1
+	assert_equal "$stderr" "brdctl: /dev/ram1: cannot free RAM on this kernel (brd discards only on Linux >= 6.10); 'brdctl remove --all' frees all ramdisk RAM, --cache-only drops just the page cache"
+	rm "$BRDCTL_SYSROOT/sys/module/brd/initstate" "$BRDCTL_SYSROOT/sys/module/brd/refcnt"
+	run_brdctl 5 resize --size 32M ram0
+	assert_equal "$stderr" "brdctl: brd: built into the kernel: its size is set at boot (brd.rd_size=)"
+	run_brdctl 5 remove --all
+	assert_equal "$stderr" "brdctl: brd: built into the kernel: its ramdisks cannot be removed (use 'brdctl flush --all' to free RAM)"
+	unset BRDCTL_SYSROOT
+	run_brdctl 0 bitmap create --sync-size 64M "$D/bm"
+	run_brdctl 4 bitmap create --sync-size 64M "$D/bm"
+	assert_equal "$stderr" "brdctl: $D/bm: bitmap file already exists (use --force to replace it)"
+}
+
+@test "the class: cmd/ passes no fixed errno to cmd_err() (its text would follow a complete sentence); cmd_fail() says it" {
+	# cmd_err(ERRNO, ...) appends strerror(ERRNO): right when the errno is
+	# the reason (what the kernel or a library said), never for a refusal
+	# brdctl words itself; ENOMEM is the one fixed errno that is a reason
+	local bad
+	bad=$(grep -nE 'cmd_err\(-?E[A-Z0-9]+,' "$TOP"/cmd/*.c | grep -vE 'cmd_err\(-?ENOMEM,' || true)
+	[ -z "$bad" ] || fail "a fixed errno passed to cmd_err (use cmd_fail): $bad"
+	# and the check sees what it looks for
+	grep -qE 'cmd_err\(-?ENOMEM,' "$TOP"/cmd/*.c
+}
