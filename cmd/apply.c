@@ -731,7 +731,7 @@ static int record_up(const struct brdtab *tab, const struct brdtab_entry *e,
 		return EXIT_OK;
 	/* under the lock, as every writer of the record (save, remove) */
 	if ((lock = brd_lock(opt_only ? ONLY_LOCK_TIMEOUT_MS : RD_LOCK_TIMEOUT_MS)) < 0)
-		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+		return rd_lock_error(lock);
 	rc = brd_persist_record(e->name, e->persist, saved_ns);
 	brd_unlock(lock);
 	return rc ? cmd_err(rc, where(&w, tab, e), "cannot record %s in "
@@ -916,7 +916,7 @@ static int apply_entries(const struct brdtab *tab, char *const *paths,
 		}
 		l = hold ? brd_lock(timeout_ms) : -1;
 		if (hold && l < 0) {
-			rc = cmd_err(l, "brdctl lock", "cannot take it");
+			rc = rd_lock_error(l);
 		} else {
 			rc = apply_entry(tab, &tab->ent[i], paths[i], !existed[i]);
 			brd_unlock(l);
@@ -1419,7 +1419,7 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 	ret = unmount_entries(tab, nown, busy);
 	if (!G.dry_run && (lock = brd_lock(opt_only ? ONLY_LOCK_TIMEOUT_MS :
 					   RD_LOCK_TIMEOUT_MS)) < 0) {
-		rc = cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+		rc = rd_lock_error(lock);
 		ret = ret ? ret : rc;
 		goto out;
 	}

@@ -385,7 +385,7 @@ int rd_create(const struct rd_request *req, size_t n,
 	if (nnamed && nnamed != n)
 		return cmd_usage_error("name every whole-disk ramdisk or none");
 	if (!G.dry_run && (lock = brd_lock(o->timeout_ms)) < 0)
-		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+		return rd_lock_error(lock);
 	if (npool) {
 		ret = pool_create(req, n, o, paths);
 		goto out;

@@ -143,7 +143,7 @@ static int do_flush(const struct brd_cmd *cmd, int argc, const char **argv)
 	if ((rc = rd_check_names(argc, argv)))
 		return rc;
 	if (!G.dry_run && (lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
-		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+		return rd_lock_error(lock);
 	if (opt_all) {
 		if ((rc = list_all(&disks, &n))) {
 			ret = cmd_err(rc, "/sys/block", "cannot list ramdisks");

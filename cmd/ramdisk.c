@@ -58,6 +58,18 @@ int rd_resolve_error(int rc, const char *arg)
 	return cmd_err(rc, arg, "cannot look up the ramdisk");
 }
 
+int rd_lock_error(int lock)
+{
+	const char *cmd = G.cmdpath;
+	size_t n = strlen(G.prog);
+
+	if (strncmp(cmd, G.prog, n) == 0 && cmd[n] == ' ')
+		cmd += n + 1;
+	if ((lock == -EACCES || lock == -EPERM) && geteuid() != 0)
+		return cmd_fail(lock, cmd, "needs root");
+	return rd_lock_error(lock);
+}
+
 /* The record of the ramdisk's image, if it has one (persist.h). */
 static void fill_persist(struct rd_info *ri)
 {

@@ -418,7 +418,7 @@ static int do_resize(const struct brd_cmd *cmd, int argc, const char **argv)
 		return cmd_usage_error("--size: %s is not a positive multiple of 4 KiB",
 				       opt_size);
 	if (!G.dry_run && (lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
-		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+		return rd_lock_error(lock);
 	if ((rc = brd_resolve(argv[0], &d))) {
 		ret = rd_resolve_error(rc, argv[0]);
 	} else if (d.partno) {

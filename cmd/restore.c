@@ -135,7 +135,7 @@ static int restore_fd(int ifd, const char *image, const char *arg)
 		return EXIT_OK;
 	}
 	if ((lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
-		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+		return rd_lock_error(lock);
 	/* The undo of a ramdisk restore created removes it with all its RAM
 	 * when restore loaded brd (unload), or for a pooled ramdisk where brd
 	 * can discard (the pages it wrote are freed; 6.1 cannot): then the

@@ -11,6 +11,10 @@ setup() {
 	chmod 755 "$BATS_TEST_TMPDIR" "$D"
 }
 
+teardown() {
+	if [ -n "${NOBODY_ROOT:-}" ]; then rm -rf "$NOBODY_ROOT"; fi
+}
+
 @test "apply --check: one run reports every error, also the filesystem type and owner of a line with other errors" {
 	require_root
 	printf '%s\n' "ram0 16X ext5 $D/a defaults nouser" \
@@ -92,4 +96,26 @@ brdctl: $D/brdtab: 3 errors, nothing changed"
 	[ -z "$bad" ] || fail "a fixed errno passed to cmd_err (use cmd_fail): $bad"
 	# and the check sees what it looks for
 	grep -qE 'cmd_err\(-?ENOMEM,' "$TOP"/cmd/*.c
+}
+
+@test "a user other than root: create, flush, remove, resize say the command needs root (exit 6)" {
+	require_root
+	require_cmd setpriv
+	# a root the user can read (bats' own directories are root's alone)
+	NOBODY_ROOT=$(mktemp -d /tmp/brdctl-nobody.XXXXXX)
+	chmod 755 "$NOBODY_ROOT"
+	cp -a "$TOP/tests/fixtures/sysroot-brd/." "$NOBODY_ROOT/"
+	export BRDCTL_SYSROOT=$NOBODY_ROOT
+	local c nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	"${nobody[@]}" test -x "$BRDCTL" || skip "user 65534 cannot run $BRDCTL (its directories)"
+	for c in "create --size 16M ram0" "flush ram0" "remove --all" "resize --size 8M ram0"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "${nobody[@]}" "$BRDCTL" $c
+		echo "\$ brdctl $c: $status: $stderr"
+		[ "$status" = 6 ] || fail "brdctl $c: exit status $status, expected 6"
+		assert_equal "$stderr" "brdctl: ${c%% *}: needs root"
+	done
+	# what only reads works for anyone
+	run --separate-stderr "${nobody[@]}" "$BRDCTL" stat ram0
+	[ "$status" = 0 ] || fail "stat as user 65534: $status $stderr"
 }
