@@ -173,10 +173,13 @@ static int check_memory(const struct plan *p, struct brd_disk *disks, size_t n,
 			brd_budget_add(&b, size, 0);
 	if (brd_budget_check(&b, &avail)) {
 		char *h1 = cmd_size_to_human(brd_budget_need(&b)), *h2 = cmd_size_to_human(avail);
+		char *h0 = cmd_size_to_human(size);
 
-		cmd_warnx("%zu ramdisks of %" PRIu64 " bytes could take %s but only %s "
-			  "of RAM is available; use --force to create them anyway",
-			  b.count, size, h1 ? h1 : "?", h2 ? h2 : "?");
+		cmd_warnx("%zu ramdisk%s of %s could take %s but only %s "
+			  "of RAM is available; use --force to create %s anyway",
+			  b.count, b.count == 1 ? "" : "s", h0 ? h0 : "?",
+			  h1 ? h1 : "?", h2 ? h2 : "?", b.count == 1 ? "it" : "them");
+		free(h0);
 		free(h1);
 		free(h2);
 		return EXIT_FAIL;

@@ -241,9 +241,9 @@ static int check_whole_memory(const struct brd_disk *disks, size_t n, uint64_t s
 		char *h1 = cmd_size_to_human(brd_budget_need(&budget));
 		char *h2 = cmd_size_to_human(avail);
 
-		ret = cmd_err(0, "brd", "%zu ramdisks of the new size could take %s more "
+		ret = cmd_err(0, "brd", "%zu ramdisk%s of the new size could take %s more "
 			      "but only %s of RAM is available; use --force", n,
-			      h1 ? h1 : "?", h2 ? h2 : "?");
+			      n == 1 ? "" : "s", h1 ? h1 : "?", h2 ? h2 : "?");
 		free(h1);
 		free(h2);
 	} else if (!opt_backup_dir && !opt_force && have_avail && data > avail / 2) {

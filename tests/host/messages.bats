@@ -119,3 +119,14 @@ brdctl: $D/brdtab: 3 errors, nothing changed"
 	run --separate-stderr "${nobody[@]}" "$BRDCTL" stat ram0
 	[ "$status" = 0 ] || fail "stat as user 65534: $status $stderr"
 }
+
+@test "the RAM budget refusal: sizes in one unit (human), and '1 ramdisk'" {
+	cp -a "$TOP/tests/fixtures/sysroot-brd" "$BATS_TEST_TMPDIR/root"
+	export BRDCTL_SYSROOT=$BATS_TEST_TMPDIR/root
+	rm -r "$BRDCTL_SYSROOT/sys/module/brd" "$BRDCTL_SYSROOT/sys/block/ram0" "$BRDCTL_SYSROOT/sys/block/ram1"
+	run_brdctl 1 --dry-run create --size 2G
+	assert_equal "$stderr" "brdctl: 1 ramdisk of 2G could take 2G but only 1.5G of RAM is available; use --force to create it anyway"
+	run_brdctl 1 --dry-run create --size 1G --count 2
+	assert_equal "$stderr" "brdctl: 2 ramdisks of 1G could take 2G but only 1.5G of RAM is available; use --force to create them anyway"
+	assert_equal "$output" ""
+}
