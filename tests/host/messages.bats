@@ -130,3 +130,24 @@ brdctl: $D/brdtab: 3 errors, nothing changed"
 	assert_equal "$stderr" "brdctl: 2 ramdisks of 1G could take 2G but only 1.5G of RAM is available; use --force to create them anyway"
 	assert_equal "$output" ""
 }
+
+@test "bitmap map: the size of a device that cannot be opened is 'unknown' (null in JSON), not 0" {
+	require_root
+	require_cmd setpriv
+	NOBODY_ROOT=$(mktemp -d /tmp/brdctl-nobody.XXXXXX)
+	chmod 755 "$NOBODY_ROOT"
+	local f=$NOBODY_ROOT/file nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	head -c 16384 /dev/zero >"$f"
+	chmod 644 "$f"
+	if (( (0x$(stat -c %D "$f") >> 8) == 0 )); then
+		skip "$NOBODY_ROOT is on an anonymous device (no block device)"
+	fi
+	"${nobody[@]}" test -x "$BRDCTL" || skip "user 65534 cannot run $BRDCTL (its directories)"
+	run --separate-stderr "${nobody[@]}" "$BRDCTL" bitmap map "$f"
+	echo "$output"
+	[[ $output == *"cannot open /dev/"* ]] || skip "user 65534 can open the device of $NOBODY_ROOT"
+	assert_line --regexp '^Device: +/dev/[^ ]+ \([0-9]+:[0-9]+\), size unknown, logical block size unknown$'
+	refute_output --partial "0 bytes, 0-byte"
+	run --separate-stderr "${nobody[@]}" "$BRDCTL" bitmap map --json "$f"
+	assert_equal "$(jq -c '.blockmap | [."device-size", ."logical-block-size"]' <<<"$output")" '[null,null]'
+}
