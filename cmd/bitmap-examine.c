@@ -790,7 +790,7 @@ static int examine(const struct brd_cmd *cmd, int argc, const char **argv)
 			rc = one;
 	}
 	if (G.json) {
-		if (scols_print_table(jt.tb) && !rc)
+		if (cmd_scols_print(jt.tb) && !rc)
 			rc = EXIT_FAIL;
 		cmd_table_free(&jt);
 	}

@@ -128,6 +128,8 @@ int cmd_table_set_bool(struct cmd_table *t, struct libscols_line *ln, int col,
 		       int v);
 bool cmd_table_wants(const struct cmd_table *t, int col);
 int cmd_table_print(struct cmd_table *t);	/* prints and frees */
+/* scols_print_table(), with an empty JSON array as [] (not [null]) */
+int cmd_scols_print(struct libscols_table *tb);
 void cmd_table_free(struct cmd_table *t);
 
 /* A JSON document that is not a table (libsmartcols writes only arrays of

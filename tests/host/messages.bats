@@ -151,3 +151,35 @@ brdctl: $D/brdtab: 3 errors, nothing changed"
 	run --separate-stderr "${nobody[@]}" "$BRDCTL" bitmap map --json "$f"
 	assert_equal "$(jq -c '.blockmap | [."device-size", ."logical-block-size"]' <<<"$output")" '[null,null]'
 }
+
+@test "stat --json, list --json: an empty list is [], a list is one string per element, keys follow one rule" {
+	cp -a "$TOP/tests/fixtures/sysroot-brd" "$BATS_TEST_TMPDIR/root"
+	export BRDCTL_SYSROOT=$BATS_TEST_TMPDIR/root
+	mkdir "$BRDCTL_SYSROOT/sys/block/ram0/holders/md0" "$BRDCTL_SYSROOT/sys/block/ram0/holders/dm-1"
+	run_brdctl 0 stat --json ram0 ram1
+	assert_equal "$(jq -c '[.ramdisks[] | [.holders, .mountpoints, (.openers | length)]]' <<<"$output")" \
+		'[[["dm-1","md0"],[],0],[[],[],0]]'
+	# no "[null]", no "[", blank line, "]": the empty ones are written []
+	refute_line --regexp '^ +null$'
+	refute_line ''
+	assert_line --regexp '^ +"mountpoints": \[\],$'
+	# the key rule (man brdctl(8), stat): lower case, hyphens; maj:min as
+	# lsblk; the module parameters as the kernel names them
+	run jq -r '.ramdisks[0] | keys[]' <<<"$output"
+	local k bad=
+	for k in $output; do
+		[[ $k =~ ^[a-z0-9]+(-[a-z0-9]+)*$ || $k == maj:min || $k == rd_nr ||
+		   $k == rd_size || $k == max_part ]] || bad+=" $k"
+	done
+	[ -z "$bad" ] || fail "stat --json keys outside the rule:$bad"
+	run_brdctl 0 list --json --output-all
+	assert_equal "$(jq -c '[.ramdisks[] | [.holders, .mountpoints]]' <<<"$output")" \
+		'[[["dm-1","md0"],[]],[[],[]]]'
+	refute_line --regexp '^ +null$'
+	refute_line ''
+	run jq -r '.ramdisks[0] | keys[]' <<<"$output"
+	for k in $output; do
+		[[ $k =~ ^[a-z0-9]+(-[a-z0-9]+)*$ || $k == maj:min ]] || bad+=" $k"
+	done
+	[ -z "$bad" ] || fail "list --json keys outside the rule:$bad"
+}
