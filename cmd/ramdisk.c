@@ -29,11 +29,14 @@ const struct cmd_column rd_columns[RD_NCOLUMNS] = {
 	[COL_FSTYPE]  = { "FSTYPE", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "filesystem type" },
 	[COL_LABEL]   = { "LABEL", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "filesystem label" },
 	[COL_UUID]    = { "UUID", 36, 0, SCOLS_JSON_STRING, "filesystem UUID" },
-	[COL_MOUNTPOINTS] = { "MOUNTPOINTS", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_ARRAY_STRING,
+	/* paths and lists of names are never cut (libsmartcols cuts a
+	 * SCOLS_FL_TRUNC column to the terminal without a mark): a line
+	 * longer than the terminal instead */
+	[COL_MOUNTPOINTS] = { "MOUNTPOINTS", 0.1, 0, SCOLS_JSON_ARRAY_STRING,
 			  "where the ramdisk is mounted" },
-	[COL_HOLDERS] = { "HOLDERS", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_ARRAY_STRING,
+	[COL_HOLDERS] = { "HOLDERS", 0.1, 0, SCOLS_JSON_ARRAY_STRING,
 			  "devices stacked on the ramdisk (md, dm, ...)" },
-	[COL_IMAGE]   = { "IMAGE", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING,
+	[COL_IMAGE]   = { "IMAGE", 0.1, 0, SCOLS_JSON_STRING,
 			  "image it is persisted to (brdtab x-brdctl.persist=)" },
 	[COL_SAVED]   = { "SAVED", 25, 0, SCOLS_JSON_STRING,
 			  "time of the image's last save (ISO 8601, local)" },

@@ -183,3 +183,21 @@ brdctl: $D/brdtab: 3 errors, nothing changed"
 	done
 	[ -z "$bad" ] || fail "list --json keys outside the rule:$bad"
 }
+
+@test "list never cuts a path or a list of names: IMAGE, MOUNTPOINTS, HOLDERS whole on a narrow terminal and in a pipe" {
+	require_cmd script stty
+	cp -a "$TOP/tests/fixtures/sysroot-brd" "$BATS_TEST_TMPDIR/root"
+	export BRDCTL_SYSROOT=$BATS_TEST_TMPDIR/root
+	local img=/var/lib/brdctl/a/rather/long/directory/for/the/images/ram0-build-cache.img
+	mkdir -p "$BRDCTL_SYSROOT/run/brdctl/image" "$BRDCTL_SYSROOT/sys/block/ram0/holders/md0" \
+		"$BRDCTL_SYSROOT/sys/block/ram0/holders/dm-10"
+	printf '%s\n%s\n' 1764645600123456789 "$img" >"$BRDCTL_SYSROOT/run/brdctl/image/ram0"
+	run_brdctl 0 list -o NAME,IMAGE,SAVED,HOLDERS
+	assert_line --regexp "^ram0 +$img +[0-9T:+-]+ +dm-10,md0\$"
+	# a terminal of 60 columns (script gives brdctl a pty)
+	run script -qec "stty cols 60 && TZ=UTC '$BRDCTL' list -o NAME,TYPE,SIZE,IMAGE,SAVED,HOLDERS" /dev/null
+	echo "$output"
+	[ "$status" = 0 ] || fail "exit status $status"
+	[[ $output == *"$img"* ]] || fail "IMAGE cut on a 60-column terminal"
+	[[ $output == *"dm-10,md0"* ]] || fail "HOLDERS cut on a 60-column terminal"
+}
