@@ -313,83 +313,6 @@ static int do_mount(const struct brdtab *tab, const struct brdtab_entry *e,
 	return ret;
 }
 
-/* Print what mkfs said, line by line, as ours (journal-friendly). */
-static void relay_output(const char *obj, const char *prog, char *out)
-{
-	for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n"))
-		fprintf(stderr, "%s: %s: %s: %s\n", G.prog, obj, prog, l);
-}
-
-/* Start argv[0] (from PATH) with stdin on /dev/null and its stdout and
- * stderr into a pipe, whose read end is *fd.  Returns its pid or -errno. */
-static pid_t spawn_piped(char *const argv[], int *fd)
-{
-	int pfd[2], err;
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		err = errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return -err;
-	}
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		if (nul >= 0)
-			dup2(nul, STDIN_FILENO);
-		dup2(pfd[1], STDOUT_FILENO);
-		dup2(pfd[1], STDERR_FILENO);
-		execvp(argv[0], argv);
-		fprintf(stderr, "cannot run: %s\n", strerror(errno));
-		_exit(127);
-	}
-	close(pfd[1]);
-	*fd = pfd[0];
-	return pid;
-}
-
-/* Read @fd to its end and close it.  Returns what was read, NUL-terminated
- * (up to about 1 MiB is kept, the rest dropped), or NULL if nothing or no
- * memory. */
-static char *read_all(int fd)
-{
-	size_t len = 0, cap = 0;
-	char *out = NULL;
-
-	for (;;) {
-		char buf[4096];
-		ssize_t r = read(fd, buf, sizeof(buf));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (len + (size_t)r + 1 > cap && cap < (1u << 20)) {
-			char *n = realloc(out, cap = (len + (size_t)r + 1) * 2);
-
-			if (!n) {
-				cap = 0;
-				continue;
-			}
-			out = n;
-		}
-		if (len + (size_t)r + 1 <= cap) {
-			memcpy(out + len, buf, (size_t)r);
-			len += (size_t)r;
-		}
-	}
-	close(fd);
-	if (out)
-		out[len] = '\0';
-	return out;
-}
-
 /*
  * mkfs.TYPE [OPTS...] DEV.  Its output (banners, progress) is collected and
  * shown only when it fails or with --verbose, each line prefixed like ours.
@@ -414,11 +337,11 @@ static int run_mkfs(const struct brdtab *tab, const struct brdtab_entry *e,
 		argv[i + 1] = e->mkfs_argv[i];
 	argv[nopt + 1] = (char *)dev;
 	where(&w, tab, e);
-	pid = spawn_piped(argv, &fd);
+	pid = cmd_spawn_piped(argv, &fd);
 	free(argv);
 	if (pid < 0)
 		return cmd_err(pid, w.s, "cannot run %s", prog);
-	out = read_all(fd);
+	out = cmd_read_all(fd);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			int ret = cmd_err(errno, w.s, "waiting for %s", prog);
@@ -427,7 +350,7 @@ static int run_mkfs(const struct brdtab *tab, const struct brdtab_entry *e,
 			return ret;
 		}
 	if (out && (G.verbose || !WIFEXITED(status) || WEXITSTATUS(status)))
-		relay_output(w.s, prog, out);
+		cmd_relay_output(w.s, prog, out);
 	free(out);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return EXIT_OK;

@@ -13,18 +13,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <inttypes.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "ramdisk.h"
 #include "../lib/ramdisk/pool.h"
 #include "../lib/ramdisk/snapshot.h"
 
-extern char **environ;
 
 static const char *opt_size, *opt_backup_dir;
 static int opt_grow_fs, opt_force;
@@ -40,12 +37,11 @@ static const struct poptOption resize_options[] = {
 	POPT_TABLEEND
 };
 
-/* Run the filesystem's own tool; returns its exit status or -errno. */
-static int run_tool(char *const argv[])
+/* Run the filesystem's own tool, quietly (its output goes to our stderr
+ * only when it fails, or with --verbose): stdout has the device paths
+ * only.  Returns its exit status or -errno. */
+static int run_tool(const char *obj, char *const argv[])
 {
-	pid_t pid;
-	int status, rc;
-
 	if (G.verbose || G.dry_run) {
 		fprintf(G.dry_run ? stdout : stderr, "%s", G.dry_run ? "" : "brdctl: running");
 		for (int i = 0; argv[i]; i++)
@@ -55,13 +51,7 @@ static int run_tool(char *const argv[])
 	}
 	if (G.dry_run)
 		return 0;
-	fflush(stdout);
-	rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
-	if (rc)
-		return -rc;
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	return cmd_run_quiet(obj, argv);
 }
 
 static int grow_fs(struct rd_info *ri)
@@ -78,14 +68,14 @@ static int grow_fs(struct rd_info *ri)
 	if (strcmp(ri->bi.fstype, "ext4") == 0 || strcmp(ri->bi.fstype, "ext3") == 0 ||
 	    strcmp(ri->bi.fstype, "ext2") == 0) {
 		char *argv[] = { "resize2fs", ri->path, NULL };
-		rc = run_tool(argv);
+		rc = run_tool(ri->path, argv);
 	} else if (strcmp(ri->bi.fstype, "xfs") == 0) {
 		if (!mnt) {
 			return cmd_fail(EOPNOTSUPP, ri->path, "--grow-fs: xfs grows only "
 				       "while mounted (xfs_growfs)");
 		}
 		char *argv[] = { "xfs_growfs", mnt, NULL };
-		rc = run_tool(argv);
+		rc = run_tool(ri->path, argv);
 	} else {
 		free(mnt);
 		return cmd_fail(EOPNOTSUPP, ri->path, "--grow-fs: cannot grow %s "
