@@ -106,18 +106,17 @@ brdctl: $D/brdtab: 3 errors, nothing changed"
 	chmod 755 "$NOBODY_ROOT"
 	cp -a "$TOP/tests/fixtures/sysroot-brd/." "$NOBODY_ROOT/"
 	export BRDCTL_SYSROOT=$NOBODY_ROOT
-	local c nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-	"${nobody[@]}" test -x "$BRDCTL" || skip "user 65534 cannot run $BRDCTL (its directories)"
+	local c
 	for c in "create --size 16M ram0" "flush ram0" "remove --all" "resize --size 8M ram0"; do
 		# shellcheck disable=SC2086
-		run --separate-stderr "${nobody[@]}" "$BRDCTL" $c
-		echo "\$ brdctl $c: $status: $stderr"
+		run_as_nobody $c
+		echo "\$ brdctl $c: $status: $output"
 		[ "$status" = 6 ] || fail "brdctl $c: exit status $status, expected 6"
-		assert_equal "$stderr" "brdctl: ${c%% *}: needs root"
+		assert_output "brdctl: ${c%% *}: needs root"
 	done
 	# what only reads works for anyone
-	run --separate-stderr "${nobody[@]}" "$BRDCTL" stat ram0
-	[ "$status" = 0 ] || fail "stat as user 65534: $status $stderr"
+	run_as_nobody stat ram0
+	[ "$status" = 0 ] || fail "stat as user 65534: $status $output"
 }
 
 @test "the RAM budget refusal: sizes in one unit (human), and '1 ramdisk'" {
