@@ -313,83 +313,6 @@ static int do_mount(const struct brdtab *tab, const struct brdtab_entry *e,
 	return ret;
 }
 
-/* Print what mkfs said, line by line, as ours (journal-friendly). */
-static void relay_output(const char *obj, const char *prog, char *out)
-{
-	for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n"))
-		fprintf(stderr, "%s: %s: %s: %s\n", G.prog, obj, prog, l);
-}
-
-/* Start argv[0] (from PATH) with stdin on /dev/null and its stdout and
- * stderr into a pipe, whose read end is *fd.  Returns its pid or -errno. */
-static pid_t spawn_piped(char *const argv[], int *fd)
-{
-	int pfd[2], err;
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		err = errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return -err;
-	}
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		if (nul >= 0)
-			dup2(nul, STDIN_FILENO);
-		dup2(pfd[1], STDOUT_FILENO);
-		dup2(pfd[1], STDERR_FILENO);
-		execvp(argv[0], argv);
-		fprintf(stderr, "cannot run: %s\n", strerror(errno));
-		_exit(127);
-	}
-	close(pfd[1]);
-	*fd = pfd[0];
-	return pid;
-}
-
-/* Read @fd to its end and close it.  Returns what was read, NUL-terminated
- * (up to about 1 MiB is kept, the rest dropped), or NULL if nothing or no
- * memory. */
-static char *read_all(int fd)
-{
-	size_t len = 0, cap = 0;
-	char *out = NULL;
-
-	for (;;) {
-		char buf[4096];
-		ssize_t r = read(fd, buf, sizeof(buf));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (len + (size_t)r + 1 > cap && cap < (1u << 20)) {
-			char *n = realloc(out, cap = (len + (size_t)r + 1) * 2);
-
-			if (!n) {
-				cap = 0;
-				continue;
-			}
-			out = n;
-		}
-		if (len + (size_t)r + 1 <= cap) {
-			memcpy(out + len, buf, (size_t)r);
-			len += (size_t)r;
-		}
-	}
-	close(fd);
-	if (out)
-		out[len] = '\0';
-	return out;
-}
-
 /*
  * mkfs.TYPE [OPTS...] DEV.  Its output (banners, progress) is collected and
  * shown only when it fails or with --verbose, each line prefixed like ours.
@@ -414,11 +337,11 @@ static int run_mkfs(const struct brdtab *tab, const struct brdtab_entry *e,
 		argv[i + 1] = e->mkfs_argv[i];
 	argv[nopt + 1] = (char *)dev;
 	where(&w, tab, e);
-	pid = spawn_piped(argv, &fd);
+	pid = cmd_spawn_piped(argv, &fd);
 	free(argv);
 	if (pid < 0)
 		return cmd_err(pid, w.s, "cannot run %s", prog);
-	out = read_all(fd);
+	out = cmd_read_all(fd);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			int ret = cmd_err(errno, w.s, "waiting for %s", prog);
@@ -427,7 +350,7 @@ static int run_mkfs(const struct brdtab *tab, const struct brdtab_entry *e,
 			return ret;
 		}
 	if (out && (G.verbose || !WIFEXITED(status) || WEXITSTATUS(status)))
-		relay_output(w.s, prog, out);
+		cmd_relay_output(w.s, prog, out);
 	free(out);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return EXIT_OK;
@@ -458,7 +381,7 @@ static int ensure_fs(const struct brdtab *tab, const struct brdtab_entry *e,
 			goto out;
 		}
 		if (bi.fstype || bi.pttype) {
-			ret = cmd_err(EBUSY, where(&w, tab, e), "%s has a %s %s, not %s; "
+			ret = cmd_fail(EBUSY, where(&w, tab, e), "%s has a %s %s, not %s; "
 				      "not reformatting it (wipefs -a %s, then apply again)",
 				      dev, bi.fstype ? bi.fstype : bi.pttype,
 				      bi.fstype ? "signature" : "partition table",
@@ -547,7 +470,7 @@ static int ensure_mounted(const struct brdtab *tab, const struct brdtab_entry *e
 		goto out;
 	}
 	if (fs) {
-		ret = cmd_err(EBUSY, where(&w, tab, e), "%s: %s (%s) is mounted there, "
+		ret = cmd_fail(EBUSY, where(&w, tab, e), "%s: %s (%s) is mounted there, "
 			      "not %s", e->target,
 			      mnt_fs_get_source(fs) ? mnt_fs_get_source(fs) : "?",
 			      mnt_fs_get_fstype(fs) ? mnt_fs_get_fstype(fs) : "?", dev);
@@ -562,7 +485,7 @@ static int ensure_mounted(const struct brdtab *tab, const struct brdtab_entry *e
 			for (char *p = elsewhere; *p; p++)
 				if (*p == '\n')
 					*p = ',';
-			ret = cmd_err(EBUSY, where(&w, tab, e), "%s is mounted on %s, "
+			ret = cmd_fail(EBUSY, where(&w, tab, e), "%s is mounted on %s, "
 				      "not on %s", dev, elsewhere, e->target);
 			free(elsewhere);
 			goto out;
@@ -685,7 +608,7 @@ static int restore_entry(const struct brdtab *tab, const struct brdtab_entry *e,
 	}
 	if (!blank) {
 		close(ifd);
-		return cmd_err(EBUSY, where(&w, tab, e), "%s already holds a filesystem "
+		return cmd_fail(EBUSY, where(&w, tab, e), "%s already holds a filesystem "
 			       "that was not restored from %s; not mounting it (save it "
 			       "with 'brdctl save', or remove the ramdisk)", dev, e->persist);
 	}
@@ -731,7 +654,7 @@ static int record_up(const struct brdtab *tab, const struct brdtab_entry *e,
 		return EXIT_OK;
 	/* under the lock, as every writer of the record (save, remove) */
 	if ((lock = brd_lock(opt_only ? ONLY_LOCK_TIMEOUT_MS : RD_LOCK_TIMEOUT_MS)) < 0)
-		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+		return rd_lock_error(lock);
 	rc = brd_persist_record(e->name, e->persist, saved_ns);
 	brd_unlock(lock);
 	return rc ? cmd_err(rc, where(&w, tab, e), "cannot record %s in "
@@ -916,7 +839,7 @@ static int apply_entries(const struct brdtab *tab, char *const *paths,
 		}
 		l = hold ? brd_lock(timeout_ms) : -1;
 		if (hold && l < 0) {
-			rc = cmd_err(l, "brdctl lock", "cannot take it");
+			rc = rd_lock_error(l);
 		} else {
 			rc = apply_entry(tab, &tab->ent[i], paths[i], !existed[i]);
 			brd_unlock(l);
@@ -1157,7 +1080,7 @@ static int discard_whole(const struct brdtab *tab, const struct brdtab_entry *e,
 
 	snprintf(path, sizeof(path), "/dev/%s", d->name);
 	if (!d->discard_max)
-		return cmd_err(EOPNOTSUPP, where(&w, tab, e), "%s: RAM not freed: brd "
+		return cmd_fail(EOPNOTSUPP, where(&w, tab, e), "%s: RAM not freed: brd "
 			       "stays loaded for %s, and this kernel's brd cannot discard "
 			       "(Linux < 6.10); 'brdctl remove --all' frees it", path, other);
 	act("discard %s (brd stays loaded for %s)", path, other);
@@ -1193,7 +1116,7 @@ static int load_only(const char *path, const char *name, struct brdtab **tab)
 		    strcmp((*tab)->ent[0].name, name)) {
 			brdtab_free(*tab);
 			*tab = NULL;
-			return cmd_err(EINVAL, rpath, "not a record of %s (remove it)", name);
+			return cmd_fail(EINVAL, rpath, "not a record of %s (remove it)", name);
 		}
 	} else if (rc != -ENOENT) {
 		return cmd_err(rc, rpath, "cannot read the record");
@@ -1273,7 +1196,7 @@ static int check_in_use(const struct brdtab *tab, size_t nown, bool *busy)
 		}
 		why = rd_busy_reason(&ri);
 		if (why) {
-			rc = cmd_err(EBUSY, where(&w, tab, e), "/dev/%s: in use: %s",
+			rc = cmd_fail(EBUSY, where(&w, tab, e), "/dev/%s: in use: %s",
 				     ri.d.name, why);
 			ret = ret ? ret : rc;
 			busy[i] = true;
@@ -1419,7 +1342,7 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 	ret = unmount_entries(tab, nown, busy);
 	if (!G.dry_run && (lock = brd_lock(opt_only ? ONLY_LOCK_TIMEOUT_MS :
 					   RD_LOCK_TIMEOUT_MS)) < 0) {
-		rc = cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+		rc = rd_lock_error(lock);
 		ret = ret ? ret : rc;
 		goto out;
 	}

@@ -769,6 +769,42 @@ static int parse_entry(struct brdtab *tab, unsigned int line, struct fields *fl,
 }
 #undef ERR
 
+/*
+ * Keep the line @e, which has errors, in tab->rej for the system checks:
+ * only the filesystem type, mount point, owner and group that are valid
+ * themselves (the others were reported; a check of them would say it
+ * again).  Takes @e.  0 or -ENOMEM.
+ */
+static int keep_rejected(struct brdtab *tab, struct brdtab_entry *e)
+{
+	struct brdtab_entry k = { .line = e->line, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+
+	if (e->fstype && valid_fstype(e->fstype) && strcmp(e->fstype, "swap"))
+		k.fstype = e->fstype, e->fstype = NULL;
+	k.target = e->target, e->target = NULL;
+	if (e->owner && valid_account(e->owner))
+		k.owner = e->owner, e->owner = NULL;
+	if (e->group && valid_account(e->group))
+		k.group = e->group, e->group = NULL;
+	k.owner_group = e->owner_group && k.owner;
+	entry_free(e);
+	if (!k.fstype && !k.target && !k.owner && !k.group)
+		return 0;
+	if (tab->nrej == tab->rejcap) {
+		size_t cap = tab->rejcap ? tab->rejcap * 2 : 8;
+		struct brdtab_entry *n = realloc(tab->rej, cap * sizeof(*n));
+
+		if (!n) {
+			entry_free(&k);
+			return -ENOMEM;
+		}
+		tab->rej = n;
+		tab->rejcap = cap;
+	}
+	tab->rej[tab->nrej++] = k;
+	return 0;
+}
+
 /* -------------------------------------------------------- hash index --- */
 
 /*
@@ -1060,8 +1096,9 @@ int brdtab_parse_buffer(const char *file, const char *text, size_t len,
 			goto fail;
 		}
 		if (rc) {
-			entry_free(&e);
-			rc = 0;
+			rc = keep_rejected(tab, &e);
+			if (rc)
+				goto fail;
 			continue;
 		}
 		if (tab->n == tab->cap) {
@@ -1156,6 +1193,9 @@ void brdtab_free(struct brdtab *tab)
 		return;
 	for (size_t i = 0; i < tab->n; i++)
 		entry_free(&tab->ent[i]);
+	for (size_t i = 0; i < tab->nrej; i++)
+		entry_free(&tab->rej[i]);
+	free(tab->rej);
 	for (size_t i = 0; i < tab->nerr; i++)
 		free(tab->err[i].msg);
 	free(tab->ent);
@@ -1398,8 +1438,8 @@ int brdtab_check_system(struct brdtab *tab)
 	size_t nseen = 0, nerr;
 	int rc;
 
-	for (size_t i = 0; i < tab->n; i++) {
-		struct brdtab_entry *e = &tab->ent[i];
+	for (size_t i = 0; i < tab->n + tab->nrej; i++) {
+		struct brdtab_entry *e = i < tab->n ? &tab->ent[i] : &tab->rej[i - tab->n];
 
 		if (e->fstype) {
 			int v = fs_verdict(seen, &nseen, 16, e->fstype);

@@ -87,6 +87,11 @@ struct brdtab {
 	size_t nerr;
 	bool pooled;			/* some entry is BRDTAB_POOLED */
 	size_t cap, errcap;		/* allocated ent[], err[] */
+	/* lines with errors, not in ent[]: the fields of them that parsed
+	 * (the others NULL), for brdtab_check_system() only, so that one run
+	 * reports every error */
+	struct brdtab_entry *rej;
+	size_t nrej, rejcap;
 };
 
 /*
@@ -111,7 +116,8 @@ int brdtab_parse_file(const char *path, struct brd_trust *t, struct brdtab **tab
  * it (/proc/filesystems, a fs-TYPE module alias); the mount point is a
  * directory or missing below a directory (apply creates it), on a path
  * only root can change (trust.h: else EPERM); owner and group resolve
- * (fills uid/gid).  Problems are added to tab->err.
+ * (fills uid/gid).  Problems are added to tab->err.  The lines with
+ * errors (tab->rej) are checked too, for what of them parsed.
  * Returns 0 or -ENOMEM.
  */
 int brdtab_check_system(struct brdtab *tab);

@@ -63,6 +63,9 @@ int brdtab_select(struct brdtab *tab, const char *name)
 	if (k)
 		tab->ent[0] = tab->ent[k];
 	tab->n = 1;
+	for (size_t i = 0; i < tab->nrej; i++)	/* other lines: @name's is valid */
+		brdtab_entry_clear(&tab->rej[i]);
+	tab->nrej = 0;
 	for (size_t i = 0; i < tab->nerr; i++) {
 		if (tab->err[i].line == 0 || tab->err[i].line == line)
 			tab->err[j++] = tab->err[i];
