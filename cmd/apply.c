@@ -76,8 +76,7 @@ struct where {
 static const char *where(struct where *w, const struct brdtab *tab,
 			 const struct brdtab_entry *e)
 {
-	snprintf(w->s, sizeof(w->s), "%s:%u", tab->file, e->line);
-	return w->s;
+	return brdtab_where(tab, e->line, w->s, sizeof(w->s));
 }
 
 /* An action: printed on stdout with --dry-run, on stderr with --verbose. */
@@ -159,16 +158,18 @@ static bool names_file(const char *tpath, const char *path)
 static int read_tab(const char *path, struct brdtab **tab, struct brdtab **again,
 		    bool quiet)
 {
+	/* MemTotal and the kernel command line of this boot (brdtab(5)) */
+	static const struct brdtab_machine machine = { .cmdline = true };
 	struct brd_trust t;
 	int fd, rc;
 
 	*tab = NULL;
 	fd = rc = brd_trust_open(path, O_RDONLY, &t);
 	if (fd >= 0) {
-		rc = brdtab_parse_fd(fd, path, tab);
+		rc = brdtab_parse_fd_machine(&machine, fd, path, tab);
 		/* @again: the same text parsed once more, from the same file */
 		if (!rc && again && (lseek(fd, 0, SEEK_SET) < 0 ||
-				     (rc = brdtab_parse_fd(fd, path, again)))) {
+				     (rc = brdtab_parse_fd_machine(&machine, fd, path, again)))) {
 			rc = rc ? rc : -errno;
 			brdtab_free(*tab);
 			*tab = NULL;
@@ -194,6 +195,35 @@ static int read_tab(const char *path, struct brdtab **tab, struct brdtab **again
 	return cmd_err(rc, path, "cannot read the brdtab");
 }
 
+/* Say each line a condition leaves out on this machine (brdtab(5)
+ * CONDITIONS); with @only, that line's only.  Whether @only is one. */
+static bool report_skipped(const struct brdtab *tab, const char *only)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < tab->nskip; i++) {
+		const struct brdtab_skipped *k = &tab->skip[i];
+		char w[4200];
+
+		if (only && strcmp(k->spec, only))
+			continue;
+		found = true;
+		fprintf(stderr, "%s: %s: %s: skipped: %s\n", G.prog,
+			brdtab_where(tab, k->line, w, sizeof(w)), k->spec, k->why);
+	}
+	return found;
+}
+
+/* Every error of @tab, one line each: "brdctl: FILE:LINE: message". */
+static void print_errors(const struct brdtab *tab)
+{
+	char w[4200];
+
+	for (size_t i = 0; i < tab->nerr; i++)
+		fprintf(stderr, "%s: %s: %s\n", G.prog,
+			brdtab_where(tab, tab->err[i].line, w, sizeof(w)), tab->err[i].msg);
+}
+
 /* Read @path (system: with the checks against the running system); with
  * @only, keep only the line of that ramdisk and its errors. */
 static int load_tab(const char *path, bool system, const char *only,
@@ -203,13 +233,18 @@ static int load_tab(const char *path, bool system, const char *only,
 
 	if (rc)
 		return rc;
+	/* apply: the lines this machine or boot leaves out, not errors; apply
+	 * --only of such a line has nothing to do */
+	if (system && report_skipped(*tab, only) && only) {
+		brdtab_free(*tab);
+		*tab = NULL;
+		return EXIT_OK;
+	}
 	/* --only: the system checks of that line only (they cost time at boot,
 	 * once per line and unit) */
 	if (only && brdtab_select(*tab, only) == -ENOENT) {
 		/* a line with errors has no name: show them, they may be it */
-		for (size_t i = 0; i < (*tab)->nerr; i++)
-			fprintf(stderr, "%s: %s:%u: %s\n", G.prog, (*tab)->file,
-				(*tab)->err[i].line, (*tab)->err[i].msg);
+		print_errors(*tab);
 		fprintf(stderr, "%s: %s: no valid line for ramdisk %s\n", G.prog,
 			(*tab)->file, only);
 		brdtab_free(*tab);
@@ -226,13 +261,7 @@ static int load_tab(const char *path, bool system, const char *only,
 		return cmd_err(rc, path, "cannot check the brdtab");
 	}
 	if ((*tab)->nerr) {
-		for (size_t i = 0; i < (*tab)->nerr; i++)
-			if ((*tab)->err[i].line)
-				fprintf(stderr, "%s: %s:%u: %s\n", G.prog, (*tab)->file,
-					(*tab)->err[i].line, (*tab)->err[i].msg);
-			else
-				fprintf(stderr, "%s: %s: %s\n", G.prog, (*tab)->file,
-					(*tab)->err[i].msg);
+		print_errors(*tab);
 		fprintf(stderr, "%s: %s: %zu error%s, nothing changed\n", G.prog,
 			(*tab)->file, (*tab)->nerr, (*tab)->nerr == 1 ? "" : "s");
 		rc = refused_status(*tab);
@@ -957,8 +986,8 @@ static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 		return cmd_usage_error("--check and --dry-run are mutually exclusive");
 	if ((ret = check_only()))
 		return ret;
-	if ((ret = load_tab(path, true, opt_only, &tab)))
-		return ret;
+	if ((ret = load_tab(path, true, opt_only, &tab)) || !tab)
+		return ret;	/* !tab: --only of a line skipped on this machine */
 	if (opt_only)
 		o.timeout_ms = ONLY_LOCK_TIMEOUT_MS;
 	if (opt_check) {

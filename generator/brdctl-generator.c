@@ -80,6 +80,9 @@ int main(int argc, char **argv)
 {
 	const char *target = getenv("SYSTEMD_LOG_TARGET");
 	const char *root = secure_getenv("BRDCTL_SYSROOT");	/* tests only */
+	/* MemTotal and the kernel command line ($SYSTEMD_PROC_CMDLINE, else
+	 * /proc/cmdline): brdtab(5) CONDITIONS */
+	static const struct brdtab_machine machine = { .cmdline = true };
 	struct brdtab *tab = NULL;
 	struct brd_trust t;
 	char path[4096];
@@ -101,7 +104,13 @@ int main(int argc, char **argv)
 	}
 	if (!brd_root_path(path, sizeof(path), BRDTAB_DEFAULT_PATH))
 		return 1;
-	rc = brdtab_parse_file(path, &t, &tab);
+	rc = brd_trust_open(path, O_RDONLY, &t);
+	if (rc >= 0) {
+		int fd = rc;
+
+		rc = brdtab_parse_fd_machine(&machine, fd, path, &tab);
+		close(fd);
+	}
 	if (rc == -ENOENT)
 		return 0;		/* no brdtab: nothing to do */
 	if (rc == -EPERM && t.fix[0]) {
@@ -121,12 +130,21 @@ int main(int argc, char **argv)
 	tab->file = strdup(BRDTAB_DEFAULT_PATH);
 	for (size_t i = 0; i < tab->nerr; i++) {
 		bool has_unit = false;
+		char w[4200];
 
 		for (size_t j = 0; j < tab->n; j++)
 			if (tab->ent[j].line == tab->err[i].line && tab->ent[j].name)
 				has_unit = true;
-		say(LOG_ERR, "%s:%u: %s%s", BRDTAB_DEFAULT_PATH, tab->err[i].line,
+		say(LOG_ERR, "%s: %s%s", brdtab_where(tab, tab->err[i].line, w, sizeof(w)),
 		    tab->err[i].msg, has_unit ? "" : " (no units for this line)");
+	}
+	/* lines a condition leaves out: not errors, no units */
+	for (size_t i = 0; i < tab->nskip; i++) {
+		char w[4200];
+
+		say(LOG_INFO, "%s: %s: skipped: %s (no units for this line)",
+		    brdtab_where(tab, tab->skip[i].line, w, sizeof(w)), tab->skip[i].spec,
+		    tab->skip[i].why);
 	}
 	rc = brdtab_write_units(tab, argv[1], BRDTAB_DEFAULT_PATH);
 	for (size_t j = 0; j < tab->n; j++)
