@@ -150,6 +150,10 @@ static bool names_file(const char *tpath, const char *path)
 	       (lt == lb || tpath[lt - lb - 1] == '/');
 }
 
+/* No FILE argument: the system's brdtab, /etc/brdtab and its drop-ins
+ * (brdtab_parse_set()). */
+static bool use_set;
+
 /* Parse the brdtab @path under StrictModes: root acts on the file, so only
  * root may be able to change it (the file and every directory on its
  * path); what is parsed is the descriptor that was checked
@@ -161,11 +165,22 @@ static int read_tab(const char *path, struct brdtab **tab, struct brdtab **again
 	/* MemTotal and the kernel command line of this boot (brdtab(5)) */
 	static const struct brdtab_machine machine = { .cmdline = true };
 	struct brd_trust t;
+	char failed[4096];
 	int fd, rc;
 
 	*tab = NULL;
-	fd = rc = brd_trust_open(path, O_RDONLY, &t);
-	if (fd >= 0) {
+	memset(&t, 0, sizeof(t));
+	if (use_set) {
+		/* no FILE: /etc/brdtab and its drop-ins (below BRDCTL_SYSROOT) */
+		rc = brdtab_parse_set(&machine, &t, failed, sizeof(failed), tab);
+		if (!rc && again &&
+		    (rc = brdtab_parse_set(&machine, &t, failed, sizeof(failed), again))) {
+			brdtab_free(*tab);
+			*tab = NULL;
+		}
+		if (rc && failed[0])
+			path = failed;	/* the file or directory that failed */
+	} else if ((fd = rc = brd_trust_open(path, O_RDONLY, &t)) >= 0) {
 		rc = brdtab_parse_fd_machine(&machine, fd, path, tab);
 		/* @again: the same text parsed once more, from the same file */
 		if (!rc && again && (lseek(fd, 0, SEEK_SET) < 0 ||
@@ -868,6 +883,16 @@ static void line_list(const struct brdtab *tab, const bool *done, bool want,
 			i++;
 			continue;
 		}
+		if (tab->nsrc > 1) {	/* drop-ins: FILE:LINE each */
+			char w[4200];
+
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "",
+					      brdtab_where(tab, tab->ent[i].line, w, sizeof(w)));
+			if (o >= len)
+				o = len - 1;
+			i++;
+			continue;
+		}
 		while (j + 1 < tab->n && done[j + 1] == want)
 			j++;
 		o += (size_t)snprintf(buf + o, len - o, "%s%u", o ? ", " : "",
@@ -980,6 +1005,7 @@ static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 	int rc, ret;
 
 	(void)cmd;
+	use_set = !argc;
 	if (argc > 1)
 		return cmd_usage_error("too many arguments: one brdtab FILE at most");
 	if (opt_check && G.dry_run)
@@ -1341,13 +1367,14 @@ static int remove_pooled(const struct brdtab *tab, size_t nown, const bool *busy
 	for (size_t i = 0; i < nown; i++) {
 		const struct brdtab_entry *e = &tab->ent[i];
 		struct brd_disk d;
+		struct where w;
 		int rc;
 
 		if (e->kind != BRDTAB_POOLED || busy[i] || brd_find_part(e->name, &d))
 			continue;
 		if (!G.dry_run)	/* a dry run of pool_remove prints its steps */
-			cmd_verbose("%s:%u: removing pooled ramdisk %s (/dev/%s)",
-				    tab->file, e->line, e->name, d.name);
+			cmd_verbose("%s: removing pooled ramdisk %s (/dev/%s)",
+				    where(&w, tab, e), e->name, d.name);
 		rc = pool_remove(&d);
 		ret = ret ? ret : rc;
 	}
@@ -1427,6 +1454,7 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 	int lock = -1, rc, ret;
 
 	(void)cmd;
+	use_set = !argc;
 	if (argc > 1)
 		return cmd_usage_error("too many arguments: one brdtab FILE at most");
 	if ((ret = check_only()))

@@ -4,6 +4,7 @@
  * returns every problem as a line-numbered message (see brdtab.h).
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -1697,6 +1698,201 @@ int brdtab_parse_file(const char *path, struct brd_trust *t, struct brdtab **tab
 		return fd;
 	rc = brdtab_parse_fd(fd, path, tab);
 	close(fd);
+	return rc;
+}
+
+/* --------------------------------------------------------- drop-ins --- */
+
+/* The drop-in directories, most important first: a file in one masks the
+ * file of the same name in those after it (systemd's precedence). */
+static const char *const dropin_dirs[] = {
+	"/etc/brdtab.d", "/run/brdtab.d", "/usr/lib/brdtab.d",
+};
+
+struct dropin {
+	char *name;		/* "50-db.brdtab" */
+	unsigned int dir;	/* index in dropin_dirs[] */
+	bool masked;		/* a link to /dev/null */
+};
+
+static int cmp_dropin(const void *a, const void *b)
+{
+	return strcmp(((const struct dropin *)a)->name, ((const struct dropin *)b)->name);
+}
+
+static bool dropin_name(const char *n)
+{
+	size_t l = strlen(n);
+
+	return n[0] != '.' && l > 7 && !strcmp(n + l - 7, ".brdtab");
+}
+
+/* Set @failed to @path; @t already says why. */
+static int set_failed(char *failed, size_t flen, const char *path, int rc)
+{
+	snprintf(failed, flen, "%s", path);
+	return rc;
+}
+
+/* Add the *.brdtab of directory @dir (dropin_dirs[@k]) that no earlier
+ * directory has to @v.  0, -ENOENT (no such directory: fine), -errno. */
+static int list_dropins(unsigned int k, struct dropin **v, size_t *n,
+			struct brd_trust *t)
+{
+	char rooted[4096];
+	struct dirent *de;
+	DIR *d;
+	int fd, rc = 0;
+	size_t seen = *n;
+
+	if (!brd_root_path(rooted, sizeof(rooted), dropin_dirs[k]))
+		return -ENAMETOOLONG;
+	fd = brd_trust_open(rooted, O_RDONLY | O_DIRECTORY, t);
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		struct dropin *nv;
+		char target[16];
+		ssize_t tl;
+		size_t i;
+
+		if (!dropin_name(de->d_name))
+			continue;
+		for (i = 0; i < seen && strcmp((*v)[i].name, de->d_name); i++)
+			;
+		if (i < seen)
+			continue;	/* masked by a more important directory */
+		nv = realloc(*v, (*n + 1) * sizeof(*nv));
+		if (!nv) {
+			rc = -ENOMEM;
+			break;
+		}
+		*v = nv;
+		tl = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+		nv[*n] = (struct dropin){ strdup(de->d_name), k,
+					  tl == 9 && !memcmp(target, "/dev/null", 9) };
+		if (!nv[*n].name) {
+			rc = -ENOMEM;
+			break;
+		}
+		(*n)++;
+	}
+	if (!rc && errno)
+		rc = -errno;
+	closedir(d);
+	return rc;
+}
+
+/* Append the text of @path (logical; opened below the root under
+ * StrictModes) to @all, as source @src.  0, -ENOENT, -errno. */
+static int add_source(const char *path, struct brd_trust *t, char **all, size_t *len,
+		      unsigned int *lines, struct brdtab_source *src)
+{
+	char rooted[4096], *text, *n;
+	size_t l, nl = 0;
+	int fd, rc;
+
+	if (!brd_root_path(rooted, sizeof(rooted), path))
+		return -ENAMETOOLONG;
+	fd = brd_trust_open(rooted, O_RDONLY, t);
+	if (fd < 0)
+		return fd;
+	rc = read_text(fd, &text, &l);
+	close(fd);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < l; i++)
+		nl += text[i] == '\n';
+	if (l && text[l - 1] != '\n')
+		nl++;
+	if (*len + l + 2 > (16u << 20) ||
+	    !(n = realloc(*all, *len + l + 2))) {
+		free(text);
+		return *len + l + 2 > (16u << 20) ? -EFBIG : -ENOMEM;
+	}
+	memcpy(n + *len, text, l);
+	*len += l;
+	if (l && text[l - 1] != '\n')
+		n[(*len)++] = '\n';
+	n[*len] = '\0';
+	*all = n;
+	free(text);
+	if (!(src->file = strdup(path)))
+		return -ENOMEM;
+	src->first = *lines + 1;
+	src->nlines = (unsigned int)nl;
+	*lines += (unsigned int)nl;
+	return 0;
+}
+
+int brdtab_parse_set(const struct brdtab_machine *m, struct brd_trust *t,
+		     char *failed, size_t flen, struct brdtab **tab)
+{
+	struct dropin *v = NULL;
+	struct brdtab_source *src = NULL;
+	size_t n = 0, nsrc = 0, len = 0;
+	unsigned int lines = 0;
+	char *all = NULL;
+	bool any = false;
+	int rc;
+
+	*tab = NULL;
+	failed[0] = '\0';
+	for (unsigned int k = 0; k < sizeof(dropin_dirs) / sizeof(dropin_dirs[0]); k++) {
+		rc = list_dropins(k, &v, &n, t);
+		if (rc == -ENOENT)
+			continue;
+		if (rc) {
+			set_failed(failed, flen, dropin_dirs[k], rc);
+			goto out;
+		}
+		any = true;
+	}
+	qsort(v, n, sizeof(*v), cmp_dropin);
+	src = calloc(n + 1, sizeof(*src));
+	rc = -ENOMEM;
+	if (!src)
+		goto out;
+	/* /etc/brdtab first, then the drop-ins by name */
+	rc = add_source(BRDTAB_DEFAULT_PATH, t, &all, &len, &lines, &src[nsrc]);
+	if (!rc)
+		nsrc++;
+	else if (rc != -ENOENT) {
+		set_failed(failed, flen, BRDTAB_DEFAULT_PATH, rc);
+		goto out;
+	} else if (!any) {
+		snprintf(failed, flen, "%s", BRDTAB_DEFAULT_PATH);
+		goto out;		/* -ENOENT: no brdtab at all */
+	}
+	for (size_t i = 0; i < n; i++) {
+		char path[4096];
+
+		if (v[i].masked)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dropin_dirs[v[i].dir], v[i].name);
+		if ((rc = add_source(path, t, &all, &len, &lines, &src[nsrc]))) {
+			set_failed(failed, flen, path, rc);
+			goto out;
+		}
+		nsrc++;
+	}
+	rc = parse_text(m, BRDTAB_DEFAULT_PATH, all ? all : "", len, src, nsrc, tab);
+	src = NULL;		/* taken */
+	nsrc = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+	for (size_t i = 0; i < nsrc; i++)
+		free(src[i].file);
+	free(src);
+	free(all);
 	return rc;
 }
 

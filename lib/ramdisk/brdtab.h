@@ -133,6 +133,22 @@ int brdtab_parse_machine(const struct brdtab_machine *m, const char *file,
 int brdtab_parse_fd_machine(const struct brdtab_machine *m, int fd,
 			    const char *name, struct brdtab **tab);
 
+/*
+ * The system's brdtab: /etc/brdtab, then the drop-ins brdtab.d/NAME.brdtab
+ * of /etc, /run and /usr/lib (below the root, sysfs.h) in the order of
+ * NAME, parsed as one file.  A NAME in /etc/brdtab.d masks it in /run and
+ * /usr/lib, one in /run masks it in /usr/lib; an empty file or a symbolic
+ * link to /dev/null masks without adding lines.  Every file and directory
+ * is opened with brd_trust_open() (StrictModes).  Messages name each line
+ * as FILE:LINE of its own file (brdtab_where()).  -ENOENT when none of
+ * them exists; on another error, @failed (@flen bytes) names the file or
+ * directory (as systemd sees it) and @t says why (nothing allocated).
+ */
+struct brd_trust;
+int brdtab_parse_set(const struct brdtab_machine *m, struct brd_trust *t,
+		     char *failed, size_t flen, struct brdtab **tab);
+#define BRDTAB_DROPIN_DIRS	"/etc/brdtab.d, /run/brdtab.d, /usr/lib/brdtab.d"
+
 /* "FILE:LINE" of line @line of @tab (its own file, or one of its drop-ins)
  * into @buf. */
 const char *brdtab_where(const struct brdtab *tab, unsigned int line,

@@ -15,6 +15,8 @@
 
 #include "../../lib/ramdisk/brdplan.h"
 #include "../../lib/ramdisk/brdtab.h"
+#include "../../lib/ramdisk/trust.h"
+#include "../../lib/base/sysfs.h"
 
 static struct brdtab *parse(const char *text)
 {
@@ -924,6 +926,87 @@ static void test_persist_options(void **state)
 	brdtab_free(tab);
 }
 
+/* write @text to tmpdir/@rel (0644), making its directories (0755) */
+static void put(const char *rel, const char *text)
+{
+	char p[256], *s;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, rel);
+	for (s = strchr(p + strlen(tmpdir) + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		mkdir(p, 0755);
+		*s = '/';
+	}
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	chmod(p, 0644);
+}
+
+static void test_parse_set(void **state)
+{
+	struct brdtab_machine m = { .mem_total = 4ULL << 30 };
+	struct brd_trust t;
+	struct brdtab *tab;
+	char failed[256], root[128], w[300], p[256];
+	unsigned int l;
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s/root", tmpdir);
+	mkdir(root, 0755);
+	assert_int_equal(brd_set_root(root), 0);
+	/* nothing at all */
+	assert_int_equal(brdtab_parse_set(&m, &t, failed, sizeof(failed), &tab), -ENOENT);
+	assert_null(tab);
+	put("root/etc/brdtab", "a 25%\n# two\nb 1G");		/* no final newline */
+	put("root/usr/lib/brdtab.d/20-x.brdtab", "x 1G\n");
+	put("root/usr/lib/brdtab.d/30-y.brdtab", "y 1G\n");
+	put("root/run/brdtab.d/20-x.brdtab", "rx 1G\n");
+	put("root/etc/brdtab.d/30-y.brdtab", "");			/* masks */
+	put("root/etc/brdtab.d/10-w.brdtab", "w 1G - - x-brdctl.min-memory=8G\nb 2G\n");
+	put("root/etc/brdtab.d/10-w.conf", "junk 1X\n");		/* not a drop-in */
+	assert_int_equal(brdtab_parse_set(&m, &t, failed, sizeof(failed), &tab), 0);
+	assert_int_equal(tab->nsrc, 4);		/* an empty file adds no line */
+	assert_string_equal(tab->src[3].file, "/etc/brdtab.d/30-y.brdtab");
+	assert_int_equal(tab->src[3].nlines, 0);
+	assert_string_equal(tab->src[0].file, "/etc/brdtab");
+	assert_int_equal(tab->src[0].nlines, 3);
+	assert_string_equal(tab->src[1].file, "/etc/brdtab.d/10-w.brdtab");
+	assert_string_equal(tab->src[2].file, "/run/brdtab.d/20-x.brdtab");
+	assert_int_equal(tab->n, 4);		/* a, b, b (an error), rx; w skipped */
+	assert_string_equal(tab->ent[0].name, "a");
+	assert_int_equal(tab->ent[0].size, 1ULL << 30);
+	assert_string_equal(tab->ent[3].name, "rx");
+	assert_string_equal(brdtab_line_file(tab, tab->ent[3].line, &l),
+			    "/run/brdtab.d/20-x.brdtab");
+	assert_int_equal(l, 1);
+	assert_int_equal(tab->nskip, 1);
+	assert_string_equal(brdtab_where(tab, tab->skip[0].line, w, sizeof(w)),
+			    "/etc/brdtab.d/10-w.brdtab:1");
+	assert_int_equal(tab->nerr, 1);
+	assert_string_equal(brdtab_where(tab, tab->err[0].line, w, sizeof(w)),
+			    "/etc/brdtab.d/10-w.brdtab:2");
+	assert_string_equal(tab->err[0].msg, "b: ramdisk b is already defined on /etc/brdtab:3");
+	brdtab_free(tab);
+	/* a link to /dev/null masks; StrictModes names what failed */
+	snprintf(p, sizeof(p), "%s/root/etc/brdtab.d/20-x.brdtab", tmpdir);
+	assert_int_equal(symlink("/dev/null", p), 0);
+	assert_int_equal(brdtab_parse_set(&m, &t, failed, sizeof(failed), &tab), 0);
+	assert_int_equal(tab->nsrc, 3);
+	assert_int_equal(tab->n, 3);		/* /run's 20-x masked by the link */
+	brdtab_free(tab);
+	snprintf(p, sizeof(p), "%s/root/etc/brdtab.d/10-w.brdtab", tmpdir);
+	chmod(p, 0666);
+	assert_int_equal(brdtab_parse_set(&m, &t, failed, sizeof(failed), &tab), -EPERM);
+	assert_null(tab);
+	assert_string_equal(failed, "/etc/brdtab.d/10-w.brdtab");
+	assert_string_equal(t.path, p);
+	chmod(p, 0644);
+	assert_int_equal(brd_set_root("/"), 0);
+}
+
 /* ------------------------------------------ sizes relative to RAM, conditions */
 
 
@@ -1183,6 +1266,7 @@ int main(void)
 		cmocka_unit_test(test_system_errors),
 		cmocka_unit_test(test_parse_file),
 		cmocka_unit_test(test_persist_options),
+		cmocka_unit_test(test_parse_set),
 	};
 	int rc = cmocka_run_group_tests_name("brdtab-parse", parse_tests, NULL, NULL);
 
