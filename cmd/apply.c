@@ -229,6 +229,22 @@ static bool report_skipped(const struct brdtab *tab, const char *only)
 	return found;
 }
 
+/* --verbose: the size a share of RAM came to on this machine. */
+static void report_relative(const struct brdtab *tab)
+{
+	for (size_t i = 0; i < tab->n; i++) {
+		const struct brdtab_entry *e = &tab->ent[i];
+		char sz[32];
+		struct where w;
+
+		if (e->size_relative)
+			cmd_verbose("%s: %s: size %s (%" PRIu64 " bytes) on this machine "
+				    "(MemTotal %" PRIu64 "K)", where(&w, tab, e), e->spec,
+				    brdtab_size_str(e->size, sz, sizeof(sz)), e->size,
+				    tab->mem_total / 1024);
+	}
+}
+
 /* Every error of @tab, one line each: "brdctl: FILE:LINE: message". */
 static void print_errors(const struct brdtab *tab)
 {
@@ -1016,6 +1032,7 @@ static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 		return ret;	/* !tab: --only of a line skipped on this machine */
 	if (opt_only)
 		o.timeout_ms = ONLY_LOCK_TIMEOUT_MS;
+	report_relative(tab);
 	if (opt_check) {
 		cmd_verbose("%s: %zu ramdisk%s, no errors", tab->file, tab->n,
 			    tab->n == 1 ? "" : "s");

@@ -47,6 +47,9 @@ b  min(25%, 100M)
 c  "max( 1% , 8M )"'
 	run_brdctl 0 apply --check "$F"
 	assert_equal "$stderr" ""
+	run_brdctl 0 --verbose apply --check "$F"
+	stderr_has "brdctl: $F:1: a: size 1000000K (1024000000 bytes) on this machine (MemTotal 2000000K)
+brdctl: $F:2: b: size 100M (104857600 bytes) on this machine (MemTotal 2000000K)"
 	run_brdctl 0 --dry-run apply "$F"
 	# 50% of 2000000 KiB, 100M, 8M: pooled (different sizes)
 	assert_line "add partition 'a' of 1024000000 bytes to /dev/ram0"

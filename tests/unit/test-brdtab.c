@@ -1129,6 +1129,44 @@ static void test_relative_sizes(void **state)
 	brdtab_free(tab);
 }
 
+/* A share of RAM keeps the size of its existing ramdisk when within 1%:
+ * MemTotal shrinks a little during a boot. */
+static void test_plan_relative_keeps_existing(void **state)
+{
+	struct brdtab_machine m = { .mem_total = 4 * GiB };
+	struct brdplan_sys sys;
+	struct brdtab *tab;
+	const char *text = "p1 25%\nother 8M\n";
+
+	(void)state;
+	/* pooled: p1 exists with 1G - 4M (0.4% less): kept */
+	assert_int_equal(brdtab_parse_machine(&m, "t", text, strlen(text), &tab), 0);
+	assert_int_equal(tab->ent[0].size, 1 * GiB);
+	sys_pool(&sys, tab, 24 * GiB, 1, 1 * GiB - 4 * MiB, 128);
+	assert_int_equal(plan(tab, &sys, false), 0);
+	assert_int_equal(tab->ent[0].size, 1 * GiB - 4 * MiB);
+	assert_int_equal(tab->ent[1].size, 8 * MiB);
+	brdtab_free(tab);
+	/* ... with 2% less: a conflict, as for any size */
+	assert_int_equal(brdtab_parse_machine(&m, "t", text, strlen(text), &tab), 0);
+	sys_pool(&sys, tab, 24 * GiB, 1, 1 * GiB - 24 * MiB, 128);
+	assert_int_equal(plan(tab, &sys, false), 1);
+	has_kind(tab, 1, EEXIST, "p1: the pooled ramdisk exists with size 1000M, not 1G");
+	brdtab_free(tab);
+	/* ... and an absolute size is never adjusted */
+	tab = parse("p1 1G\nother 8M\n");
+	sys_pool(&sys, tab, 24 * GiB, 1, 1 * GiB - 4 * MiB, 128);
+	assert_int_equal(plan(tab, &sys, false), 1);
+	brdtab_free(tab);
+	/* whole disks: brd's one size within 1% */
+	assert_int_equal(brdtab_parse_machine(&m, "t", "ram0 25%\nram1 25%\n", 18, &tab), 0);
+	sys_whole(&sys, tab, 24 * GiB, 2, 1 * GiB + 4 * MiB);
+	assert_int_equal(plan(tab, &sys, false), 0);
+	assert_int_equal(tab->ent[0].size, 1 * GiB + 4 * MiB);
+	assert_int_equal(tab->ent[1].size, 1 * GiB + 4 * MiB);
+	brdtab_free(tab);
+}
+
 static void test_memory_conditions(void **state)
 {
 	const char *text =
@@ -1259,6 +1297,7 @@ int main(void)
 		cmocka_unit_test(test_budget_rule),
 		cmocka_unit_test(test_relative_sizes),
 		cmocka_unit_test(test_memory_conditions),
+		cmocka_unit_test(test_plan_relative_keeps_existing),
 		cmocka_unit_test(test_cmdline_switches),
 	};
 	const struct CMUnitTest system_tests[] = {
