@@ -1852,8 +1852,8 @@ int brdtab_parse_set(const struct brdtab_machine *m, struct brd_trust *t,
 			set_failed(failed, flen, dropin_dirs[k], rc);
 			goto out;
 		}
-		any = true;
 	}
+	any = n > 0;		/* an empty brdtab.d is no brdtab */
 	qsort(v, n, sizeof(*v), cmp_dropin);
 	src = calloc(n + 1, sizeof(*src));
 	rc = -ENOMEM;

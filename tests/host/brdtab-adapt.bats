@@ -203,6 +203,14 @@ first 8M ext4 /srv/first'
 	rm "$F"
 	gen
 	assert_equal "$stderr" "brdctl-generator: /etc/brdtab: units for 3 ramdisks"
+	# empty drop-in directories and no /etc/brdtab: no brdtab at all
+	rm -r "$ROOT"/{etc,run,usr/lib}/brdtab.d/*
+	gen
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(listing)" ""
+	run_brdctl 3 apply --check
+	assert_equal "$stderr" "brdctl: /etc/brdtab: cannot read the brdtab: No such file or directory"
 }
 
 @test "drop-ins: every error names its file:line; one name in two files names both" {
