@@ -105,7 +105,7 @@ check-asan: tests
 check-vm: tests
 	@LAYERS="vm" tests/run.sh
 
-# The boot tests alone: systemd guests on 6.12 and newest (12 boots).
+# The boot tests alone: systemd guests on 6.12 and newest (about 12 boots each).
 check-boot: tests
 	@LAYERS="boot" tests/run.sh
 

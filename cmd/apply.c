@@ -76,8 +76,7 @@ struct where {
 static const char *where(struct where *w, const struct brdtab *tab,
 			 const struct brdtab_entry *e)
 {
-	snprintf(w->s, sizeof(w->s), "%s:%u", tab->file, e->line);
-	return w->s;
+	return brdtab_where(tab, e->line, w->s, sizeof(w->s));
 }
 
 /* An action: printed on stdout with --dry-run, on stderr with --verbose. */
@@ -151,6 +150,10 @@ static bool names_file(const char *tpath, const char *path)
 	       (lt == lb || tpath[lt - lb - 1] == '/');
 }
 
+/* No FILE argument: the system's brdtab, /etc/brdtab and its drop-ins
+ * (brdtab_parse_set()). */
+static bool use_set;
+
 /* Parse the brdtab @path under StrictModes: root acts on the file, so only
  * root may be able to change it (the file and every directory on its
  * path); what is parsed is the descriptor that was checked
@@ -159,16 +162,29 @@ static bool names_file(const char *tpath, const char *path)
 static int read_tab(const char *path, struct brdtab **tab, struct brdtab **again,
 		    bool quiet)
 {
+	/* MemTotal and the kernel command line of this boot (brdtab(5)) */
+	static const struct brdtab_machine machine = { .cmdline = true };
 	struct brd_trust t;
+	char failed[4096];
 	int fd, rc;
 
 	*tab = NULL;
-	fd = rc = brd_trust_open(path, O_RDONLY, &t);
-	if (fd >= 0) {
-		rc = brdtab_parse_fd(fd, path, tab);
+	memset(&t, 0, sizeof(t));
+	if (use_set) {
+		/* no FILE: /etc/brdtab and its drop-ins (below BRDCTL_SYSROOT) */
+		rc = brdtab_parse_set(&machine, &t, failed, sizeof(failed), tab);
+		if (!rc && again &&
+		    (rc = brdtab_parse_set(&machine, &t, failed, sizeof(failed), again))) {
+			brdtab_free(*tab);
+			*tab = NULL;
+		}
+		if (rc && failed[0])
+			path = failed;	/* the file or directory that failed */
+	} else if ((fd = rc = brd_trust_open(path, O_RDONLY, &t)) >= 0) {
+		rc = brdtab_parse_fd_machine(&machine, fd, path, tab);
 		/* @again: the same text parsed once more, from the same file */
 		if (!rc && again && (lseek(fd, 0, SEEK_SET) < 0 ||
-				     (rc = brdtab_parse_fd(fd, path, again)))) {
+				     (rc = brdtab_parse_fd_machine(&machine, fd, path, again)))) {
 			rc = rc ? rc : -errno;
 			brdtab_free(*tab);
 			*tab = NULL;
@@ -194,6 +210,51 @@ static int read_tab(const char *path, struct brdtab **tab, struct brdtab **again
 	return cmd_err(rc, path, "cannot read the brdtab");
 }
 
+/* Say each line a condition leaves out on this machine (brdtab(5)
+ * CONDITIONS); with @only, that line's only.  Whether @only is one. */
+static bool report_skipped(const struct brdtab *tab, const char *only)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < tab->nskip; i++) {
+		const struct brdtab_skipped *k = &tab->skip[i];
+		char w[4200];
+
+		if (only && strcmp(k->spec, only))
+			continue;
+		found = true;
+		fprintf(stderr, "%s: %s: %s: skipped: %s\n", G.prog,
+			brdtab_where(tab, k->line, w, sizeof(w)), k->spec, k->why);
+	}
+	return found;
+}
+
+/* --verbose: the size a share of RAM came to on this machine. */
+static void report_relative(const struct brdtab *tab)
+{
+	for (size_t i = 0; i < tab->n; i++) {
+		const struct brdtab_entry *e = &tab->ent[i];
+		char sz[32];
+		struct where w;
+
+		if (e->size_relative)
+			cmd_verbose("%s: %s: size %s (%" PRIu64 " bytes) on this machine "
+				    "(MemTotal %" PRIu64 "K)", where(&w, tab, e), e->spec,
+				    brdtab_size_str(e->size, sz, sizeof(sz)), e->size,
+				    tab->mem_total / 1024);
+	}
+}
+
+/* Every error of @tab, one line each: "brdctl: FILE:LINE: message". */
+static void print_errors(const struct brdtab *tab)
+{
+	char w[4200];
+
+	for (size_t i = 0; i < tab->nerr; i++)
+		fprintf(stderr, "%s: %s: %s\n", G.prog,
+			brdtab_where(tab, tab->err[i].line, w, sizeof(w)), tab->err[i].msg);
+}
+
 /* Read @path (system: with the checks against the running system); with
  * @only, keep only the line of that ramdisk and its errors. */
 static int load_tab(const char *path, bool system, const char *only,
@@ -203,13 +264,18 @@ static int load_tab(const char *path, bool system, const char *only,
 
 	if (rc)
 		return rc;
+	/* apply: the lines this machine or boot leaves out, not errors; apply
+	 * --only of such a line has nothing to do */
+	if (system && report_skipped(*tab, only) && only) {
+		brdtab_free(*tab);
+		*tab = NULL;
+		return EXIT_OK;
+	}
 	/* --only: the system checks of that line only (they cost time at boot,
 	 * once per line and unit) */
 	if (only && brdtab_select(*tab, only) == -ENOENT) {
 		/* a line with errors has no name: show them, they may be it */
-		for (size_t i = 0; i < (*tab)->nerr; i++)
-			fprintf(stderr, "%s: %s:%u: %s\n", G.prog, (*tab)->file,
-				(*tab)->err[i].line, (*tab)->err[i].msg);
+		print_errors(*tab);
 		fprintf(stderr, "%s: %s: no valid line for ramdisk %s\n", G.prog,
 			(*tab)->file, only);
 		brdtab_free(*tab);
@@ -226,13 +292,7 @@ static int load_tab(const char *path, bool system, const char *only,
 		return cmd_err(rc, path, "cannot check the brdtab");
 	}
 	if ((*tab)->nerr) {
-		for (size_t i = 0; i < (*tab)->nerr; i++)
-			if ((*tab)->err[i].line)
-				fprintf(stderr, "%s: %s:%u: %s\n", G.prog, (*tab)->file,
-					(*tab)->err[i].line, (*tab)->err[i].msg);
-			else
-				fprintf(stderr, "%s: %s: %s\n", G.prog, (*tab)->file,
-					(*tab)->err[i].msg);
+		print_errors(*tab);
 		fprintf(stderr, "%s: %s: %zu error%s, nothing changed\n", G.prog,
 			(*tab)->file, (*tab)->nerr, (*tab)->nerr == 1 ? "" : "s");
 		rc = refused_status(*tab);
@@ -762,6 +822,16 @@ static void line_list(const struct brdtab *tab, const bool *done, bool want,
 			i++;
 			continue;
 		}
+		if (tab->nsrc > 1) {	/* drop-ins: FILE:LINE each */
+			char w[4200];
+
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "",
+					      brdtab_where(tab, tab->ent[i].line, w, sizeof(w)));
+			if (o >= len)
+				o = len - 1;
+			i++;
+			continue;
+		}
 		while (j + 1 < tab->n && done[j + 1] == want)
 			j++;
 		o += (size_t)snprintf(buf + o, len - o, "%s%u", o ? ", " : "",
@@ -874,16 +944,18 @@ static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 	int rc, ret;
 
 	(void)cmd;
+	use_set = !argc;
 	if (argc > 1)
 		return cmd_usage_error("too many arguments: one brdtab FILE at most");
 	if (opt_check && G.dry_run)
 		return cmd_usage_error("--check and --dry-run are mutually exclusive");
 	if ((ret = check_only()))
 		return ret;
-	if ((ret = load_tab(path, true, opt_only, &tab)))
-		return ret;
+	if ((ret = load_tab(path, true, opt_only, &tab)) || !tab)
+		return ret;	/* !tab: --only of a line skipped on this machine */
 	if (opt_only)
 		o.timeout_ms = ONLY_LOCK_TIMEOUT_MS;
+	report_relative(tab);
 	if (opt_check) {
 		cmd_verbose("%s: %zu ramdisk%s, no errors", tab->file, tab->n,
 			    tab->n == 1 ? "" : "s");
@@ -1235,13 +1307,14 @@ static int remove_pooled(const struct brdtab *tab, size_t nown, const bool *busy
 	for (size_t i = 0; i < nown; i++) {
 		const struct brdtab_entry *e = &tab->ent[i];
 		struct brd_disk d;
+		struct where w;
 		int rc;
 
 		if (e->kind != BRDTAB_POOLED || busy[i] || brd_find_part(e->name, &d))
 			continue;
 		if (!G.dry_run)	/* a dry run of pool_remove prints its steps */
-			cmd_verbose("%s:%u: removing pooled ramdisk %s (/dev/%s)",
-				    tab->file, e->line, e->name, d.name);
+			cmd_verbose("%s: removing pooled ramdisk %s (/dev/%s)",
+				    where(&w, tab, e), e->name, d.name);
 		rc = pool_remove(&d);
 		ret = ret ? ret : rc;
 	}
@@ -1321,6 +1394,7 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 	int lock = -1, rc, ret;
 
 	(void)cmd;
+	use_set = !argc;
 	if (argc > 1)
 		return cmd_usage_error("too many arguments: one brdtab FILE at most");
 	if ((ret = check_only()))

@@ -14,7 +14,7 @@
 #         otherwise a guest that cannot be set up is a failure.
 #   boot  systemd booted as PID 1 in guests (tests/vm/run-boot.sh) on the
 #         BOOT_KERNELS: /etc/brdtab through brdctl-generator, checked at boot
-#         and at poweroff (tests/vm/host-boot-*.bats, 8 boots per kernel,
+#         and at poweroff (tests/vm/host-boot-*.bats, about 12 boots per kernel,
 #         about 1.5 min each under TCG); VM=0 skips them (skipped)
 # Every layer emits TAP; the counts come from the TAP lines.  TAP of each
 # layer is also kept in build/test-results/<layer>.tap.

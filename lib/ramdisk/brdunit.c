@@ -333,10 +333,18 @@ int brdtab_write_units(const struct brdtab *tab, const char *dir,
 {
 	int rc = 0;
 
-	for (size_t i = 0; i < tab->n && !rc; i++) {
-		const struct brdtab_entry *e = &tab->ent[i];
-		char *setup = NULL, *sub = NULL, *text = NULL, *mnt = NULL;
+	const char *whole = source;
 
+	for (size_t i = 0; i < tab->n && !rc; i++) {
+		char *setup = NULL, *sub = NULL, *text = NULL, *mnt = NULL;
+		/* a line of a drop-in: its own file and line (brdtab_parse_set) */
+		struct brdtab_entry le = tab->ent[i];
+		const struct brdtab_entry *e = &le;
+
+		if (tab->nsrc)
+			source = brdtab_line_file(tab, tab->ent[i].line, &le.line);
+		else
+			source = whole;
 		if (!e->name)
 			continue;
 		if (!unit_safe(e->target) || !unit_safe(e->options) || !unit_safe(e->fstype) ||
