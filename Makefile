@@ -111,10 +111,13 @@ check-boot: tests
 
 # Run CMD (a shell command line) as root in a guest with the real brd
 # (KERNEL=6.1|6.12|newest|X.Y|FULL_VERSION, default 6.12); its exit status.
-vm-run: export VM_CMD = $(CMD)
+# CMD reaches bash as given: $(value) keeps make from expanding its $ ($?,
+# $HOME, $$).  RUN_IN_VM: the harness (tests/host/run.bats gives a fake one).
+RUN_IN_VM  ?= tests/vm/run-in-vm.sh
+vm-run: export VM_CMD = $(value CMD)
 vm-run: all
 	@[ -n "$$VM_CMD" ] || { echo "usage: make vm-run [KERNEL=6.12] CMD='build/brdctl list'" >&2; exit 2; }
-	tests/vm/run-in-vm.sh $(or $(KERNEL),6.12) -- bash -c "$$VM_CMD"
+	$(RUN_IN_VM) $(or $(KERNEL),6.12) -- bash -c "$$VM_CMD"
 
 # systemd unit and documentation directories follow PREFIX (systemd also
 # reads /usr/local/lib/systemd/system); the unit's Exec*= get SBINDIR.
