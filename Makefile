@@ -90,9 +90,10 @@ tests: all $(UNIT_BIN) $(HELPER_BIN) $(PRELOAD_SO)
 
 fuzz: $(FUZZ_BIN)
 
-# The whole suite: unit, host, VM (6.1, 6.12 and newest), sanitizers, fuzzing.
-# VM=0 skips the VM layer (reported as skipped); the last line printed is
-# "N passed, N failed, N skipped".
+# The whole suite: unit, host, VM (6.1, 6.12 and newest), boot, sanitizers,
+# fuzzing, as jobs side by side (JOBS=N at a time, default nproc; see
+# tests/run.sh).  VM=0 skips the VM and boot layers (reported as skipped);
+# the last line printed is "N passed, N failed, N skipped".
 check: tests
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 tests
 	@$(MAKE) --no-print-directory fuzz

@@ -108,3 +108,150 @@ built_names() {
 	[[ $stderr != *"make tests first"* ]] || fail "stderr: $stderr"
 	[ ! -e "$T/qemu.log" ] || fail "qemu ran: $(cat "$T/qemu.log")"
 }
+
+# ------------------------------------------------------ tests/run.sh ---
+# run_plan [VAR=VALUE...]: tests/run.sh with the job table $T/plan, results
+# in $T/res, nothing from the caller's environment that steers it
+run_plan() {
+	run --separate-stderr env -u LAYERS -u VM_SLOT_CMD -u JOBS -u VM \
+		RUN_PLAN="$T/plan" RESULTS_DIR="$T/res" "$@" "$TOP/tests/run.sh" 3>&-
+	echo "$output"
+	echo "[stderr] $stderr"
+}
+
+# a fake job: $T/job NAME SECONDS: records which jobs run as it starts and
+# before it ends (in $T/seen, one line each: the names), its start in
+# $T/order; prints TAP of one passing test
+fake_job() {
+	mkdir -p "$T/running"
+	cat >"$T/job" <<EOF
+#!/bin/bash
+touch "$T/running/\$1"
+echo "\$1" >>"$T/order"
+echo \$(ls "$T/running") >>"$T/seen"
+sleep "\$2"
+echo \$(ls "$T/running") >>"$T/seen"
+rm "$T/running/\$1"
+echo 1..1
+echo "ok 1 \$1 slept \$2"
+EOF
+	chmod +x "$T/job"
+}
+
+@test "run.sh: counts summed over jobs, each job's counts and time, failing tests named by job, the last line" {
+	cat >"$T/plan" <<'EOF'
+job alpha 10 -- bash -c 'echo 1..3; echo "ok 1 a"; echo "ok 2 b # skip no frob"; echo "ok 3 c"'
+job beta 20 -- bash -c 'echo 1..2; echo "ok 1 x"; echo "not ok 2 y breaks"; echo "# because z"; exit 1'
+job gamma 5 guest -- bash -c 'echo "# kernel: 9.9"; echo 1..1; echo "ok 1 g # SKIP no guest"'
+skipjob delta "not here"
+EOF
+	run_plan JOBS=2
+	[ "$status" = 1 ] || fail "exit status $status, expected 1"
+	assert_equal "${lines[-1]}" "3 passed, 1 failed, 3 skipped"
+	assert_equal "${lines[-2]}" "beta: not ok 2 y breaks"
+	# the failing test with its diagnostics
+	assert_line "# beta: not ok 2 y breaks"
+	assert_line "#   # because z"
+	# each job: its counts and wall time
+	assert_line --regexp '^# alpha +2 +0 +1 +[0-9]+\.[0-9]s$'
+	assert_line --regexp '^# beta +1 +1 +0 +[0-9]+\.[0-9]s$'
+	assert_line --regexp '^# gamma +0 +0 +1 +[0-9]+\.[0-9]s$'
+	assert_line --regexp '^# delta +0 +0 +1 +-$'
+	assert_line --regexp '^# wall time [0-9]+\.[0-9]s, JOBS=2 '
+	assert_line --regexp '^# [0-9:]{8} done  beta: 1 passed, 1 failed, 0 skipped \([0-9.]+s\)$'
+	# TAP and stderr of each job apart; the summary kept
+	run -0 cat "$T/res/alpha.tap"
+	assert_line "ok 2 b # skip no frob"
+	refute_line --partial "y breaks"
+	[ -f "$T/res/beta.log" ]
+	run -0 tail -n 1 "$T/res/summary.txt"
+	assert_output "3 passed, 1 failed, 3 skipped"
+	# all passing: exit 0
+	sed -i '/^job beta/d' "$T/plan"
+	run_plan JOBS=2
+	[ "$status" = 0 ] || fail "exit status $status"
+	assert_equal "${lines[-1]}" "2 passed, 0 failed, 3 skipped"
+}
+
+@test "run.sh: a job reporting fewer tests than planned, or failing without a failing test, counts one failure" {
+	cat >"$T/plan" <<'EOF'
+job short 1 -- bash -c 'echo 1..3; echo "ok 1 only one"'
+job status 1 -- bash -c 'echo 1..1; echo "ok 1 fine"; echo "no kernel here" >&2; exit 125'
+job bail 1 -- bash -c 'echo 1..2; echo "Bail out! the guest died"; exit 125'
+job ok 1 -- bash -c 'echo 1..1; echo "ok 1 fine"'
+EOF
+	run_plan JOBS=1
+	[ "$status" = 1 ] || fail "exit status $status, expected 1"
+	assert_equal "${lines[-1]}" "3 passed, 3 failed, 0 skipped"
+	assert_line "short: not ok - only 1 of 3 planned tests reported"
+	assert_line "status: not ok - exited with status 125 without a failing test"
+	assert_line "bail: Bail out! the guest died"
+	assert_line "bail: not ok - only 0 of 2 planned tests reported"
+	# the end of the job's stderr is shown with it
+	assert_line "#   # no kernel here"
+	refute_line --partial "ok: not ok"
+}
+
+@test "run.sh: never more than JOBS jobs at once, longest first, a cores=2 job alone" {
+	fake_job
+	cat >"$T/plan" <<EOF
+job j1 10 -- $T/job j1 1
+job j2 40 -- $T/job j2 1
+job j3 30 -- $T/job j3 1
+job j4 20 -- $T/job j4 1
+job j5 5 -- $T/job j5 1
+EOF
+	run_plan JOBS=1
+	[ "$status" = 0 ] || fail "exit status $status"
+	assert_equal "${lines[-1]}" "5 passed, 0 failed, 0 skipped"
+	run -0 cat "$T/order"
+	assert_output "j2
+j3
+j4
+j1
+j5"
+	run -1 grep ' ' "$T/seen"		# one name a line: one at a time
+	# two at a time: some jobs ran side by side, never three
+	rm -f "$T/order" "$T/seen"
+	run_plan JOBS=2
+	[ "$status" = 0 ] || fail "exit status $status"
+	assert_line --regexp '^# wall time .*, JOBS=2 '
+	run -0 grep -c . "$T/order"
+	assert_output 5
+	run -0 grep ' ' "$T/seen"
+	run -1 grep -E '[^ ]+ [^ ]+ [^ ]+' "$T/seen"
+	# a job that takes every core runs alone
+	rm -f "$T/order" "$T/seen"
+	cat >"$T/plan" <<EOF
+job a 10 -- $T/job a 1
+job big 8 cores=2 -- $T/job big 1
+job b 9 -- $T/job b 1
+job c 1 -- $T/job c 1
+EOF
+	run_plan JOBS=2
+	[ "$status" = 0 ] || fail "exit status $status"
+	run -0 head -n 1 "$T/order"
+	assert_output big			# 8 x 2 cores: the longest
+	run -1 grep -E 'big .|. big' "$T/seen"
+	run -0 grep ' ' "$T/seen"		# a, b, c still side by side
+}
+
+@test "run.sh: VM_SLOT_CMD prefixes guest jobs only; a bad JOBS is a usage error" {
+	printf '#!/bin/sh\necho "slot: $*" >>"%s/slots"\nshift 2\nexec "$@"\n' "$T" >"$T/slot"
+	chmod +x "$T/slot"
+	cat >"$T/plan" <<'EOF'
+job host1 1 -- bash -c 'echo 1..1; echo "ok 1 h"'
+job guest1 1 guest -- bash -c 'echo 1..1; echo "ok 1 g"'
+EOF
+	run_plan JOBS=2 VM_SLOT_CMD="$T/slot --tag x"
+	[ "$status" = 0 ] || fail "exit status $status"
+	assert_equal "${lines[-1]}" "2 passed, 0 failed, 0 skipped"
+	run -0 cat "$T/slots"
+	assert_output "slot: --tag x bash -c echo 1..1; echo \"ok 1 g\""
+	local j
+	for j in 0 -1 x 2x; do
+		run_plan JOBS="$j"
+		[ "$status" = 2 ] || fail "JOBS='$j': exit status $status, expected 2"
+		[[ $stderr == *"JOBS must be a positive number"* ]] || fail "stderr: $stderr"
+	done
+}
