@@ -22,9 +22,11 @@
 #         under TCG); VM=0 skips them (skipped)
 #
 # Scheduling: at most JOBS (default: nproc) jobs run at a time, longest first
-# (by the estimate in the job table below, in seconds of one core).  A guest
-# is one TCG vCPU, so a guest job takes one core; vm-harness boots three
-# guests at once in one of its tests and takes all cores (at most 2).  The
+# (by the estimate in the job table below, in seconds), in that order.  A
+# guest is one TCG vCPU, so a guest job takes one core; vm-harness boots
+# three guests at once in one of its tests and takes all cores (at most 2):
+# it starts first, when nothing else runs (later, it would keep a core idle
+# until every running job ended).  The
 # host jobs run side by side too: host and asan-host both run
 # tests/host/*.bats as root, which take loop devices with `losetup -f`, keep
 # every file and mount point under the test's own BATS_TEST_TMPDIR, point
@@ -150,7 +152,8 @@ skipjob() {  # skipjob NAME REASON
 	NAMES+=("$1")
 }
 
-# Estimates: seconds of one core on a 2-core machine with nothing else running.
+# Estimates: seconds on a 2-core machine running make check alone (from a
+# run on a loaded machine, halved); only their order matters.
 builtin_plan() {
 	local layer k f b
 	for layer in $LAYERS; do
@@ -164,7 +167,7 @@ builtin_plan() {
 		asan)
 			if [ -x build-asan/brdctl ]; then
 				job asan-unit 30 -- with_asan unit_tests build-asan
-				job asan-host 420 -- with_asan host_tests build-asan
+				job asan-host 300 -- with_asan host_tests build-asan
 			else
 				skipjob asan "build-asan/brdctl not built (make check-asan)"
 			fi ;;
@@ -179,7 +182,7 @@ builtin_plan() {
 				if [ "$VM" = 0 ]; then
 					skipjob "vm-$k" "VM=0 given"
 				else
-					job "vm-$k" 420 guest -- tests/vm/run-suite.sh "$k"
+					job "vm-$k" 540 guest -- tests/vm/run-suite.sh "$k"
 				fi
 			done
 			if [ "$VM" != 0 ]; then
@@ -188,7 +191,7 @@ builtin_plan() {
 				job vm-6.12-nowritemounted 60 guest -- env \
 					VM_APPEND=bdev_allow_write_mounted=0 \
 					tests/vm/run-suite.sh 6.12 tests/vm/bitmap-write.bats
-				job vm-harness 240 guest cores=2 -- \
+				job vm-harness 70 guest cores=2 -- \
 					bats --formatter tap tests/vm/harness.bats
 			fi ;;
 		boot)
@@ -208,11 +211,10 @@ builtin_plan() {
 		esac
 	done
 }
-boot_estimate() {  # about 90 s a boot
+boot_estimate() {  # 40-60 s a boot, dpkg in the guest more
 	case $1 in
-	deb) echo 300 ;;
-	persist|timer) echo 270 ;;
-	*) echo 100 ;;
+	deb|persist|timer) echo 150 ;;
+	*) echo 60 ;;
 	esac
 }
 
@@ -319,11 +321,12 @@ for n in "${NAMES[@]}"; do
 		queue+=("$n")
 	fi
 done
-# longest first (estimate times cores), in table order among equals
+# the jobs that take more cores first (later they would wait for every
+# running job to end), then the longest first, in table order among equals
 if [ ${#queue[@]} -gt 0 ]; then
 	mapfile -t queue < <(i=0; for n in "${queue[@]}"; do
-		echo "$(( EST[$n] * CORES[$n] )) $i $n"; i=$((i + 1)); done |
-		sort -k1,1nr -k2,2n | cut -d' ' -f3)
+		echo "${CORES[$n]} ${EST[$n]} $i $n"; i=$((i + 1)); done |
+		sort -k1,1nr -k2,2nr -k3,3n | cut -d' ' -f4)
 fi
 if [ "${1:-}" = --list ]; then
 	for n in "${queue[@]}"; do

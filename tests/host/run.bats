@@ -192,7 +192,7 @@ EOF
 	refute_line --partial "ok: not ok"
 }
 
-@test "run.sh: never more than JOBS jobs at once, longest first, a cores=2 job alone" {
+@test "run.sh: never more than JOBS jobs at once, longest first, a cores=2 job first and alone" {
 	fake_job
 	cat >"$T/plan" <<EOF
 job j1 10 -- $T/job j1 1
@@ -224,14 +224,14 @@ j5"
 	rm -f "$T/order" "$T/seen"
 	cat >"$T/plan" <<EOF
 job a 10 -- $T/job a 1
-job big 8 cores=2 -- $T/job big 1
+job big 2 cores=2 -- $T/job big 1
 job b 9 -- $T/job b 1
 job c 1 -- $T/job c 1
 EOF
 	run_plan JOBS=2
 	[ "$status" = 0 ] || fail "exit status $status"
 	run -0 head -n 1 "$T/order"
-	assert_output big			# 8 x 2 cores: the longest
+	assert_output big			# the most cores first
 	run -1 grep -E 'big .|. big' "$T/seen"
 	run -0 grep ' ' "$T/seen"		# a, b, c still side by side
 }
