@@ -111,9 +111,10 @@ built_names() {
 
 # ------------------------------------------------------ tests/run.sh ---
 # run_plan [VAR=VALUE...]: tests/run.sh with the job table $T/plan, results
-# in $T/res, nothing from the caller's environment that steers it
+# in $T/res, nothing from the caller's environment that steers it (LAYERS
+# names no layer: a run.sh without RUN_PLAN stops at once, runs no real one)
 run_plan() {
-	run --separate-stderr env -u LAYERS -u VM_SLOT_CMD -u JOBS -u VM \
+	run --separate-stderr env -u VM_SLOT_CMD -u JOBS -u VM LAYERS=none \
 		RUN_PLAN="$T/plan" RESULTS_DIR="$T/res" "$@" "$TOP/tests/run.sh" 3>&-
 	echo "$output"
 	echo "[stderr] $stderr"
