@@ -26,12 +26,11 @@
 # guest is one TCG vCPU, so a guest job takes one core; vm-harness boots
 # three guests at once in one of its tests and takes all cores (at most 2):
 # it starts first, when nothing else runs (later, it would keep a core idle
-# until every running job ended).  The
-# host jobs run side by side too: host and asan-host both run
-# tests/host/*.bats as root, which take loop devices with `losetup -f`, keep
-# every file and mount point under the test's own BATS_TEST_TMPDIR, point
-# BRDCTL_SYSROOT at private copies, and share only `make deb` (build/deb,
-# under flock build/.deb.lock).  VM_SLOT_CMD="CMD ARGS": every guest job runs
+# until every running job ended).  The host jobs run side by side too: host
+# and asan-host both run tests/host/*.bats as root, which take loop devices
+# with `losetup -f`, keep every file and mount point under the test's own
+# BATS_TEST_TMPDIR, point BRDCTL_SYSROOT at private copies, and share only
+# `make deb` (build/deb, under flock build/.deb.lock).  VM_SLOT_CMD="CMD ARGS": every guest job runs
 # as `CMD ARGS JOB-COMMAND...` (an external limiter of guests; a job's wall
 # time includes its wait there).
 #
@@ -45,6 +44,9 @@
 # (fewer results than planned, or a non-zero exit with no failing test)
 # counts one failure more.  Exit status 0 when nothing failed, 1 otherwise,
 # 2 for a usage error.
+#
+# `tests/run.sh --list` prints the jobs in the order they would start, with
+# their estimates, and runs nothing.
 #
 # RUN_PLAN=FILE: source FILE instead of the job table (the tests of this
 # script, tests/host/run.bats); it calls
