@@ -70,7 +70,7 @@ int rd_lock_error(int lock)
 		cmd += n + 1;
 	if ((lock == -EACCES || lock == -EPERM) && geteuid() != 0)
 		return cmd_fail(lock, cmd, "needs root");
-	return rd_lock_error(lock);
+	return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
 }
 
 /* The record of the ramdisk's image, if it has one (persist.h). */

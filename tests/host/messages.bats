@@ -200,3 +200,12 @@ brdctl: $D/brdtab: 3 errors, nothing changed"
 	[[ $output == *"$img"* ]] || fail "IMAGE cut on a 60-column terminal"
 	[[ $output == *"dm-10,md0"* ]] || fail "HOLDERS cut on a 60-column terminal"
 }
+
+@test "root, a lock that cannot be taken: the lock file and its reason (not 'needs root')" {
+	require_root
+	cp -a "$TOP/tests/fixtures/sysroot-brd" "$BATS_TEST_TMPDIR/root"
+	export BRDCTL_SYSROOT=$BATS_TEST_TMPDIR/root
+	mkdir "$BRDCTL_SYSROOT/run/brdctl.lock"
+	run_brdctl 1 create --size 16M ram0
+	assert_equal "$stderr" "brdctl: /run/brdctl.lock: cannot take the brdctl lock: Is a directory"
+}
