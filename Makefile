@@ -90,9 +90,10 @@ tests: all $(UNIT_BIN) $(HELPER_BIN) $(PRELOAD_SO)
 
 fuzz: $(FUZZ_BIN)
 
-# The whole suite: unit, host, VM (6.1, 6.12 and newest), sanitizers, fuzzing.
-# VM=0 skips the VM layer (reported as skipped); the last line printed is
-# "N passed, N failed, N skipped".
+# The whole suite: unit, host, VM (6.1, 6.12 and newest), boot, sanitizers,
+# fuzzing, as jobs side by side (JOBS=N at a time, default nproc; see
+# tests/run.sh).  VM=0 skips the VM and boot layers (reported as skipped);
+# the last line printed is "N passed, N failed, N skipped".
 check: tests
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 tests
 	@$(MAKE) --no-print-directory fuzz
@@ -105,17 +106,20 @@ check-asan: tests
 check-vm: tests
 	@LAYERS="vm" tests/run.sh
 
-# The boot tests alone: systemd guests on 6.12 and newest (9 boots each)
+# The boot tests alone: systemd guests on 6.12 and newest (about 12 boots each)
 # and on 6.1 (whole, pooled, persist: 5 boots; tests/run.sh BOOT_FILES_6_1).
 check-boot: tests
 	@LAYERS="boot" tests/run.sh
 
 # Run CMD (a shell command line) as root in a guest with the real brd
 # (KERNEL=6.1|6.12|newest|X.Y|FULL_VERSION, default 6.12); its exit status.
-vm-run: export VM_CMD = $(CMD)
+# CMD reaches bash as given: $(value) keeps make from expanding its $ ($?,
+# $HOME, $$).  RUN_IN_VM: the harness (tests/host/run.bats gives a fake one).
+RUN_IN_VM  ?= tests/vm/run-in-vm.sh
+vm-run: export VM_CMD = $(value CMD)
 vm-run: all
 	@[ -n "$$VM_CMD" ] || { echo "usage: make vm-run [KERNEL=6.12] CMD='build/brdctl list'" >&2; exit 2; }
-	tests/vm/run-in-vm.sh $(or $(KERNEL),6.12) -- bash -c "$$VM_CMD"
+	$(RUN_IN_VM) $(or $(KERNEL),6.12) -- bash -c "$$VM_CMD"
 
 # systemd unit and documentation directories follow PREFIX (systemd also
 # reads /usr/local/lib/systemd/system); the unit's Exec*= get SBINDIR.

@@ -76,8 +76,7 @@ struct where {
 static const char *where(struct where *w, const struct brdtab *tab,
 			 const struct brdtab_entry *e)
 {
-	snprintf(w->s, sizeof(w->s), "%s:%u", tab->file, e->line);
-	return w->s;
+	return brdtab_where(tab, e->line, w->s, sizeof(w->s));
 }
 
 /* An action: printed on stdout with --dry-run, on stderr with --verbose. */
@@ -151,6 +150,10 @@ static bool names_file(const char *tpath, const char *path)
 	       (lt == lb || tpath[lt - lb - 1] == '/');
 }
 
+/* No FILE argument: the system's brdtab, /etc/brdtab and its drop-ins
+ * (brdtab_parse_set()). */
+static bool use_set;
+
 /* Parse the brdtab @path under StrictModes: root acts on the file, so only
  * root may be able to change it (the file and every directory on its
  * path); what is parsed is the descriptor that was checked
@@ -159,16 +162,29 @@ static bool names_file(const char *tpath, const char *path)
 static int read_tab(const char *path, struct brdtab **tab, struct brdtab **again,
 		    bool quiet)
 {
+	/* MemTotal and the kernel command line of this boot (brdtab(5)) */
+	static const struct brdtab_machine machine = { .cmdline = true };
 	struct brd_trust t;
+	char failed[4096];
 	int fd, rc;
 
 	*tab = NULL;
-	fd = rc = brd_trust_open(path, O_RDONLY, &t);
-	if (fd >= 0) {
-		rc = brdtab_parse_fd(fd, path, tab);
+	memset(&t, 0, sizeof(t));
+	if (use_set) {
+		/* no FILE: /etc/brdtab and its drop-ins (below BRDCTL_SYSROOT) */
+		rc = brdtab_parse_set(&machine, &t, failed, sizeof(failed), tab);
+		if (!rc && again &&
+		    (rc = brdtab_parse_set(&machine, &t, failed, sizeof(failed), again))) {
+			brdtab_free(*tab);
+			*tab = NULL;
+		}
+		if (rc && failed[0])
+			path = failed;	/* the file or directory that failed */
+	} else if ((fd = rc = brd_trust_open(path, O_RDONLY, &t)) >= 0) {
+		rc = brdtab_parse_fd_machine(&machine, fd, path, tab);
 		/* @again: the same text parsed once more, from the same file */
 		if (!rc && again && (lseek(fd, 0, SEEK_SET) < 0 ||
-				     (rc = brdtab_parse_fd(fd, path, again)))) {
+				     (rc = brdtab_parse_fd_machine(&machine, fd, path, again)))) {
 			rc = rc ? rc : -errno;
 			brdtab_free(*tab);
 			*tab = NULL;
@@ -194,6 +210,51 @@ static int read_tab(const char *path, struct brdtab **tab, struct brdtab **again
 	return cmd_err(rc, path, "cannot read the brdtab");
 }
 
+/* Say each line a condition leaves out on this machine (brdtab(5)
+ * CONDITIONS); with @only, that line's only.  Whether @only is one. */
+static bool report_skipped(const struct brdtab *tab, const char *only)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < tab->nskip; i++) {
+		const struct brdtab_skipped *k = &tab->skip[i];
+		char w[4200];
+
+		if (only && strcmp(k->spec, only))
+			continue;
+		found = true;
+		fprintf(stderr, "%s: %s: %s: skipped: %s\n", G.prog,
+			brdtab_where(tab, k->line, w, sizeof(w)), k->spec, k->why);
+	}
+	return found;
+}
+
+/* --verbose: the size a share of RAM came to on this machine. */
+static void report_relative(const struct brdtab *tab)
+{
+	for (size_t i = 0; i < tab->n; i++) {
+		const struct brdtab_entry *e = &tab->ent[i];
+		char sz[32];
+		struct where w;
+
+		if (e->size_relative)
+			cmd_verbose("%s: %s: size %s (%" PRIu64 " bytes) on this machine "
+				    "(MemTotal %" PRIu64 "K)", where(&w, tab, e), e->spec,
+				    brdtab_size_str(e->size, sz, sizeof(sz)), e->size,
+				    tab->mem_total / 1024);
+	}
+}
+
+/* Every error of @tab, one line each: "brdctl: FILE:LINE: message". */
+static void print_errors(const struct brdtab *tab)
+{
+	char w[4200];
+
+	for (size_t i = 0; i < tab->nerr; i++)
+		fprintf(stderr, "%s: %s: %s\n", G.prog,
+			brdtab_where(tab, tab->err[i].line, w, sizeof(w)), tab->err[i].msg);
+}
+
 /* Read @path (system: with the checks against the running system); with
  * @only, keep only the line of that ramdisk and its errors. */
 static int load_tab(const char *path, bool system, const char *only,
@@ -203,13 +264,18 @@ static int load_tab(const char *path, bool system, const char *only,
 
 	if (rc)
 		return rc;
+	/* apply: the lines this machine or boot leaves out, not errors; apply
+	 * --only of such a line has nothing to do */
+	if (system && report_skipped(*tab, only) && only) {
+		brdtab_free(*tab);
+		*tab = NULL;
+		return EXIT_OK;
+	}
 	/* --only: the system checks of that line only (they cost time at boot,
 	 * once per line and unit) */
 	if (only && brdtab_select(*tab, only) == -ENOENT) {
 		/* a line with errors has no name: show them, they may be it */
-		for (size_t i = 0; i < (*tab)->nerr; i++)
-			fprintf(stderr, "%s: %s:%u: %s\n", G.prog, (*tab)->file,
-				(*tab)->err[i].line, (*tab)->err[i].msg);
+		print_errors(*tab);
 		fprintf(stderr, "%s: %s: no valid line for ramdisk %s\n", G.prog,
 			(*tab)->file, only);
 		brdtab_free(*tab);
@@ -226,13 +292,7 @@ static int load_tab(const char *path, bool system, const char *only,
 		return cmd_err(rc, path, "cannot check the brdtab");
 	}
 	if ((*tab)->nerr) {
-		for (size_t i = 0; i < (*tab)->nerr; i++)
-			if ((*tab)->err[i].line)
-				fprintf(stderr, "%s: %s:%u: %s\n", G.prog, (*tab)->file,
-					(*tab)->err[i].line, (*tab)->err[i].msg);
-			else
-				fprintf(stderr, "%s: %s: %s\n", G.prog, (*tab)->file,
-					(*tab)->err[i].msg);
+		print_errors(*tab);
 		fprintf(stderr, "%s: %s: %zu error%s, nothing changed\n", G.prog,
 			(*tab)->file, (*tab)->nerr, (*tab)->nerr == 1 ? "" : "s");
 		rc = refused_status(*tab);
@@ -313,83 +373,6 @@ static int do_mount(const struct brdtab *tab, const struct brdtab_entry *e,
 	return ret;
 }
 
-/* Print what mkfs said, line by line, as ours (journal-friendly). */
-static void relay_output(const char *obj, const char *prog, char *out)
-{
-	for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n"))
-		fprintf(stderr, "%s: %s: %s: %s\n", G.prog, obj, prog, l);
-}
-
-/* Start argv[0] (from PATH) with stdin on /dev/null and its stdout and
- * stderr into a pipe, whose read end is *fd.  Returns its pid or -errno. */
-static pid_t spawn_piped(char *const argv[], int *fd)
-{
-	int pfd[2], err;
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		err = errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return -err;
-	}
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		if (nul >= 0)
-			dup2(nul, STDIN_FILENO);
-		dup2(pfd[1], STDOUT_FILENO);
-		dup2(pfd[1], STDERR_FILENO);
-		execvp(argv[0], argv);
-		fprintf(stderr, "cannot run: %s\n", strerror(errno));
-		_exit(127);
-	}
-	close(pfd[1]);
-	*fd = pfd[0];
-	return pid;
-}
-
-/* Read @fd to its end and close it.  Returns what was read, NUL-terminated
- * (up to about 1 MiB is kept, the rest dropped), or NULL if nothing or no
- * memory. */
-static char *read_all(int fd)
-{
-	size_t len = 0, cap = 0;
-	char *out = NULL;
-
-	for (;;) {
-		char buf[4096];
-		ssize_t r = read(fd, buf, sizeof(buf));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (len + (size_t)r + 1 > cap && cap < (1u << 20)) {
-			char *n = realloc(out, cap = (len + (size_t)r + 1) * 2);
-
-			if (!n) {
-				cap = 0;
-				continue;
-			}
-			out = n;
-		}
-		if (len + (size_t)r + 1 <= cap) {
-			memcpy(out + len, buf, (size_t)r);
-			len += (size_t)r;
-		}
-	}
-	close(fd);
-	if (out)
-		out[len] = '\0';
-	return out;
-}
-
 /*
  * mkfs.TYPE [OPTS...] DEV.  Its output (banners, progress) is collected and
  * shown only when it fails or with --verbose, each line prefixed like ours.
@@ -414,11 +397,11 @@ static int run_mkfs(const struct brdtab *tab, const struct brdtab_entry *e,
 		argv[i + 1] = e->mkfs_argv[i];
 	argv[nopt + 1] = (char *)dev;
 	where(&w, tab, e);
-	pid = spawn_piped(argv, &fd);
+	pid = cmd_spawn_piped(argv, &fd);
 	free(argv);
 	if (pid < 0)
 		return cmd_err(pid, w.s, "cannot run %s", prog);
-	out = read_all(fd);
+	out = cmd_read_all(fd);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			int ret = cmd_err(errno, w.s, "waiting for %s", prog);
@@ -427,7 +410,7 @@ static int run_mkfs(const struct brdtab *tab, const struct brdtab_entry *e,
 			return ret;
 		}
 	if (out && (G.verbose || !WIFEXITED(status) || WEXITSTATUS(status)))
-		relay_output(w.s, prog, out);
+		cmd_relay_output(w.s, prog, out);
 	free(out);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return EXIT_OK;
@@ -458,7 +441,7 @@ static int ensure_fs(const struct brdtab *tab, const struct brdtab_entry *e,
 			goto out;
 		}
 		if (bi.fstype || bi.pttype) {
-			ret = cmd_err(EBUSY, where(&w, tab, e), "%s has a %s %s, not %s; "
+			ret = cmd_fail(EBUSY, where(&w, tab, e), "%s has a %s %s, not %s; "
 				      "not reformatting it (wipefs -a %s, then apply again)",
 				      dev, bi.fstype ? bi.fstype : bi.pttype,
 				      bi.fstype ? "signature" : "partition table",
@@ -547,7 +530,7 @@ static int ensure_mounted(const struct brdtab *tab, const struct brdtab_entry *e
 		goto out;
 	}
 	if (fs) {
-		ret = cmd_err(EBUSY, where(&w, tab, e), "%s: %s (%s) is mounted there, "
+		ret = cmd_fail(EBUSY, where(&w, tab, e), "%s: %s (%s) is mounted there, "
 			      "not %s", e->target,
 			      mnt_fs_get_source(fs) ? mnt_fs_get_source(fs) : "?",
 			      mnt_fs_get_fstype(fs) ? mnt_fs_get_fstype(fs) : "?", dev);
@@ -562,7 +545,7 @@ static int ensure_mounted(const struct brdtab *tab, const struct brdtab_entry *e
 			for (char *p = elsewhere; *p; p++)
 				if (*p == '\n')
 					*p = ',';
-			ret = cmd_err(EBUSY, where(&w, tab, e), "%s is mounted on %s, "
+			ret = cmd_fail(EBUSY, where(&w, tab, e), "%s is mounted on %s, "
 				      "not on %s", dev, elsewhere, e->target);
 			free(elsewhere);
 			goto out;
@@ -685,7 +668,7 @@ static int restore_entry(const struct brdtab *tab, const struct brdtab_entry *e,
 	}
 	if (!blank) {
 		close(ifd);
-		return cmd_err(EBUSY, where(&w, tab, e), "%s already holds a filesystem "
+		return cmd_fail(EBUSY, where(&w, tab, e), "%s already holds a filesystem "
 			       "that was not restored from %s; not mounting it (save it "
 			       "with 'brdctl save', or remove the ramdisk)", dev, e->persist);
 	}
@@ -731,7 +714,7 @@ static int record_up(const struct brdtab *tab, const struct brdtab_entry *e,
 		return EXIT_OK;
 	/* under the lock, as every writer of the record (save, remove) */
 	if ((lock = brd_lock(opt_only ? ONLY_LOCK_TIMEOUT_MS : RD_LOCK_TIMEOUT_MS)) < 0)
-		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+		return rd_lock_error(lock);
 	rc = brd_persist_record(e->name, e->persist, saved_ns);
 	brd_unlock(lock);
 	return rc ? cmd_err(rc, where(&w, tab, e), "cannot record %s in "
@@ -839,6 +822,16 @@ static void line_list(const struct brdtab *tab, const bool *done, bool want,
 			i++;
 			continue;
 		}
+		if (tab->nsrc > 1) {	/* drop-ins: FILE:LINE each */
+			char w[4200];
+
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "",
+					      brdtab_where(tab, tab->ent[i].line, w, sizeof(w)));
+			if (o >= len)
+				o = len - 1;
+			i++;
+			continue;
+		}
 		while (j + 1 < tab->n && done[j + 1] == want)
 			j++;
 		o += (size_t)snprintf(buf + o, len - o, "%s%u", o ? ", " : "",
@@ -916,7 +909,7 @@ static int apply_entries(const struct brdtab *tab, char *const *paths,
 		}
 		l = hold ? brd_lock(timeout_ms) : -1;
 		if (hold && l < 0) {
-			rc = cmd_err(l, "brdctl lock", "cannot take it");
+			rc = rd_lock_error(l);
 		} else {
 			rc = apply_entry(tab, &tab->ent[i], paths[i], !existed[i]);
 			brd_unlock(l);
@@ -951,16 +944,18 @@ static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 	int rc, ret;
 
 	(void)cmd;
+	use_set = !argc;
 	if (argc > 1)
 		return cmd_usage_error("too many arguments: one brdtab FILE at most");
 	if (opt_check && G.dry_run)
 		return cmd_usage_error("--check and --dry-run are mutually exclusive");
 	if ((ret = check_only()))
 		return ret;
-	if ((ret = load_tab(path, true, opt_only, &tab)))
-		return ret;
+	if ((ret = load_tab(path, true, opt_only, &tab)) || !tab)
+		return ret;	/* !tab: --only of a line skipped on this machine */
 	if (opt_only)
 		o.timeout_ms = ONLY_LOCK_TIMEOUT_MS;
+	report_relative(tab);
 	if (opt_check) {
 		cmd_verbose("%s: %zu ramdisk%s, no errors", tab->file, tab->n,
 			    tab->n == 1 ? "" : "s");
@@ -1181,7 +1176,7 @@ static int discard_whole(const struct brdtab *tab, const struct brdtab_entry *e,
 		return EXIT_OK;
 	}
 	if (!d->discard_max)
-		return cmd_err(EOPNOTSUPP, where(&w, tab, e), "%s: RAM not freed: brd "
+		return cmd_fail(EOPNOTSUPP, where(&w, tab, e), "%s: RAM not freed: brd "
 			       "stays loaded for %s, and this kernel's brd cannot discard "
 			       "(Linux < 6.10); 'brdctl remove --all' frees it", path, other);
 	act("discard %s (brd stays loaded for %s)", path, other);
@@ -1217,7 +1212,7 @@ static int load_only(const char *path, const char *name, struct brdtab **tab)
 		    strcmp((*tab)->ent[0].name, name)) {
 			brdtab_free(*tab);
 			*tab = NULL;
-			return cmd_err(EINVAL, rpath, "not a record of %s (remove it)", name);
+			return cmd_fail(EINVAL, rpath, "not a record of %s (remove it)", name);
 		}
 	} else if (rc != -ENOENT) {
 		return cmd_err(rc, rpath, "cannot read the record");
@@ -1297,7 +1292,7 @@ static int check_in_use(const struct brdtab *tab, size_t nown, bool *busy)
 		}
 		why = rd_busy_reason(&ri);
 		if (why) {
-			rc = cmd_err(EBUSY, where(&w, tab, e), "/dev/%s: in use: %s",
+			rc = cmd_fail(EBUSY, where(&w, tab, e), "/dev/%s: in use: %s",
 				     ri.d.name, why);
 			ret = ret ? ret : rc;
 			busy[i] = true;
@@ -1336,13 +1331,14 @@ static int remove_pooled(const struct brdtab *tab, size_t nown, const bool *busy
 	for (size_t i = 0; i < nown; i++) {
 		const struct brdtab_entry *e = &tab->ent[i];
 		struct brd_disk d;
+		struct where w;
 		int rc;
 
 		if (e->kind != BRDTAB_POOLED || busy[i] || brd_find_part(e->name, &d))
 			continue;
 		if (!G.dry_run)	/* a dry run of pool_remove prints its steps */
-			cmd_verbose("%s:%u: removing pooled ramdisk %s (/dev/%s)",
-				    tab->file, e->line, e->name, d.name);
+			cmd_verbose("%s: removing pooled ramdisk %s (/dev/%s)",
+				    where(&w, tab, e), e->name, d.name);
 		rc = pool_remove(&d);
 		ret = ret ? ret : rc;
 	}
@@ -1427,6 +1423,7 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 	int lock = -1, rc, ret;
 
 	(void)cmd;
+	use_set = !argc;
 	if (argc > 1)
 		return cmd_usage_error("too many arguments: one brdtab FILE at most");
 	if ((ret = check_only()))
@@ -1448,7 +1445,7 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 	ret = unmount_entries(tab, nown, busy);
 	if (!G.dry_run && (lock = brd_lock(opt_only ? ONLY_LOCK_TIMEOUT_MS :
 					   RD_LOCK_TIMEOUT_MS)) < 0) {
-		rc = cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+		rc = rd_lock_error(lock);
 		ret = ret ? ret : rc;
 		goto out;
 	}

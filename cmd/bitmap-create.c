@@ -127,11 +127,12 @@ static int create(const struct brd_cmd *cmd, int argc, const char **argv)
 	rc = brd_bitmap_write_file(argv[0], &sb, opt_force, &bytes, why,
 				   sizeof(why));
 	if (rc == -EEXIST)
-		return cmd_err(rc, argv[0], "bitmap file already exists "
-			       "(use --force to replace it)");
+		return cmd_fail(rc, argv[0], "bitmap file already exists "
+				"(use --force to replace it)");
+	if (rc && why[0])	/* a complete reason */
+		return cmd_fail(rc, argv[0], "cannot create bitmap file: %s", why);
 	if (rc)
-		return cmd_err(rc, argv[0], "cannot create bitmap file%s%s",
-			       why[0] ? ": " : "", why);
+		return cmd_err(rc, argv[0], "cannot create bitmap file");
 	cmd_verbose("%s: %" PRIu64 " bytes, %" PRIu64 " chunks of %" PRIu64
 		    " bytes, all dirty", argv[0], bytes,
 		    brd_bitmap_bits(sb.sync_size, chunk), chunk);

@@ -313,7 +313,7 @@ static int load_sb(struct exam *x, struct bm *b)
 
 	where(x, b->pos, b->node, wb, sizeof(wb));
 	if (rc == -ENODATA) {
-		set_rc(x, cmd_err(rc, x->path, "%sno room for the 256-byte "
+		set_rc(x, cmd_fail(rc, x->path, "%sno room for the 256-byte "
 				  "bitmap superblock (%s is %" PRIu64 " bytes)",
 				  wb, x->d.is_blk ? "device" : "file",
 				  x->d.size));
@@ -326,7 +326,7 @@ static int load_sb(struct exam *x, struct bm *b)
 	}
 	rc = brd_bitmap_geom(&b->sb, &b->g, why, sizeof(why));
 	if (rc) {
-		set_rc(x, cmd_err(rc, x->path, "%sinvalid bitmap superblock: %s",
+		set_rc(x, cmd_fail(rc, x->path, "%sinvalid bitmap superblock: %s",
 				  wb, why));
 		return rc;
 	}
@@ -342,7 +342,7 @@ static void check_size(struct exam *x, struct bm *b)
 	if (x->d.size >= b->pos && x->d.size - b->pos >= b->g.area_bytes)
 		return;
 	b->chunks = CH_SHORT;
-	set_rc(x, cmd_err(-ENODATA, x->path, "%sbitmap truncated: needs %"
+	set_rc(x, cmd_fail(-ENODATA, x->path, "%sbitmap truncated: needs %"
 			  PRIu64 " bytes from byte %" PRIu64 ", %s is %"
 			  PRIu64 " bytes",
 			  where(x, b->pos, b->node, wb, sizeof(wb)),
@@ -388,7 +388,8 @@ static void scan_chunks(struct exam *x, struct bm *b)
 		uint64_t have = x->d.size > b->pos + g->data_offset ?
 				x->d.size - b->pos - g->data_offset : 0;
 
-		set_rc(x, cmd_err(rc, x->path, "%sbitmap truncated: %" PRIu64
+		set_rc(x, (rc == -ENODATA ? cmd_fail : cmd_err)(rc, x->path,
+				  "%sbitmap truncated: %" PRIu64
 				  " of %" PRIu64 " bytes of chunk data present "
 				  "(%" PRIu64 " of %" PRIu64 " chunks, %" PRIu64
 				  " of them dirty)", wb,
@@ -397,7 +398,7 @@ static void scan_chunks(struct exam *x, struct bm *b)
 		return;
 	}
 	if (s->invalid)
-		set_rc(x, cmd_err(-EBADMSG, x->path, "%s%" PRIu64 " chunk "
+		set_rc(x, cmd_fail(-EBADMSG, x->path, "%s%" PRIu64 " chunk "
 				  "state bytes are invalid (first: chunk %"
 				  PRIu64 " = 0x%02x)", wb, s->invalid,
 				  s->first_invalid, s->first_invalid_val));
@@ -457,14 +458,11 @@ static void gather(struct exam *x)
 	why[0] = '\0';
 	rc = brd_bitmap_locate(&x->d, &x->loc, why, sizeof(why));
 	if (rc) {
-		/* "not found" reasons are complete sentences: no strerror */
-		if (why[0] && (rc == -ENOENT || rc == -ENODEV)) {
-			cmd_err(0, x->path, "%s", why);
-			set_rc(x, exit_code_from_errno(rc));
-		} else {
-			set_rc(x, cmd_err(rc, x->path, "%s", why[0] ? why :
-					  "cannot locate the bitmap"));
-		}
+		/* the reasons are complete sentences: no strerror */
+		if (why[0])
+			set_rc(x, cmd_fail(rc, x->path, "%s", why));
+		else
+			set_rc(x, cmd_err(rc, x->path, "cannot locate the bitmap"));
 		return;
 	}
 	if (x->loc.unflagged)
@@ -809,7 +807,7 @@ static int examine(const struct brd_cmd *cmd, int argc, const char **argv)
 			rc = one;
 	}
 	if (G.json) {
-		if (scols_print_table(jt.tb) && !rc)
+		if (cmd_scols_print(jt.tb) && !rc)
 			rc = EXIT_FAIL;
 		cmd_table_free(&jt);
 	}

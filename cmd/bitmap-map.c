@@ -106,8 +106,13 @@ static void print_json(const struct brd_blockmap *m)
 	cmd_json_str(&j, "mountpoint", m->mountpoint);
 	cmd_json_str(&j, "devno", devno);
 	cmd_json_str(&j, "device", m->devnode);
-	cmd_json_u64(&j, "device-size", m->dev_size);
-	cmd_json_u64(&j, "logical-block-size", m->dev_lbs);
+	if (m->dev_lbs) {
+		cmd_json_u64(&j, "device-size", m->dev_size);
+		cmd_json_u64(&j, "logical-block-size", m->dev_lbs);
+	} else {	/* the device could not be opened: unknown, not 0 */
+		cmd_json_str(&j, "device-size", NULL);
+		cmd_json_str(&j, "logical-block-size", NULL);
+	}
 	cmd_json_bool(&j, "synced", m->synced);
 	cmd_json_str(&j, "source", source_name(m->source));
 	cmd_json_bool(&j, "fibmap-checked", m->fibmap == 1);
@@ -131,10 +136,13 @@ static void print_text(const struct brd_blockmap *m)
 	       m->size, m->blksz);
 	printf("Filesystem:   %s%s%s\n", m->fstype ? m->fstype : "unknown",
 	       m->mountpoint ? " on " : "", m->mountpoint ? m->mountpoint : "");
-	if (m->devnode)
+	if (m->devnode && m->dev_lbs)
 		printf("Device:       %s (%u:%u), %" PRIu64 " bytes, %" PRIu32
 		       "-byte logical blocks\n", m->devnode, major(m->dev),
 		       minor(m->dev), m->dev_size, m->dev_lbs);
+	else if (m->devnode)	/* not opened (the verdict says why) */
+		printf("Device:       %s (%u:%u), size unknown, logical block "
+		       "size unknown\n", m->devnode, major(m->dev), minor(m->dev));
 	else
 		printf("Device:       %u:%u (no block device node)\n",
 		       major(m->dev), minor(m->dev));

@@ -231,15 +231,15 @@ static int check_sb(const char *name, const unsigned char *raw,
 	brd_bitmap_sb_decode(sb, raw);
 	rc = brd_bitmap_geom(sb, g, why, sizeof(why));
 	if (rc == -EOPNOTSUPP)
-		return cmd_err(rc, name, "unsupported bitmap version %" PRIu32,
+		return cmd_fail(rc, name, "unsupported bitmap version %" PRIu32,
 			       sb->version);
 	if (rc)
-		return cmd_err(EBADMSG, name, "invalid bitmap superblock%s%s",
+		return cmd_fail(EBADMSG, name, "invalid bitmap superblock%s%s",
 			       why[0] ? ": " : "", why);
 	if (sb->version != BRD_BITMAP_V_HI &&
 	    (sb->version != BRD_BITMAP_V_HOSTENDIAN ||
 	     __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__))
-		return cmd_err(EOPNOTSUPP, name, "bitmap version %" PRIu32
+		return cmd_fail(EOPNOTSUPP, name, "bitmap version %" PRIu32
 			       " is not a bitmap file version brdctl writes "
 			       "(3 on little-endian hosts, 4)", sb->version);
 	return 0;
@@ -261,12 +261,12 @@ static int read_file_sb(const char *file, struct brd_bitmap_sb *sb,
 	if (rc)
 		return cmd_err(rc, file, "cannot read the bitmap superblock");
 	if (got < sizeof(raw))
-		return cmd_err(ENODATA, file, "only %zu bytes: no bitmap "
+		return cmd_fail(ENODATA, file, "only %zu bytes: no bitmap "
 			       "superblock", got);
 	if ((rc = check_sb(file, raw, sb, g)))
 		return rc;
 	if (size < g->area_bytes)
-		return cmd_err(ENODATA, file, "bitmap file too short (%" PRIu64
+		return cmd_fail(ENODATA, file, "bitmap file too short (%" PRIu64
 			       " < %" PRIu64 " bytes)", size, g->area_bytes);
 	return 0;
 }
@@ -284,14 +284,18 @@ static int load_image(struct job *j, const char *image,
 	fd = open(image, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cmd_err(errno, image, "cannot open");
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0) {
+		rc = errno;
 		close(fd);
-		return cmd_err(errno ? errno : EINVAL, image,
-			       "not a regular file");
+		return cmd_err(rc, image, "cannot stat");
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return cmd_fail(EINVAL, image, "not a regular file");
 	}
 	if ((uint64_t)st.st_size > IMAGE_MAX) {
 		close(fd);
-		return cmd_err(EFBIG, image, "image too large");
+		return cmd_fail(EFBIG, image, "image too large");
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
@@ -310,7 +314,7 @@ static int load_image(struct job *j, const char *image,
 	close(fd);
 	if (done < BRD_BITMAP_SB_SIZE) {
 		free(buf);
-		return cmd_err(ENODATA, image, "only %zu bytes: no bitmap "
+		return cmd_fail(ENODATA, image, "only %zu bytes: no bitmap "
 			       "superblock", done);
 	}
 	if ((rc = check_sb(image, buf, &sb, &g))) {
@@ -319,7 +323,7 @@ static int load_image(struct job *j, const char *image,
 	}
 	if (done < g.area_bytes) {
 		free(buf);
-		return cmd_err(ENODATA, image, "image too short (%zu < %" PRIu64
+		return cmd_fail(ENODATA, image, "image too short (%zu < %" PRIu64
 			       " bytes)", done, g.area_bytes);
 	}
 	if (sb.version != fsb->version || g.chunk_bytes != j->g.chunk_bytes ||
@@ -457,7 +461,7 @@ static int job_ranges(const char *file, struct job *j,
 		*one = (struct brd_bw_range){ 0, j->image_len };
 		return 0;
 	}
-	return cmd_err(EINVAL, file, "plan");
+	return cmd_fail(EINVAL, file, "plan");
 }
 
 /* What brd_bitwrite_execute() returned @rc, said; the exit code. */

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <popt.h>
 
 /* Exit status taxonomy, the same for every subcommand (man/brdctl.8). */
@@ -82,6 +83,11 @@ extern struct brd_globals G;
  * code mapped from @err (cmd_err) or EXIT_FAIL (cmd_errx). */
 int cmd_err(int err, const char *object, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A message that is the whole reason (a sentence such as "exists with
+ * size 128M" or "no such ramdisk"): nothing is appended; @err, an errno
+ * value, only picks the exit code.  One line, one reason. */
+int cmd_fail(int err, const char *object, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void cmd_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Usage error: message plus "Try '<cmdpath> --help' ..."; returns 2. */
@@ -123,6 +129,8 @@ int cmd_table_set_bool(struct cmd_table *t, struct libscols_line *ln, int col,
 		       int v);
 bool cmd_table_wants(const struct cmd_table *t, int col);
 int cmd_table_print(struct cmd_table *t);	/* prints and frees */
+/* scols_print_table(), with an empty JSON array as [] (not [null]) */
+int cmd_scols_print(struct libscols_table *tb);
 void cmd_table_free(struct cmd_table *t);
 
 /* A JSON document that is not a table (libsmartcols writes only arrays of
@@ -142,8 +150,25 @@ void cmd_json_str(struct cmd_json *j, const char *key, const char *s);
 void cmd_json_u64(struct cmd_json *j, const char *key, uint64_t v);
 void cmd_json_bool(struct cmd_json *j, const char *key, bool v);
 
+/* Tools run by brdctl (cmd/run.c).  Start argv[0] (from PATH) with stdin
+ * on /dev/null and its stdout and stderr into a pipe, whose read end is
+ * *fd: its pid or -errno. */
+pid_t cmd_spawn_piped(char *const argv[], int *fd);
+/* Read @fd to its end and close it: what was read, NUL-terminated (about
+ * 1 MiB kept), or NULL if nothing or no memory. */
+char *cmd_read_all(int fd);
+/* Each line of @out on stderr as "<prog>: OBJ: PROG: line" (changes @out). */
+void cmd_relay_output(const char *obj, const char *prog, char *out);
+/* Run argv[] quietly: its output (stdout and stderr) is relayed to our
+ * stderr only when it fails or with --verbose.  Its exit status (128 + N
+ * when killed by signal N, 127 when it cannot be run), or -errno. */
+int cmd_run_quiet(const char *obj, char *const argv[]);
+
 /* Human-readable size like lsblk: "4M", "1.5G". Caller frees. */
 char *cmd_size_to_human(uint64_t bytes);
+/* The --dry-run line of a module load: "load brd rd_nr=N [rd_size=KiB]
+ * [max_part=M]", the size also said with its unit: " (rd_size in KiB: 4M)". */
+void cmd_print_load(uint64_t rd_nr, uint64_t rd_size_kib, uint64_t max_part);
 /* @ns (CLOCK_REALTIME) as ISO 8601 in local time, "2026-12-02T04:05:06+01:00",
  * into @buf; "" for 0 (never). */
 const char *cmd_time_iso(int64_t ns, char *buf, size_t len);

@@ -77,6 +77,20 @@ int cmd_err(int err, const char *object, const char *fmt, ...)
 	return err ? exit_code_from_errno(err) : EXIT_FAIL;
 }
 
+int cmd_fail(int err, const char *object, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", G.prog);
+	if (object)
+		fprintf(stderr, "%s: ", object);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return err ? exit_code_from_errno(err) : EXIT_FAIL;
+}
+
 void cmd_warnx(const char *fmt, ...)
 {
 	va_list ap;

@@ -123,7 +123,7 @@ static int create_nodes(const unsigned int *nums, size_t n,
 			continue;
 		snprintf(name, sizeof(name), "ram%u", nums[i]);
 		if (rc == -ENXIO)
-			return cmd_err(EOPNOTSUPP, name, "this kernel cannot create "
+			return cmd_fail(EOPNOTSUPP, name, "this kernel cannot create "
 				       "ramdisks on demand (no BLOCK_LEGACY_AUTOLOAD); "
 				       "number them from ram0 up, or reload brd with "
 				       "'brdctl remove --all' and 'brdctl create --count N'");
@@ -143,12 +143,7 @@ static int load(const struct plan *p, const unsigned int *all, size_t nall)
 	if (contiguous != nall)
 		contiguous = 0;
 	if (G.dry_run) {
-		printf("load brd rd_nr=%" PRIu64, contiguous);
-		if (p->size_kib)
-			printf(" rd_size=%" PRIu64, p->size_kib);
-		if (p->max_part)
-			printf(" max_part=%" PRIu64, p->max_part);
-		putchar('\n');
+		cmd_print_load(contiguous, p->size_kib, p->max_part);
 	} else if ((rc = brd_module_load(contiguous, p->size_kib, p->max_part))) {
 		return cmd_err(rc, "brd", "cannot load the module");
 	}
@@ -173,10 +168,13 @@ static int check_memory(const struct plan *p, struct brd_disk *disks, size_t n,
 			brd_budget_add(&b, size, 0);
 	if (brd_budget_check(&b, &avail)) {
 		char *h1 = cmd_size_to_human(brd_budget_need(&b)), *h2 = cmd_size_to_human(avail);
+		char *h0 = cmd_size_to_human(size);
 
-		cmd_warnx("%zu ramdisks of %" PRIu64 " bytes could take %s but only %s "
-			  "of RAM is available; use --force to create them anyway",
-			  b.count, size, h1 ? h1 : "?", h2 ? h2 : "?");
+		cmd_warnx("%zu ramdisk%s of %s could take %s but only %s "
+			  "of RAM is available; use --force to create %s anyway",
+			  b.count, b.count == 1 ? "" : "s", h0 ? h0 : "?",
+			  h1 ? h1 : "?", h2 ? h2 : "?", b.count == 1 ? "it" : "them");
+		free(h0);
 		free(h1);
 		free(h2);
 		return EXIT_FAIL;
@@ -235,12 +233,12 @@ static int check_reload(const struct plan *p, bool named, const struct brd_modul
 			char name[32];
 
 			snprintf(name, sizeof(name), "ram%u", p->nums[i]);
-			return cmd_err(EEXIST, name, "exists with %s %s",
+			return cmd_fail(EEXIST, name, "exists with %s %s",
 				       size_differs ? "size" : "max_part",
 				       size_differs ? cur : "another value");
 		}
 	if (m->state == BRD_MODULE_BUILTIN)
-		return cmd_err(EOPNOTSUPP, "brd", "built into the kernel: every "
+		return cmd_fail(EOPNOTSUPP, "brd", "built into the kernel: every "
 			       "ramdisk has size %s (set brd.rd_size= at boot)", cur);
 	for (size_t i = 0; i < n; i++) {
 		char *why = keep_reason(&disks[i]);
@@ -385,7 +383,7 @@ int rd_create(const struct rd_request *req, size_t n,
 	if (nnamed && nnamed != n)
 		return cmd_usage_error("name every whole-disk ramdisk or none");
 	if (!G.dry_run && (lock = brd_lock(o->timeout_ms)) < 0)
-		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+		return rd_lock_error(lock);
 	if (npool) {
 		ret = pool_create(req, n, o, paths);
 		goto out;

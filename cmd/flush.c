@@ -38,25 +38,25 @@ static int flush_one(struct brd_disk *d)
 	rd_info_fill(&ri, RD_ALL);
 	if (!opt_cache_only) {
 		if (rd_is_pool_disk(d)) {
-			ret = cmd_err(EBUSY, ri.path, "refusing to flush the whole disk of a "
+			ret = cmd_fail(EBUSY, ri.path, "refusing to flush the whole disk of a "
 				      "pool; flush its pooled ramdisks by name");
 			goto out;
 		}
 		if (!d->discard_max) {
-			ret = cmd_err(EOPNOTSUPP, ri.path, "cannot free RAM on this kernel "
+			ret = cmd_fail(EOPNOTSUPP, ri.path, "cannot free RAM on this kernel "
 				      "(brd discards only on Linux >= 6.10); "
 				      "'brdctl remove --all' frees all ramdisk RAM, "
 				      "--cache-only drops just the page cache");
 			goto out;
 		}
 		if (!opt_force && (why = rd_busy_reason(&ri))) {
-			ret = cmd_err(EBUSY, ri.path, "refusing to flush: %s "
+			ret = cmd_fail(EBUSY, ri.path, "refusing to flush: %s "
 				      "(use --force to destroy its data anyway)", why);
 			free(why);
 			goto out;
 		}
 		if (!opt_force && (ri.bi.fstype || ri.bi.pttype)) {
-			ret = cmd_err(EBUSY, ri.path, "refusing to flush: contains a %s "
+			ret = cmd_fail(EBUSY, ri.path, "refusing to flush: contains a %s "
 				      "signature (use --force to destroy it)",
 				      ri.bi.fstype ? ri.bi.fstype : ri.bi.pttype);
 			goto out;
@@ -143,7 +143,7 @@ static int do_flush(const struct brd_cmd *cmd, int argc, const char **argv)
 	if ((rc = rd_check_names(argc, argv)))
 		return rc;
 	if (!G.dry_run && (lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
-		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+		return rd_lock_error(lock);
 	if (opt_all) {
 		if ((rc = list_all(&disks, &n))) {
 			ret = cmd_err(rc, "/sys/block", "cannot list ramdisks");
@@ -157,7 +157,7 @@ static int do_flush(const struct brd_cmd *cmd, int argc, const char **argv)
 		}
 		for (int i = 0; i < argc; i++) {
 			if ((rc = brd_resolve(argv[i], &disks[n]))) {
-				ret = cmd_err(rc, argv[i], "not a brd ramdisk");
+				ret = rd_resolve_error(rc, argv[i]);
 				continue;
 			}
 			n++;

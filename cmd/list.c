@@ -31,7 +31,7 @@ static int do_list(const struct brd_cmd *cmd, int argc, const char **argv)
 		for (int i = 0; i < argc; i++) {
 			rc = brd_resolve(argv[i], &disks[n]);
 			if (rc) {
-				ret = cmd_err(rc, argv[i], "not a brd ramdisk");
+				ret = rd_resolve_error(rc, argv[i]);
 				continue;
 			}
 			n++;

@@ -29,7 +29,7 @@ int pool_refuse_whole(const struct brd_disk *disks, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (rd_is_pool_disk(&disks[i]))
-			return cmd_err(EBUSY, disks[i].name, "brd is loaded as a pool of "
+			return cmd_fail(EBUSY, disks[i].name, "brd is loaded as a pool of "
 				       "pooled ramdisks: whole-disk ramdisks cannot be added "
 				       "(create pooled ramdisks by name, or 'brdctl remove --all')");
 	return EXIT_OK;
@@ -124,7 +124,7 @@ static int load_pool(const struct rd_request *req, size_t n,
 	if ((ret = check_pool_memory(&none, 0, more, o->force)))
 		return ret;
 	if (G.dry_run) {
-		printf("load brd rd_nr=1 rd_size=%" PRIu64 " max_part=1\n", size / 1024);
+		cmd_print_load(1, size / 1024, 1);
 		printf("write a GPT (pool) on /dev/ram0\n");
 		for (size_t i = 0; i < n; i++)
 			printf("add partition '%s' of %" PRIu64 " bytes to /dev/ram0\n",
@@ -151,7 +151,7 @@ static int open_pool(struct brd_disk *pd, char *dev, size_t len, struct brd_pool
 	int rc = find_pool(pd, &disks, &nd), ret = EXIT_OK;
 
 	if (rc == -ENOENT) {
-		ret = cmd_err(EBUSY, "brd", "loaded with whole-disk ramdisks%s%s: pooled "
+		ret = cmd_fail(EBUSY, "brd", "loaded with whole-disk ramdisks%s%s: pooled "
 			      "ramdisks need brd loaded as a pool ('brdctl remove --all' first)",
 			      nd ? ", e.g. " : "", nd ? disks[0].name : "");
 	} else if (rc) {
@@ -182,7 +182,7 @@ static int add_part(const char *dev, struct brd_pool *pool, uint64_t slot,
 		if (pp->size != r->size) {
 			char *h = cmd_size_to_human(pp->size);
 
-			rc = cmd_err(EEXIST, r->name, "exists with size %s "
+			rc = cmd_fail(EEXIST, r->name, "exists with size %s "
 				     "(see 'brdctl resize')", h ? h : "?");
 			free(h);
 			return rc;
@@ -191,8 +191,8 @@ static int add_part(const char *dev, struct brd_pool *pool, uint64_t slot,
 		return EXIT_OK;
 	}
 	if ((rc = brd_pool_place(pool, slot, r->size, start)))
-		return cmd_err(rc, r->name, "no room in the pool for %" PRIu64 " bytes",
-			       r->size);
+		return (rc == -ENOSPC ? cmd_fail : cmd_err)(rc, r->name,
+			"no room in the pool for %" PRIu64 " bytes", r->size);
 	if (G.dry_run) {
 		printf("add partition '%s' of %" PRIu64 " bytes at %" PRIu64 " to %s\n",
 		       r->name, r->size, *start, dev);
@@ -238,7 +238,7 @@ int pool_create(const struct rd_request *req, size_t n,
 
 	for (size_t i = 0; i < n; i++)
 		if (!req[i].size || req[i].size % BRD_SIZE_UNIT)
-			return cmd_err(EINVAL, req[i].name, "a pooled ramdisk needs a size "
+			return cmd_fail(EINVAL, req[i].name, "a pooled ramdisk needs a size "
 				       "that is a multiple of 4 KiB");
 	if ((rc = brd_module_get(&m)))
 		return cmd_err(rc, "brd", "cannot read the module parameters");

@@ -29,11 +29,14 @@ const struct cmd_column rd_columns[RD_NCOLUMNS] = {
 	[COL_FSTYPE]  = { "FSTYPE", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "filesystem type" },
 	[COL_LABEL]   = { "LABEL", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, "filesystem label" },
 	[COL_UUID]    = { "UUID", 36, 0, SCOLS_JSON_STRING, "filesystem UUID" },
-	[COL_MOUNTPOINTS] = { "MOUNTPOINTS", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_ARRAY_STRING,
+	/* paths and lists of names are never cut (libsmartcols cuts a
+	 * SCOLS_FL_TRUNC column to the terminal without a mark): a line
+	 * longer than the terminal instead */
+	[COL_MOUNTPOINTS] = { "MOUNTPOINTS", 0.1, 0, SCOLS_JSON_ARRAY_STRING,
 			  "where the ramdisk is mounted" },
-	[COL_HOLDERS] = { "HOLDERS", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_ARRAY_STRING,
+	[COL_HOLDERS] = { "HOLDERS", 0.1, 0, SCOLS_JSON_ARRAY_STRING,
 			  "devices stacked on the ramdisk (md, dm, ...)" },
-	[COL_IMAGE]   = { "IMAGE", 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING,
+	[COL_IMAGE]   = { "IMAGE", 0.1, 0, SCOLS_JSON_STRING,
 			  "image it is persisted to (brdtab x-brdctl.persist=)" },
 	[COL_SAVED]   = { "SAVED", 25, 0, SCOLS_JSON_STRING,
 			  "time of the image's last save (ISO 8601, local)" },
@@ -47,6 +50,27 @@ int rd_check_names(int argc, const char *const *argv)
 					       ", or ramNpM; a device path has a '/' (/dev/ram0)",
 					       argv[i]);
 	return EXIT_OK;
+}
+
+int rd_resolve_error(int rc, const char *arg)
+{
+	if (rc == -ENOENT)
+		return cmd_fail(ENOENT, arg, "no such ramdisk");
+	if (rc == -ENODEV)
+		return cmd_fail(ENODEV, arg, "not a brd ramdisk");
+	return cmd_err(rc, arg, "cannot look up the ramdisk");
+}
+
+int rd_lock_error(int lock)
+{
+	const char *cmd = G.cmdpath;
+	size_t n = strlen(G.prog);
+
+	if (strncmp(cmd, G.prog, n) == 0 && cmd[n] == ' ')
+		cmd += n + 1;
+	if ((lock == -EACCES || lock == -EPERM) && geteuid() != 0)
+		return cmd_fail(lock, cmd, "needs root");
+	return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
 }
 
 /* The record of the ramdisk's image, if it has one (persist.h). */
@@ -185,7 +209,7 @@ int rd_check_idle(const struct brd_disk *disks, size_t n, const char *why)
 			rd_info_fill(&ri, RD_ALL);
 			busy = rd_busy_reason(&ri);
 			if (busy) {
-				rc = cmd_err(EBUSY, ri.path, "in use: %s%s", busy, why ? why : "");
+				rc = cmd_fail(EBUSY, ri.path, "in use: %s%s", busy, why ? why : "");
 				if (!ret)
 					ret = rc;
 				free(busy);

@@ -48,6 +48,15 @@ int rd_table_add(struct cmd_table *t, const struct rd_info *ri);
  * naming the rule (exit 2), before anything is looked up.  An exit status. */
 int rd_check_names(int argc, const char *const *argv);
 
+/* What brd_resolve() of @arg returned (@rc, not 0), said: "no such
+ * ramdisk", "not a brd ramdisk", or the errno's text.  An exit status
+ * (3 for the first two). */
+int rd_resolve_error(int rc, const char *arg);
+
+/* brd_lock() failed with @lock: said ("needs root" for a user other than
+ * root, who cannot open it); an exit status (6 for that one). */
+int rd_lock_error(int lock);
+
 /* Why a ramdisk must not be destroyed: a message part such as
  * "mounted on /mnt/x" or "held by md0", or NULL if nothing holds it. */
 char *rd_busy_reason(const struct rd_info *ri);

@@ -32,13 +32,13 @@ static int remove_one(const char *arg)
 	int rc = brd_resolve(arg, &ri.d);
 
 	if (rc)
-		return cmd_err(rc, arg, "not a brd ramdisk");
+		return rd_resolve_error(rc, arg);
 	if (rd_is_pool_disk(&ri.d) && !ri.d.partno)
-		return cmd_err(EBUSY, arg, "is the whole disk of a pool; "
+		return cmd_fail(EBUSY, arg, "is the whole disk of a pool; "
 			       "remove its pooled ramdisks by name, or all with "
 			       "'brdctl remove --all'");
 	if (!ri.d.partno)
-		return cmd_err(EOPNOTSUPP, arg, "cannot remove a single "
+		return cmd_fail(EOPNOTSUPP, arg, "cannot remove a single "
 			       "ramdisk: brd only removes all of them at once; "
 			       "'brdctl flush %s' frees its RAM, "
 			       "'brdctl remove --all' removes every ramdisk",
@@ -46,7 +46,7 @@ static int remove_one(const char *arg)
 	snprintf(name, sizeof(name), "%s", rd_persist_name(&ri.d, path, sizeof(path)));
 	rd_info_fill(&ri, RD_ALL);
 	why = rd_busy_reason(&ri);
-	rc = why ? cmd_err(EBUSY, arg, "in use: %s", why) : pool_remove(&ri.d);
+	rc = why ? cmd_fail(EBUSY, arg, "in use: %s", why) : pool_remove(&ri.d);
 	/* gone: a new ramdisk of that name is not saved to its image */
 	if (!rc && !G.dry_run)
 		brd_persist_forget(name);
@@ -68,7 +68,7 @@ static int remove_all(void)
 	if (m.state == BRD_MODULE_ABSENT)
 		return EXIT_OK;			/* nothing to do */
 	if (m.state == BRD_MODULE_BUILTIN)
-		return cmd_err(EOPNOTSUPP, "brd", "built into the kernel: its ramdisks "
+		return cmd_fail(EOPNOTSUPP, "brd", "built into the kernel: its ramdisks "
 			       "cannot be removed (use 'brdctl flush --all' to free RAM)");
 	if ((rc = brd_list(&disks, &n)))
 		return cmd_err(rc, "/sys/block", "cannot list ramdisks");
@@ -100,7 +100,7 @@ static int do_remove(const struct brd_cmd *cmd, int argc, const char **argv)
 	if ((rc = rd_check_names(argc, argv)))
 		return rc;
 	if (!G.dry_run && (lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
-		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+		return rd_lock_error(lock);
 	if (opt_all)
 		ret = remove_all();
 	for (int i = 0; i < argc; i++)

@@ -13,18 +13,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <inttypes.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "ramdisk.h"
 #include "../lib/ramdisk/pool.h"
 #include "../lib/ramdisk/snapshot.h"
 
-extern char **environ;
 
 static const char *opt_size, *opt_backup_dir;
 static int opt_grow_fs, opt_force;
@@ -40,12 +37,11 @@ static const struct poptOption resize_options[] = {
 	POPT_TABLEEND
 };
 
-/* Run the filesystem's own tool; returns its exit status or -errno. */
-static int run_tool(char *const argv[])
+/* Run the filesystem's own tool, quietly (its output goes to our stderr
+ * only when it fails, or with --verbose): stdout has the device paths
+ * only.  Returns its exit status or -errno. */
+static int run_tool(const char *obj, char *const argv[])
 {
-	pid_t pid;
-	int status, rc;
-
 	if (G.verbose || G.dry_run) {
 		fprintf(G.dry_run ? stdout : stderr, "%s", G.dry_run ? "" : "brdctl: running");
 		for (int i = 0; argv[i]; i++)
@@ -55,13 +51,7 @@ static int run_tool(char *const argv[])
 	}
 	if (G.dry_run)
 		return 0;
-	fflush(stdout);
-	rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
-	if (rc)
-		return -rc;
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	return cmd_run_quiet(obj, argv);
 }
 
 static int grow_fs(struct rd_info *ri)
@@ -73,22 +63,22 @@ static int grow_fs(struct rd_info *ri)
 		mnt[strcspn(mnt, "\n")] = '\0';
 	if (!ri->bi.fstype) {
 		free(mnt);
-		return cmd_err(EINVAL, ri->path, "--grow-fs: no filesystem found");
+		return cmd_fail(EINVAL, ri->path, "--grow-fs: no filesystem found");
 	}
 	if (strcmp(ri->bi.fstype, "ext4") == 0 || strcmp(ri->bi.fstype, "ext3") == 0 ||
 	    strcmp(ri->bi.fstype, "ext2") == 0) {
 		char *argv[] = { "resize2fs", ri->path, NULL };
-		rc = run_tool(argv);
+		rc = run_tool(ri->path, argv);
 	} else if (strcmp(ri->bi.fstype, "xfs") == 0) {
 		if (!mnt) {
-			return cmd_err(EOPNOTSUPP, ri->path, "--grow-fs: xfs grows only "
+			return cmd_fail(EOPNOTSUPP, ri->path, "--grow-fs: xfs grows only "
 				       "while mounted (xfs_growfs)");
 		}
 		char *argv[] = { "xfs_growfs", mnt, NULL };
-		rc = run_tool(argv);
+		rc = run_tool(ri->path, argv);
 	} else {
 		free(mnt);
-		return cmd_err(EOPNOTSUPP, ri->path, "--grow-fs: cannot grow %s "
+		return cmd_fail(EOPNOTSUPP, ri->path, "--grow-fs: cannot grow %s "
 			       "(ext2/3/4 and xfs only)", ri->bi.fstype);
 	}
 	free(mnt);
@@ -119,7 +109,7 @@ static int refuse_growth(const char *name, const struct brd_pool *pool,
 			 next->name);
 	else
 		snprintf(what, sizeof(what), "the pool ends there");
-	ret = cmd_err(ENOSPC, name, "can grow in place to at most %s (%s)",
+	ret = cmd_fail(ENOSPC, name, "can grow in place to at most %s (%s)",
 		      exact, what);
 	free(hroom);
 	free(hsize);
@@ -149,7 +139,7 @@ static int resize_pooled(struct brd_disk *d, uint64_t size)
 		char *why = rd_busy_reason(&ri);
 
 		if (why && ri.mounts) {
-			ret = cmd_err(EBUSY, name, "cannot shrink: %s", why);
+			ret = cmd_fail(EBUSY, name, "cannot shrink: %s", why);
 			free(why);
 			goto out;
 		}
@@ -157,7 +147,7 @@ static int resize_pooled(struct brd_disk *d, uint64_t size)
 		/* libblkid (2.38) does not tell a filesystem's size: any
 		 * signature may be cut */
 		if (!opt_force && (ri.bi.fstype || ri.bi.pttype)) {
-			ret = cmd_err(EBUSY, name, "refusing to shrink over a %s signature "
+			ret = cmd_fail(EBUSY, name, "refusing to shrink over a %s signature "
 				      "(it would be cut; use --force)",
 				      ri.bi.fstype ? ri.bi.fstype : ri.bi.pttype);
 			goto out;
@@ -241,9 +231,9 @@ static int check_whole_memory(const struct brd_disk *disks, size_t n, uint64_t s
 		char *h1 = cmd_size_to_human(brd_budget_need(&budget));
 		char *h2 = cmd_size_to_human(avail);
 
-		ret = cmd_err(0, "brd", "%zu ramdisks of the new size could take %s more "
+		ret = cmd_err(0, "brd", "%zu ramdisk%s of the new size could take %s more "
 			      "but only %s of RAM is available; use --force", n,
-			      h1 ? h1 : "?", h2 ? h2 : "?");
+			      n == 1 ? "" : "s", h1 ? h1 : "?", h2 ? h2 : "?");
 		free(h1);
 		free(h2);
 	} else if (!opt_backup_dir && !opt_force && have_avail && data > avail / 2) {
@@ -276,7 +266,7 @@ static int save_whole(const struct brd_disk *disks, size_t n, uint64_t size,
 		if (brd_snapshot_end(&snaps[i]) > size && !opt_force) {
 			char *h = cmd_size_to_human(brd_snapshot_end(&snaps[i]));
 
-			rc = cmd_err(EBUSY, dev, "holds data up to %s: the new size would "
+			rc = cmd_fail(EBUSY, dev, "holds data up to %s: the new size would "
 				     "cut it (use --force to cut)", h ? h : "?");
 			free(h);
 			return rc;
@@ -363,7 +353,7 @@ static int resize_whole(uint64_t size)
 	if ((rc = brd_module_get(&m)))
 		return cmd_err(rc, "brd", "cannot read the module parameters");
 	if (m.state == BRD_MODULE_BUILTIN)
-		return cmd_err(EOPNOTSUPP, "brd", "built into the kernel: its size is set "
+		return cmd_fail(EOPNOTSUPP, "brd", "built into the kernel: its size is set "
 			       "at boot (brd.rd_size=)");
 	if (size % 1024)
 		return cmd_usage_error("--size: whole disks are sized in KiB");
@@ -418,13 +408,13 @@ static int do_resize(const struct brd_cmd *cmd, int argc, const char **argv)
 		return cmd_usage_error("--size: %s is not a positive multiple of 4 KiB",
 				       opt_size);
 	if (!G.dry_run && (lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
-		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+		return rd_lock_error(lock);
 	if ((rc = brd_resolve(argv[0], &d))) {
-		ret = cmd_err(rc, argv[0], "not a brd ramdisk");
+		ret = rd_resolve_error(rc, argv[0]);
 	} else if (d.partno) {
 		ret = resize_pooled(&d, size);
 	} else if (rd_is_pool_disk(&d)) {
-		ret = cmd_err(EBUSY, d.name, "is the whole disk of a pool; resize its "
+		ret = cmd_fail(EBUSY, d.name, "is the whole disk of a pool; resize its "
 			      "pooled ramdisks by name");
 	} else {
 		/* brd has one size for all its whole disks: all are resized */

@@ -33,7 +33,7 @@ static const struct poptOption restore_options[] = {
 static int image_error(int rc, const char *image)
 {
 	if (rc == -EBADMSG)
-		return cmd_err(rc, image, "not a brdctl image, or damaged");
+		return cmd_fail(rc, image, "not a brdctl image, or damaged");
 	return cmd_err(rc, image, "cannot read the image");
 }
 
@@ -49,7 +49,7 @@ static int create_for(const char *arg, struct brd_image_info *info, bool *loaded
 	int rc;
 
 	if (brd_parse_name(name, &num) && !brd_pool_name_valid(name))
-		return cmd_err(ENOENT, arg, "no such ramdisk (and not a name to create: "
+		return cmd_fail(ENOENT, arg, "no such ramdisk (and not a name to create: "
 			       "ramN or a pooled ramdisk name)");
 	if (G.dry_run) {
 		printf("create %s of %" PRIu64 " bytes\n", name, info->size);
@@ -97,10 +97,10 @@ static int restore_error(int rc, const char *image, const char *path,
 		cmd_err(0, path, "holds data: not restored (only a blank ramdisk is filled)");
 		return EXIT_BUSY;
 	case EBUSY:
-		return cmd_err(rc, path, "in use: not restored");
+		return cmd_fail(rc, path, "in use: not restored");
 	case EBADMSG:
-		return cmd_err(rc, image, "the content does not match its checksum: "
-			       "not restored");
+		return cmd_fail(rc, image, "the content does not match its checksum: "
+				"not restored");
 	default:
 		return cmd_err(rc, path, "cannot restore %s", image);
 	}
@@ -120,14 +120,20 @@ static int restore_fd(int ifd, const char *image, const char *arg)
 		return image_error(rc, image);
 	rc = brd_resolve(arg, &d);
 	if (rc == -ENOENT) {
-		if ((rc = create_for(arg, &info, &loaded, &d)) || G.dry_run)
+		if ((rc = create_for(arg, &info, &loaded, &d)))
 			return rc;
+		if (G.dry_run) {	/* the fill that follows the create */
+			printf("restore %s into %s%s\n", image,
+			       strncmp(arg, "/dev/", 5) && !brd_parse_name(arg, &(unsigned int){ 0 }) ?
+			       "/dev/" : "", arg);
+			return EXIT_OK;
+		}
 		created = true;
 	} else if (rc) {
-		return cmd_err(rc, arg, "not a brd ramdisk");
+		return rd_resolve_error(rc, arg);
 	}
 	if (!d.partno && rd_is_pool_disk(&d))
-		return cmd_err(EBUSY, arg, "is the whole disk of a pool; "
+		return cmd_fail(EBUSY, arg, "is the whole disk of a pool; "
 			       "restore into a pooled ramdisk by name");
 	name = rd_persist_name(&d, path, sizeof(path));
 	if (G.dry_run) {
@@ -135,7 +141,7 @@ static int restore_fd(int ifd, const char *image, const char *arg)
 		return EXIT_OK;
 	}
 	if ((lock = brd_lock(RD_LOCK_TIMEOUT_MS)) < 0)
-		return cmd_err(lock, "/run/brdctl.lock", "cannot take the brdctl lock");
+		return rd_lock_error(lock);
 	/* The undo of a ramdisk restore created removes it with all its RAM
 	 * when restore loaded brd (unload), or for a pooled ramdisk where brd
 	 * can discard (the pages it wrote are freed; 6.1 cannot): then the

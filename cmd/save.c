@@ -109,9 +109,9 @@ static int do_save(const struct brd_cmd *cmd, int argc, const char **argv)
 	if ((rc = rd_check_names(1, argv)))
 		return rc;
 	if ((rc = brd_resolve(argv[0], &d)))
-		return cmd_err(rc, argv[0], "not a brd ramdisk");
+		return rd_resolve_error(rc, argv[0]);
 	if (!d.partno && rd_is_pool_disk(&d))
-		return cmd_err(EBUSY, argv[0], "is the whole disk of a pool; "
+		return cmd_fail(EBUSY, argv[0], "is the whole disk of a pool; "
 			       "save its pooled ramdisks by name");
 	name = rd_persist_name(&d, path, sizeof(path));
 	if (!image) {

@@ -297,10 +297,17 @@ static int do_stat(const struct brd_cmd *cmd, int argc, const char **argv)
 		scols_table_enable_json(tb, 1);
 		scols_table_set_name(tb, "ramdisks");
 		for (int f = 0; f < NFIELDS; f++) {
+			bool list = fields[f].json_type == SCOLS_JSON_ARRAY_STRING;
 			struct libscols_column *cl =
-				scols_table_new_column(tb, fields[f].name, 0, 0);
-			if (cl)
-				scols_column_set_json_type(cl, fields[f].json_type);
+				scols_table_new_column(tb, fields[f].name, 0,
+						       list ? SCOLS_FL_WRAP : 0);
+			if (!cl)
+				continue;
+			scols_column_set_json_type(cl, fields[f].json_type);
+			/* a list: one string per newline-separated chunk */
+			if (list)
+				scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize,
+							  scols_wrapnl_nextchunk, NULL);
 		}
 	}
 	for (int i = 0; i < argc; i++) {
@@ -309,7 +316,7 @@ static int do_stat(const struct brd_cmd *cmd, int argc, const char **argv)
 
 		rc = brd_resolve(argv[i], &ri.d);
 		if (rc) {
-			ret = cmd_err(rc, argv[i], "not a brd ramdisk");
+			ret = rd_resolve_error(rc, argv[i]);
 			continue;
 		}
 		if (!ri.d.partno)
@@ -337,7 +344,7 @@ static int do_stat(const struct brd_cmd *cmd, int argc, const char **argv)
 	}
 	if (tb) {
 		if (scols_table_get_nlines(tb) || ret == EXIT_OK)
-			scols_print_table(tb);
+			cmd_scols_print(tb);
 		scols_unref_table(tb);
 	}
 	return ret;

@@ -159,8 +159,12 @@ int cmd_table_init(struct cmd_table *t, const struct brd_cmd *cmd,
 
 	for (size_t i = 0; i < t->nids; i++) {
 		const struct cmd_column *c = &t->cols[t->ids[i]];
+		/* JSON arrays of strings are the newline-separated chunks of
+		 * the cell, which libsmartcols splits for wrapped columns only */
+		int flags = G.json && c->json_type == SCOLS_JSON_ARRAY_STRING ?
+			    (c->flags & ~SCOLS_FL_TRUNC) | SCOLS_FL_WRAP : c->flags;
 		struct libscols_column *cl = scols_table_new_column(t->tb, c->name,
-								    c->whint, c->flags);
+								    c->whint, flags);
 		if (!cl) {
 			cmd_table_free(t);
 			return cmd_err(ENOMEM, NULL, "cannot create output column");
@@ -168,8 +172,7 @@ int cmd_table_init(struct cmd_table *t, const struct brd_cmd *cmd,
 		if (G.json)
 			scols_column_set_json_type(cl, c->json_type);
 		/* newline-separated lists: a JSON array of strings */
-		if (G.json && (c->flags & SCOLS_FL_WRAP) &&
-		    c->json_type == SCOLS_JSON_ARRAY_STRING)
+		if (G.json && c->json_type == SCOLS_JSON_ARRAY_STRING)
 			scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize,
 						  scols_wrapnl_nextchunk, NULL);
 	}
@@ -245,9 +248,55 @@ int cmd_table_set_bool(struct cmd_table *t, struct libscols_line *ln, int col,
 	return cmd_table_set(t, ln, col, v ? "1" : "0");
 }
 
+/*
+ * libsmartcols (2.38) writes an array with no element as "[null]" (a NULL
+ * cell) or as "[", a blank line and "]" (an empty one): both become "[]".
+ * In its JSON a bare null inside brackets is only ever that (a string
+ * "null" is quoted).  @s is changed in place.
+ */
+static void json_empty_arrays(char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r;) {
+		if (*r == '[') {
+			const char *p = r + 1;
+
+			while (*p == ' ' || *p == '\n')
+				p++;
+			if (strncmp(p, "null", 4) == 0)
+				for (p += 4; *p == ' ' || *p == '\n'; p++)
+					;
+			if (*p == ']') {
+				*w++ = '[';
+				*w++ = ']';
+				r = p + 1;
+				continue;
+			}
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+}
+
+int cmd_scols_print(struct libscols_table *tb)
+{
+	char *s = NULL;
+	int rc;
+
+	if (!scols_table_is_json(tb))
+		return scols_print_table(tb);
+	if ((rc = scols_print_table_to_string(tb, &s)))
+		return rc;
+	json_empty_arrays(s);
+	rc = fputs(s, stdout) < 0 ? -EIO : 0;
+	free(s);
+	return rc;
+}
+
 int cmd_table_print(struct cmd_table *t)
 {
-	int rc = scols_print_table(t->tb);
+	int rc = cmd_scols_print(t->tb);
 
 	cmd_table_free(t);
 	return rc ? cmd_err(rc, NULL, "cannot print table") : EXIT_OK;
@@ -343,4 +392,20 @@ void cmd_json_bool(struct cmd_json *j, const char *key, bool v)
 {
 	json_member(j, key);
 	fputs(v ? "true" : "false", j->f);
+}
+
+void cmd_print_load(uint64_t rd_nr, uint64_t rd_size_kib, uint64_t max_part)
+{
+	printf("load brd rd_nr=%" PRIu64, rd_nr);
+	if (rd_size_kib)
+		printf(" rd_size=%" PRIu64, rd_size_kib);
+	if (max_part)
+		printf(" max_part=%" PRIu64, max_part);
+	if (rd_size_kib) {
+		char *h = cmd_size_to_human(rd_size_kib * 1024);
+
+		printf(" (rd_size in KiB: %s)", h ? h : "?");
+		free(h);
+	}
+	putchar('\n');
 }

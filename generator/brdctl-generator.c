@@ -8,7 +8,11 @@
  *
  *   brdctl-generator NORMAL-DIR [EARLY-DIR LATE-DIR]
  *
- * It reads the file with the parser `brdctl apply` uses (lib/ramdisk/brdtab.c).
+ * It reads the file and its drop-ins (brdtab.d/ *.brdtab under /etc, /run,
+ * /usr/lib: brdtab_parse_set()) with the parser `brdctl apply` uses
+ * (lib/ramdisk/brdtab.c), for this machine's MemTotal and kernel command
+ * line (brdctl.brdtab=0, brdctl.skip=; $SYSTEMD_PROC_CMDLINE in tests); a
+ * line a condition leaves out is logged as skipped and gets no units.
  * systemd runs it at boot and at every daemon-reload, before journald is
  * there, so messages go to the kernel log (/dev/kmsg; the journal picks
  * them up) -- or to stderr with SYSTEMD_LOG_TARGET=console, or when
@@ -17,7 +21,7 @@
  * change is refused as a whole (lib/ramdisk/trust.h: the file is opened once,
  * its path walked and checked, and that descriptor is parsed).  No brdtab:
  * no units.
- * BRDCTL_SYSROOT=DIR reads DIR/etc/brdtab: a test hook, read with
+ * BRDCTL_SYSROOT=DIR reads DIR/etc/brdtab (and DIR/proc/meminfo, ...): a test hook, read with
  * secure_getenv() (ignored with elevated privileges).
  */
 #include <errno.h>
@@ -80,9 +84,12 @@ int main(int argc, char **argv)
 {
 	const char *target = getenv("SYSTEMD_LOG_TARGET");
 	const char *root = secure_getenv("BRDCTL_SYSROOT");	/* tests only */
+	/* MemTotal and the kernel command line ($SYSTEMD_PROC_CMDLINE, else
+	 * /proc/cmdline): brdtab(5) CONDITIONS */
+	static const struct brdtab_machine machine = { .cmdline = true };
 	struct brdtab *tab = NULL;
 	struct brd_trust t;
-	char path[4096];
+	char failed[4096];
 	size_t nunits = 0;
 	int rc;
 
@@ -99,34 +106,41 @@ int main(int argc, char **argv)
 		say(LOG_ERR, "%s: BRDCTL_SYSROOT: %s", root, strerror(-rc));
 		return 1;
 	}
-	if (!brd_root_path(path, sizeof(path), BRDTAB_DEFAULT_PATH))
-		return 1;
-	rc = brdtab_parse_file(path, &t, &tab);
-	if (rc == -ENOENT)
+	/* /etc/brdtab and its drop-ins, named as systemd sees them (not the
+	 * test root) */
+	memset(&t, 0, sizeof(t));
+	rc = brdtab_parse_set(&machine, &t, failed, sizeof(failed), &tab);
+	if (rc == -ENOENT && !t.fix[0] && !strcmp(failed, BRDTAB_DEFAULT_PATH))
 		return 0;		/* no brdtab: nothing to do */
 	if (rc == -EPERM && t.fix[0]) {
 		say(LOG_ERR, "%s: refusing to use it: %s%s is %s; its lines would run as "
 		    "root, so only root may be able to change it: %s (no units generated)",
-		    BRDTAB_DEFAULT_PATH, t.is_dir ? "directory " : "", t.path, t.why, t.fix);
+		    failed, t.is_dir ? "directory " : "", t.path, t.why, t.fix);
 		return 1;
 	}
 	if (rc) {
 		say(LOG_ERR, "%s: cannot read it: %s: %s (no units generated)",
-		    BRDTAB_DEFAULT_PATH, t.path[0] ? t.path : path,
+		    failed[0] ? failed : BRDTAB_DEFAULT_PATH, t.path[0] ? t.path : failed,
 		    t.why[0] ? t.why : strerror(-rc));
 		return 1;
 	}
-	/* messages name the file as systemd sees it, not the test root */
-	free(tab->file);
-	tab->file = strdup(BRDTAB_DEFAULT_PATH);
 	for (size_t i = 0; i < tab->nerr; i++) {
 		bool has_unit = false;
+		char w[4200];
 
 		for (size_t j = 0; j < tab->n; j++)
 			if (tab->ent[j].line == tab->err[i].line && tab->ent[j].name)
 				has_unit = true;
-		say(LOG_ERR, "%s:%u: %s%s", BRDTAB_DEFAULT_PATH, tab->err[i].line,
+		say(LOG_ERR, "%s: %s%s", brdtab_where(tab, tab->err[i].line, w, sizeof(w)),
 		    tab->err[i].msg, has_unit ? "" : " (no units for this line)");
+	}
+	/* lines a condition leaves out: not errors, no units */
+	for (size_t i = 0; i < tab->nskip; i++) {
+		char w[4200];
+
+		say(LOG_INFO, "%s: %s: skipped: %s (no units for this line)",
+		    brdtab_where(tab, tab->skip[i].line, w, sizeof(w)), tab->skip[i].spec,
+		    tab->skip[i].why);
 	}
 	rc = brdtab_write_units(tab, argv[1], BRDTAB_DEFAULT_PATH);
 	for (size_t j = 0; j < tab->n; j++)

@@ -637,12 +637,49 @@ static int check_lines(struct brdtab *tab, const struct brdplan_sys *sys)
 
 #undef ERR
 
+/* Sizes within 1% of each other (brdtab(5) SIZES RELATIVE TO RAM). */
+static bool size_near(uint64_t have, uint64_t want)
+{
+	uint64_t d = have > want ? have - want : want - have;
+
+	return d <= want / 100;
+}
+
+/*
+ * A line sized as a share of RAM (25%) whose ramdisk exists with a size
+ * within 1% of the share keeps that size: MemTotal shrinks by a little
+ * during a boot (by some hundred KiB in a guest), and the ramdisk the boot
+ * made must still be the line's when apply runs again.
+ */
+static void adopt_sizes(struct brdtab *tab, const struct brdplan_sys *sys)
+{
+	if (tab->pooled) {
+		for (size_t i = 0; i < tab->n && sys->is_pool; i++) {
+			struct brdtab_entry *e = &tab->ent[i];
+			const struct brd_pool_part *have = part_named(&sys->pool, e->name);
+
+			if (e->size_relative && have && size_near(have->size, e->size))
+				e->size = have->size;
+		}
+		return;
+	}
+	if (sys->brd == BRD_MODULE_ABSENT || sys->is_pool || !sys->ndisks ||
+	    !size_near(sys->rd_size, tab->ent[0].size))
+		return;
+	for (size_t i = 0; i < tab->n; i++)	/* whole disks: one size */
+		if (!tab->ent[i].size_relative)
+			return;
+	for (size_t i = 0; i < tab->n; i++)
+		tab->ent[i].size = sys->rd_size;
+}
+
 int brdplan_check(struct brdtab *tab, const struct brdplan_sys *sys, bool force)
 {
 	int rc;
 
 	if (!tab->n)
 		return 0;
+	adopt_sizes(tab, sys);
 	rc = tab->pooled ? check_pooled(tab, sys, force) : check_whole(tab, sys, force);
 	if (!rc)
 		rc = check_lines(tab, sys);

@@ -4,6 +4,7 @@
  * returns every problem as a line-numbered message (see brdtab.h).
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -349,6 +350,16 @@ static void fields_free(struct fields *fl)
 	memset(fl, 0, sizeof(*fl));
 }
 
+/* The depth of parentheses after @c in the SIZE field ("min(25%, 4G)"). */
+static int size_paren(char c, int depth)
+{
+	if (c == '(')
+		return depth + 1;
+	if (c == ')' && depth)
+		return depth - 1;
+	return depth;
+}
+
 /*
  * Split [s, end) into fields.  Blanks separate; "..." groups (\" and \\
  * escape inside); \x escapes x outside quotes; an unquoted # at the start of
@@ -371,6 +382,8 @@ static int split_fields(const char *s, const char *end, struct fields *fl,
 			s++;
 		if (s >= end || *s == '#')
 			break;
+		int depth = 0;	/* SIZE: blanks inside min(...) belong to it */
+
 		while (s < end) {
 			char c = *s;
 
@@ -386,7 +399,10 @@ static int split_fields(const char *s, const char *end, struct fields *fl,
 				s++;
 				continue;
 			}
-			if (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f')
+			if (fl->n == 1)
+				depth = size_paren(c, depth);
+			if ((c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f') &&
+			    !depth)
 				break;
 			if (c == '"') {
 				quoted = true;
@@ -586,6 +602,31 @@ static char *persist_image(const struct brdtab_entry *e, const char *v,
 	return img;
 }
 
+/* x-brdctl.min-memory=SIZE / max-memory=SIZE (@kl: the name's length):
+ * the line applies only where MemTotal is at least / at most SIZE.
+ * 0, 1 if it is refused (recorded), -ENOMEM. */
+static int memory_option(struct brdtab *tab, unsigned int line,
+			 struct brdtab_entry *e, const char *opt, size_t kl,
+			 const char *v)
+{
+	uint64_t *slot = opt[9] == 'm' && opt[10] == 'i' ? &e->min_memory : &e->max_memory;
+	uint64_t bytes;
+
+	if (*slot)
+		return add_err(tab, line, "option %.*s is given twice", (int)kl, opt) ?
+		       -ENOMEM : 1;
+	if (brd_parse_size(v, &bytes) || !bytes)
+		return add_err(tab, line, "%.*s: invalid size '%s' (a number with an "
+			       "optional K, M, G, T suffix, not 0)", (int)kl, opt, v) ?
+		       -ENOMEM : 1;
+	*slot = bytes;
+	if (e->min_memory && e->max_memory && e->min_memory > e->max_memory)
+		return add_err(tab, line, "x-brdctl.min-memory= is more than "
+			       "x-brdctl.max-memory=: the line would never apply") ?
+		       -ENOMEM : 1;
+	return 0;
+}
+
 /* One x-brdctl.NAME=VALUE option into @e; 1 if it is refused (recorded). */
 static int brdctl_option(struct brdtab *tab, unsigned int line,
 			 struct brdtab_entry *e, const char *opt)
@@ -597,13 +638,16 @@ static int brdctl_option(struct brdtab *tab, unsigned int line,
 	int rc;
 
 #define OPT_IS(k) (kl == sizeof(k) - 1 && !strncmp(opt, k, kl))
+	if (OPT_IS("x-brdctl.min-memory") || OPT_IS("x-brdctl.max-memory"))
+		return memory_option(tab, line, e, opt, kl, v);
 	if (OPT_IS("x-brdctl.persist"))
 		slot = &e->persist;
 	else if (OPT_IS("x-brdctl.persist-every"))
 		slot = &e->persist_every;
 	else
 		return add_err(tab, line, "unknown option '%.*s' (brdctl knows "
-			       "x-brdctl.persist= and x-brdctl.persist-every=)",
+			       "x-brdctl.persist=, x-brdctl.persist-every=, "
+			       "x-brdctl.min-memory= and x-brdctl.max-memory=)",
 			       (int)kl, opt) ? -ENOMEM : 1;
 #undef OPT_IS
 	if (*slot)
@@ -738,11 +782,438 @@ static int parse_name(struct brdtab *tab, unsigned int line, const char *f,
 	return 0;
 }
 
+/* ------------------------------------------------------ the machine --- */
+
+/* The MemTotal @tab is read for (read once, when a line needs it); an
+ * error of @line when it cannot be read.  0, 1 (recorded), -ENOMEM. */
+static int tab_mem_total(struct brdtab *tab, unsigned int line, const char *what,
+			 uint64_t *bytes)
+{
+	int rc;
+
+	if (!tab->mem_total && (rc = brd_mem_total(&tab->mem_total))) {
+		tab->mem_total = 0;
+		return add_err(tab, line, "%s: cannot read MemTotal from /proc/meminfo: %s",
+			       what, strerror(-rc)) ? -ENOMEM : 1;
+	}
+	*bytes = tab->mem_total;
+	return 0;
+}
+
+/* "1.9G (2006572K)": MemTotal as messages show it */
+static const char *mem_str(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "KMGTP";
+	double v = (double)bytes / 1024;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%.1f%c (%" PRIu64 "K)", v, units[u], bytes / 1024);
+	return buf;
+}
+
+/*
+ * A size relative to RAM, strictly:
+ *   SIZE := TERM | min(SIZE, SIZE[, ...]) | max(SIZE, SIZE[, ...])
+ *   TERM := NUMBER[K|M|G|T...] (brd_parse_size) | PERCENT%
+ * PERCENT: 1-100 with at most two decimals (12.5%), of MemTotal.  Blanks
+ * around the parentheses and commas are allowed; nesting too (at most
+ * SIZE_DEPTH deep).
+ */
+#define SIZE_DEPTH	8
+
+struct size_expr {
+	const char *p;
+	uint64_t mem;		/* MemTotal, bytes */
+	const char *why;	/* set on error */
+};
+
+static void sx_blanks(struct size_expr *x)
+{
+	while (*x->p == ' ' || *x->p == '\t')
+		x->p++;
+}
+
+/* PERCENT% of MemTotal: [s, s + l) without the '%' */
+static int sx_percent(struct size_expr *x, const char *s, size_t l, uint64_t *v)
+{
+	uint64_t hundredths = 0;
+	size_t i = 0, dec = 0;
+	unsigned __int128 r;
+
+	for (; i < l && isdigit((unsigned char)s[i]); i++)
+		if ((hundredths = hundredths * 10 + (uint64_t)(s[i] - '0')) > 100)
+			break;
+	if (!i || hundredths > 100 || (i > 1 && s[0] == '0')) {
+		x->why = "a share of RAM is 1% to 100% (at most two decimals)";
+		return -EINVAL;
+	}
+	hundredths *= 100;
+	if (i < l && s[i] == '.') {
+		uint64_t f = 0;
+
+		for (i++; i < l && isdigit((unsigned char)s[i]) && dec < 2; i++, dec++)
+			f = f * 10 + (uint64_t)(s[i] - '0');
+		if (!dec) {
+			x->why = "a share of RAM is 1% to 100% (at most two decimals)";
+			return -EINVAL;
+		}
+		hundredths += dec == 1 ? f * 10 : f;
+	}
+	if (i != l || !hundredths || hundredths > 10000) {
+		x->why = "a share of RAM is 1% to 100% (at most two decimals)";
+		return -EINVAL;
+	}
+	r = (unsigned __int128)x->mem * hundredths / 10000;
+	*v = (uint64_t)r;
+	return 0;
+}
+
+static int sx_size(struct size_expr *x, int depth, uint64_t *v);
+
+/* min(...) or max(...) after the '(' */
+static int sx_bound(struct size_expr *x, int depth, bool is_min, uint64_t *v)
+{
+	unsigned int n = 0;
+
+	if (depth >= SIZE_DEPTH) {
+		x->why = "min() and max() nest too deep";
+		return -EINVAL;
+	}
+	for (;;) {
+		uint64_t a;
+
+		if (sx_size(x, depth + 1, &a))
+			return -EINVAL;
+		*v = !n++ ? a : is_min ? (a < *v ? a : *v) : (a > *v ? a : *v);
+		sx_blanks(x);
+		if (*x->p == ',') {
+			x->p++;
+			continue;
+		}
+		if (*x->p != ')') {
+			x->why = *x->p ? "expected ',' or ')'" : "a '(' is not closed";
+			return -EINVAL;
+		}
+		x->p++;
+		break;
+	}
+	if (n < 2) {
+		x->why = is_min ? "min() takes two sizes or more" : "max() takes two sizes or more";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int sx_size(struct size_expr *x, int depth, uint64_t *v)
+{
+	const char *t;
+	char tok[64];
+	size_t l;
+	int rc;
+
+	sx_blanks(x);
+	if (!strncmp(x->p, "min(", 4) || !strncmp(x->p, "max(", 4)) {
+		bool is_min = x->p[1] == 'i';
+
+		x->p += 4;
+		return sx_bound(x, depth, is_min, v);
+	}
+	t = x->p;
+	while (*x->p && *x->p != ',' && *x->p != ')' && *x->p != '(' &&
+	       *x->p != ' ' && *x->p != '\t')
+		x->p++;
+	l = (size_t)(x->p - t);
+	if (!l) {
+		x->why = "a size is missing";
+		return -EINVAL;
+	}
+	if (t[l - 1] == '%')
+		return sx_percent(x, t, l - 1, v);
+	if (l >= sizeof(tok)) {
+		x->why = "a size is too long";
+		return -EINVAL;
+	}
+	memcpy(tok, t, l);
+	tok[l] = '\0';
+	rc = brd_parse_size(tok, v);
+	if (rc) {
+		x->why = rc == -ERANGE ? "a size is too large" :
+			 "a size is a number with an optional K, M, G, T suffix, or N% of RAM";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* SIZE with a share of RAM or min()/max(): rounded down to whole 4 KiB
+ * pages; 0 is an error.  0 or -ENOMEM (errors recorded). */
+static int parse_relative_size(struct brdtab *tab, unsigned int line, const char *f,
+			       struct brdtab_entry *e)
+{
+	struct size_expr x = { .p = f };
+	char m[64];
+	uint64_t v;
+	int rc;
+
+	if (strchr(f, '%') && (rc = tab_mem_total(tab, line, "size", &x.mem)))
+		return rc < 0 ? rc : 0;
+	if (sx_size(&x, 0, &v) == 0) {
+		sx_blanks(&x);
+		if (*x.p)
+			x.why = *x.p == ')' ? "a ')' has no '('" : "unexpected text after the size";
+	}
+	if (x.why)
+		return add_err(tab, line, "invalid size '%s': %s (e.g. 25%%, "
+			       "min(25%%, 4G), max(10%%, 256M))", f, x.why) ? -ENOMEM : 0;
+	e->size = v - v % SIZE_ALIGN;
+	e->size_relative = true;
+	if (!e->size)
+		return add_err(tab, line, "size '%s' is 0 on this machine (MemTotal %s; "
+			       "sizes are rounded down to whole 4 KiB pages)", f,
+			       mem_str(x.mem, m, sizeof(m))) ? -ENOMEM : 0;
+	return 0;
+}
+
+/* ------------------------------------------------------- conditions --- */
+
+/* What the kernel command line says about brdtabs (brdtab(5) KERNEL
+ * COMMAND LINE): brdctl.brdtab=0 (every line off for this boot) and
+ * brdctl.skip=NAME[,NAME] (those lines off); the last brdctl.brdtab= wins,
+ * every brdctl.skip= counts. */
+struct cmdline {
+	bool off;
+	char *skip;		/* ",a,b," of every brdctl.skip=, NULL: none */
+};
+
+/* 1 true, 0 false, -1 not a boolean (systemd's spellings) */
+static int cmdline_bool(const char *v, size_t l)
+{
+	static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+	static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+
+	for (size_t i = 0; i < 6; i++) {
+		if (strlen(yes[i]) == l && !strncasecmp(v, yes[i], l))
+			return 1;
+		if (strlen(no[i]) == l && !strncasecmp(v, no[i], l))
+			return 0;
+	}
+	return -1;
+}
+
+/* One word of the command line, [w, w + l). 0 or -ENOMEM. */
+static int cmdline_word(struct cmdline *c, const char *w, size_t l)
+{
+	static const char kb[] = "brdctl.brdtab", ks[] = "brdctl.skip=";
+	size_t lb = sizeof(kb) - 1, ls = sizeof(ks) - 1;
+
+	if (l == lb && !strncmp(w, kb, lb)) {
+		c->off = false;		/* a bare boolean switch is "on" */
+	} else if (l > lb && !strncmp(w, kb, lb) && w[lb] == '=') {
+		int b = cmdline_bool(w + lb + 1, l - lb - 1);
+
+		if (b >= 0)
+			c->off = !b;
+	} else if (l > ls && !strncmp(w, ks, ls)) {
+		size_t old = c->skip ? strlen(c->skip) : 0;
+		char *n = realloc(c->skip, old + (l - ls) + 3);
+
+		if (!n)
+			return -ENOMEM;
+		if (!old)
+			n[old++] = ',';
+		memcpy(n + old, w + ls, l - ls);
+		n[old + l - ls] = ',';
+		n[old + l - ls + 1] = '\0';
+		c->skip = n;
+	}
+	return 0;
+}
+
+/* Split @text into words as the kernel does (blanks; "..." groups). */
+static int cmdline_parse(struct cmdline *c, const char *text)
+{
+	const char *p = text;
+	int rc;
+
+	while (*p) {
+		char w[4096];
+		size_t l = 0;
+		bool q = false;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		for (; *p && (q || !isspace((unsigned char)*p)); p++)
+			if (*p == '"')
+				q = !q;
+			else if (l < sizeof(w))
+				w[l++] = *p;
+		if (l && l < sizeof(w) && (rc = cmdline_word(c, w, l)))
+			return rc;
+	}
+	return 0;
+}
+
+/* The kernel command line @m names: its text, else $SYSTEMD_PROC_CMDLINE
+ * (as systemd's generators read it), else /proc/cmdline below the root.
+ * A command line that cannot be read is an empty one. */
+static int cmdline_load(struct cmdline *c, const struct brdtab_machine *m)
+{
+	const char *env = m->cmdline_text ? m->cmdline_text :
+			  secure_getenv("SYSTEMD_PROC_CMDLINE");
+	char *text = NULL;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (env)
+		return cmdline_parse(c, env);
+	if (brd_path_read_string(&text, "/proc/cmdline"))
+		return 0;
+	rc = cmdline_parse(c, text);
+	free(text);
+	return rc;
+}
+
+/* Is @name one of brdctl.skip=? */
+static bool cmdline_skips(const struct cmdline *c, const char *name)
+{
+	char *p;
+	size_t l = strlen(name);
+
+	if (!c->skip || !l)
+		return false;
+	for (p = strstr(c->skip, name); p; p = strstr(p + 1, name))
+		if (p[-1] == ',' && p[l] == ',')
+			return true;
+	return false;
+}
+
+/* Add line @e to @tab's lines skipped, for @why. 0 or -ENOMEM. */
+static int add_skipped(struct brdtab *tab, const struct brdtab_entry *e,
+		       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int add_skipped(struct brdtab *tab, const struct brdtab_entry *e,
+		       const char *fmt, ...)
+{
+	struct brdtab_skipped *n = realloc(tab->skip, (tab->nskip + 1) * sizeof(*n));
+	va_list ap;
+	char *why, *spec;
+	int rc;
+
+	if (!n)
+		return -ENOMEM;
+	tab->skip = n;
+	va_start(ap, fmt);
+	rc = vasprintf(&why, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return -ENOMEM;
+	if (!(spec = strdup(e->spec))) {
+		free(why);
+		return -ENOMEM;
+	}
+	tab->skip[tab->nskip++] = (struct brdtab_skipped){ e->line, spec, why };
+	return 0;
+}
+
+/*
+ * Does valid line @e apply on this machine?  1: skipped (recorded in
+ * tab->skip), 0: it applies, 2: an error was recorded, -ENOMEM.
+ * @c: the kernel command line (NULL: not honoured).
+ */
+static int line_condition(struct brdtab *tab, const struct cmdline *c,
+			  const struct brdtab_entry *e)
+{
+	char a[64], b[32], *auto_name = NULL;
+	uint64_t mem;
+	int rc;
+
+	if (c && c->off)
+		return add_skipped(tab, e, "brdctl.brdtab=0 on the kernel command line") ?
+		       -ENOMEM : 1;
+	if (c && c->skip) {
+		const char *n = e->name;
+
+		if (!n && e->target)	/* auto: the name of its mount point */
+			n = auto_name = brdtab_name_from_target(e->target);
+		rc = cmdline_skips(c, e->spec) || (n && cmdline_skips(c, n));
+		free(auto_name);
+		if (rc)
+			return add_skipped(tab, e, "brdctl.skip=%s on the kernel command line",
+					   e->spec) ? -ENOMEM : 1;
+	}
+	if (!e->min_memory && !e->max_memory)
+		return 0;
+	if ((rc = tab_mem_total(tab, e->line, "x-brdctl.min-memory/max-memory", &mem)))
+		return rc < 0 ? rc : 2;
+	if (e->min_memory && mem < e->min_memory)
+		return add_skipped(tab, e, "MemTotal %s is below x-brdctl.min-memory=%s",
+				   mem_str(mem, a, sizeof(a)),
+				   brdtab_size_str(e->min_memory, b, sizeof(b))) ? -ENOMEM : 1;
+	if (e->max_memory && mem > e->max_memory)
+		return add_skipped(tab, e, "MemTotal %s is above x-brdctl.max-memory=%s",
+				   mem_str(mem, a, sizeof(a)),
+				   brdtab_size_str(e->max_memory, b, sizeof(b))) ? -ENOMEM : 1;
+	return 0;
+}
+
+/* ---------------------------------------------------------- sources --- */
+
+const char *brdtab_line_file(const struct brdtab *tab, unsigned int line,
+			     unsigned int *local)
+{
+	for (size_t i = 0; i < tab->nsrc; i++) {
+		const struct brdtab_source *s = &tab->src[i];
+
+		if (line >= s->first && line < s->first + s->nlines) {
+			*local = line - s->first + 1;
+			return s->file;
+		}
+	}
+	*local = line;
+	return tab->file;
+}
+
+const char *brdtab_where(const struct brdtab *tab, unsigned int line,
+			 char *buf, size_t len)
+{
+	unsigned int l;
+	const char *f = brdtab_line_file(tab, line, &l);
+
+	if (line)
+		snprintf(buf, len, "%s:%u", f, l);
+	else
+		snprintf(buf, len, "%s", tab->file);
+	return buf;
+}
+
+/* Another line @other as a message of line @here names it: "line 3" in
+ * the same file, else "FILE:3". */
+static const char *line_ref(const struct brdtab *tab, unsigned int here,
+			    unsigned int other, char *buf, size_t len)
+{
+	unsigned int lh, lo;
+	const char *fh = brdtab_line_file(tab, here, &lh);
+	const char *fo = brdtab_line_file(tab, other, &lo);
+
+	if (fh == fo)
+		snprintf(buf, len, "line %u", lo);
+	else
+		snprintf(buf, len, "%s:%u", fo, lo);
+	return buf;
+}
+
+
 /* SIZE.  0 or -ENOMEM (errors recorded). */
 static int parse_size(struct brdtab *tab, unsigned int line, const char *f,
 		      struct brdtab_entry *e)
 {
-	int rc = brd_parse_size(f, &e->size);
+	int rc;
+
+	if (strpbrk(f, "%("))
+		return parse_relative_size(tab, line, f, e);
+	rc = brd_parse_size(f, &e->size);
 
 	if (rc == -ERANGE)
 		ERR("size '%s' is too large", f);
@@ -830,10 +1301,12 @@ static int parse_mount(struct brdtab *tab, unsigned int line,
 			return 0;
 		}
 	}
-	if (has_field(fl, 4) && !has_field(fl, 3))
-		ERR("mount options '%s' need a mount point", f[4]);
-	else if (parse_brdctl_options(tab, line, e) < 0)
+	if (parse_brdctl_options(tab, line, e) < 0)
 		return -ENOMEM;
+	/* without a mount point, only the conditions (x-brdctl.min-memory=) */
+	if (has_field(fl, 4) && !has_field(fl, 3) &&
+	    (e->options || e->persist || e->persist_every || !strcmp(f[4], "defaults")))
+		ERR("mount options '%s' need a mount point", f[4]);
 	return 0;
 }
 
@@ -937,6 +1410,42 @@ static int parse_entry(struct brdtab *tab, unsigned int line, struct fields *fl,
 	return (int)tab->nerr != nerr;
 }
 #undef ERR
+
+/*
+ * Keep the line @e, which has errors, in tab->rej for the system checks:
+ * only the filesystem type, mount point, owner and group that are valid
+ * themselves (the others were reported; a check of them would say it
+ * again).  Takes @e.  0 or -ENOMEM.
+ */
+static int keep_rejected(struct brdtab *tab, struct brdtab_entry *e)
+{
+	struct brdtab_entry k = { .line = e->line, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+
+	if (e->fstype && valid_fstype(e->fstype) && strcmp(e->fstype, "swap"))
+		k.fstype = e->fstype, e->fstype = NULL;
+	k.target = e->target, e->target = NULL;
+	if (e->owner && valid_account(e->owner))
+		k.owner = e->owner, e->owner = NULL;
+	if (e->group && valid_account(e->group))
+		k.group = e->group, e->group = NULL;
+	k.owner_group = e->owner_group && k.owner;
+	entry_free(e);
+	if (!k.fstype && !k.target && !k.owner && !k.group)
+		return 0;
+	if (tab->nrej == tab->rejcap) {
+		size_t cap = tab->rejcap ? tab->rejcap * 2 : 8;
+		struct brdtab_entry *n = realloc(tab->rej, cap * sizeof(*n));
+
+		if (!n) {
+			entry_free(&k);
+			return -ENOMEM;
+		}
+		tab->rej = n;
+		tab->rejcap = cap;
+	}
+	tab->rej[tab->nrej++] = k;
+	return 0;
+}
 
 /* -------------------------------------------------------- hash index --- */
 
@@ -1046,6 +1555,7 @@ static int number_auto(struct brdtab *tab)
 static int check_duplicates(struct brdtab *tab)
 {
 	struct hindex names, targets;
+	char ref[4200];
 	int rc;
 
 	if ((rc = hindex_init(&names, tab->n, false)))
@@ -1063,8 +1573,9 @@ static int check_duplicates(struct brdtab *tab)
 			s = hindex_slot(&names, tab, e->name, strlen(e->name), e->kind);
 			if (*s)
 				rc = add_err(tab, e->line, "%s: ramdisk %s is already "
-					     "defined on line %u", e->spec, e->name,
-					     tab->ent[*s - 1].line);
+					     "defined on %s", e->spec, e->name,
+					     line_ref(tab, e->line, tab->ent[*s - 1].line,
+						      ref, sizeof(ref)));
 			else
 				*s = i + 1;
 		}
@@ -1072,7 +1583,9 @@ static int check_duplicates(struct brdtab *tab)
 			s = hindex_slot(&targets, tab, e->target, strlen(e->target), 0);
 			if (*s)
 				rc = add_err(tab, e->line, "mount point %s is already used "
-					     "on line %u", e->target, tab->ent[*s - 1].line);
+					     "on %s", e->target,
+					     line_ref(tab, e->line, tab->ent[*s - 1].line,
+						      ref, sizeof(ref)));
 			else
 				*s = i + 1;
 		}
@@ -1091,8 +1604,9 @@ static int check_duplicates(struct brdtab *tab)
 
 			if (o && o > e)
 				rc = add_err(tab, e->line, "mount point %s is below %s of "
-					     "line %u, which is mounted later: list %s "
-					     "first", e->target, o->target, o->line,
+					     "%s, which is mounted later: list %s "
+					     "first", e->target, o->target,
+					     line_ref(tab, e->line, o->line, ref, sizeof(ref)),
 					     o->target);
 		}
 	}
@@ -1108,6 +1622,7 @@ static int check_duplicates(struct brdtab *tab)
 static int plan(struct brdtab *tab)
 {
 	const struct brdtab_entry *first_size = NULL, *other_size = NULL, *first_pool = NULL;
+	char ref[4200];
 	bool pooled;
 
 #define ERR(l, ...) do { if (add_err(tab, l, __VA_ARGS__)) return -ENOMEM; } while (0)
@@ -1144,16 +1659,18 @@ static int plan(struct brdtab *tab)
 						e->size != first_size->size ? first_size : other_size;
 
 					ERR(e->line, "%s: whole-disk ramdisks all have one size "
-					    "(brd), but this line asks for %s and line %u for %s; "
+					    "(brd), but this line asks for %s and %s for %s; "
 					    "name the lines (pooled ramdisks) to give them "
 					    "different sizes", e->spec,
-					    brdtab_size_str(e->size, a, sizeof(a)), o->line,
+					    brdtab_size_str(e->size, a, sizeof(a)),
+					    line_ref(tab, e->line, o->line, ref, sizeof(ref)),
 					    brdtab_size_str(o->size, b, sizeof(b)));
 				} else {
 					ERR(e->line, "%s: whole-disk ramdisks cannot be mixed with "
-					    "pooled ramdisks (line %u): brd gives every disk one "
+					    "pooled ramdisks (%s): brd gives every disk one "
 					    "size; name this line instead", e->spec,
-					    first_pool->line);
+					    line_ref(tab, e->line, first_pool->line, ref,
+						     sizeof(ref)));
 				}
 				continue;
 			}
@@ -1183,19 +1700,32 @@ static int plan(struct brdtab *tab)
 
 /* ------------------------------------------------------------ parsing --- */
 
-int brdtab_parse_buffer(const char *file, const char *text, size_t len,
-			struct brdtab **tabp)
+/* Parse @text for machine @m (NULL: MemTotal when needed, no command
+ * line); @src, @nsrc: the files it is made of (taken by the result, also
+ * on failure), or none. */
+static int parse_text(const struct brdtab_machine *m, const char *file,
+		      const char *text, size_t len, struct brdtab_source *src,
+		      size_t nsrc, struct brdtab **tabp)
 {
 	struct brdtab *tab = calloc(1, sizeof(*tab));
 	const char *p = text, *end = text + len;
+	struct cmdline cl = { 0 };
 	unsigned int line = 0;
 	int rc = 0;
 
 	*tabp = NULL;
 	if (!tab || !(tab->file = strdup(file ? file : "brdtab"))) {
 		free(tab);
+		for (size_t i = 0; i < nsrc; i++)
+			free(src[i].file);
+		free(src);
 		return -ENOMEM;
 	}
+	tab->src = src;
+	tab->nsrc = nsrc;
+	tab->mem_total = m ? m->mem_total : 0;
+	if (m && m->cmdline && (rc = cmdline_load(&cl, m)))
+		goto fail;
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		const char *why = NULL;
@@ -1229,7 +1759,16 @@ int brdtab_parse_buffer(const char *file, const char *text, size_t len,
 			goto fail;
 		}
 		if (rc) {
+			rc = keep_rejected(tab, &e);
+			if (rc)
+				goto fail;
+			continue;
+		}
+		rc = line_condition(tab, m && m->cmdline ? &cl : NULL, &e);
+		if (rc) {
 			entry_free(&e);
+			if (rc < 0)
+				goto fail;
 			rc = 0;
 			continue;
 		}
@@ -1251,21 +1790,38 @@ int brdtab_parse_buffer(const char *file, const char *text, size_t len,
 		goto fail;
 	if ((rc = brdtab_sort_errors(tab)))
 		goto fail;
+	free(cl.skip);
 	*tabp = tab;
 	return 0;
 fail:
+	free(cl.skip);
 	brdtab_free(tab);
 	return rc;
 }
 
-int brdtab_parse_fd(int fd, const char *name, struct brdtab **tab)
+int brdtab_parse_machine(const struct brdtab_machine *m, const char *file,
+			 const char *text, size_t len, struct brdtab **tab)
+{
+	return parse_text(m, file, text, len, NULL, 0, tab);
+}
+
+int brdtab_parse_buffer(const char *file, const char *text, size_t len,
+			struct brdtab **tab)
+{
+	return parse_text(NULL, file, text, len, NULL, 0, tab);
+}
+
+/* The text of the regular file open on @fd into *buf (NUL-terminated,
+ * *len bytes).  0 or -errno. */
+static int read_text(int fd, char **bufp, size_t *lenp)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	struct stat st;
 	int rc;
 
-	*tab = NULL;
+	*bufp = NULL;
+	*lenp = 0;
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
@@ -1299,10 +1855,42 @@ int brdtab_parse_fd(int fd, const char *name, struct brdtab **tab)
 			break;
 		len += (size_t)r;
 	}
-	rc = brdtab_parse_buffer(name, buf ? buf : "", len, tab);
+	if (len == cap) {
+		char *n = realloc(buf, cap + 1);
+
+		if (!n) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		buf = n;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
 out:
 	free(buf);
 	return rc;
+}
+
+int brdtab_parse_fd_machine(const struct brdtab_machine *m, int fd,
+			    const char *name, struct brdtab **tab)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	*tab = NULL;
+	if ((rc = read_text(fd, &buf, &len)))
+		return rc;
+	rc = parse_text(m, name, buf, len, NULL, 0, tab);
+	free(buf);
+	return rc;
+}
+
+int brdtab_parse_fd(int fd, const char *name, struct brdtab **tab)
+{
+	return brdtab_parse_fd_machine(NULL, fd, name, tab);
 }
 
 int brdtab_parse_file(const char *path, struct brd_trust *t, struct brdtab **tab)
@@ -1319,14 +1907,220 @@ int brdtab_parse_file(const char *path, struct brd_trust *t, struct brdtab **tab
 	return rc;
 }
 
+/* --------------------------------------------------------- drop-ins --- */
+
+/* The drop-in directories, most important first: a file in one masks the
+ * file of the same name in those after it (systemd's precedence). */
+static const char *const dropin_dirs[] = {
+	"/etc/brdtab.d", "/run/brdtab.d", "/usr/lib/brdtab.d",
+};
+
+struct dropin {
+	char *name;		/* "50-db.brdtab" */
+	unsigned int dir;	/* index in dropin_dirs[] */
+	bool masked;		/* a link to /dev/null */
+};
+
+static int cmp_dropin(const void *a, const void *b)
+{
+	return strcmp(((const struct dropin *)a)->name, ((const struct dropin *)b)->name);
+}
+
+static bool dropin_name(const char *n)
+{
+	size_t l = strlen(n);
+
+	return n[0] != '.' && l > 7 && !strcmp(n + l - 7, ".brdtab");
+}
+
+/* Set @failed to @path; @t already says why. */
+static int set_failed(char *failed, size_t flen, const char *path, int rc)
+{
+	snprintf(failed, flen, "%s", path);
+	return rc;
+}
+
+/* Add the *.brdtab of directory @dir (dropin_dirs[@k]) that no earlier
+ * directory has to @v.  0, -ENOENT (no such directory: fine), -errno. */
+static int list_dropins(unsigned int k, struct dropin **v, size_t *n,
+			struct brd_trust *t)
+{
+	char rooted[4096];
+	struct dirent *de;
+	DIR *d;
+	int fd, rc = 0;
+	size_t seen = *n;
+
+	if (!brd_root_path(rooted, sizeof(rooted), dropin_dirs[k]))
+		return -ENAMETOOLONG;
+	fd = brd_trust_open(rooted, O_RDONLY | O_DIRECTORY, t);
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		struct dropin *nv;
+		char target[16];
+		ssize_t tl;
+		size_t i;
+
+		if (!dropin_name(de->d_name))
+			continue;
+		for (i = 0; i < seen && strcmp((*v)[i].name, de->d_name); i++)
+			;
+		if (i < seen)
+			continue;	/* masked by a more important directory */
+		nv = realloc(*v, (*n + 1) * sizeof(*nv));
+		if (!nv) {
+			rc = -ENOMEM;
+			break;
+		}
+		*v = nv;
+		tl = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+		nv[*n] = (struct dropin){ strdup(de->d_name), k,
+					  tl == 9 && !memcmp(target, "/dev/null", 9) };
+		if (!nv[*n].name) {
+			rc = -ENOMEM;
+			break;
+		}
+		(*n)++;
+	}
+	if (!rc && errno)
+		rc = -errno;
+	closedir(d);
+	return rc;
+}
+
+/* Append the text of @path (logical; opened below the root under
+ * StrictModes) to @all, as source @src.  0, -ENOENT, -errno. */
+static int add_source(const char *path, struct brd_trust *t, char **all, size_t *len,
+		      unsigned int *lines, struct brdtab_source *src)
+{
+	char rooted[4096], *text, *n;
+	size_t l, nl = 0;
+	int fd, rc;
+
+	if (!brd_root_path(rooted, sizeof(rooted), path))
+		return -ENAMETOOLONG;
+	fd = brd_trust_open(rooted, O_RDONLY, t);
+	if (fd < 0)
+		return fd;
+	rc = read_text(fd, &text, &l);
+	close(fd);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < l; i++)
+		nl += text[i] == '\n';
+	if (l && text[l - 1] != '\n')
+		nl++;
+	if (*len + l + 2 > (16u << 20) ||
+	    !(n = realloc(*all, *len + l + 2))) {
+		free(text);
+		return *len + l + 2 > (16u << 20) ? -EFBIG : -ENOMEM;
+	}
+	memcpy(n + *len, text, l);
+	*len += l;
+	if (l && text[l - 1] != '\n')
+		n[(*len)++] = '\n';
+	n[*len] = '\0';
+	*all = n;
+	free(text);
+	if (!(src->file = strdup(path)))
+		return -ENOMEM;
+	src->first = *lines + 1;
+	src->nlines = (unsigned int)nl;
+	*lines += (unsigned int)nl;
+	return 0;
+}
+
+int brdtab_parse_set(const struct brdtab_machine *m, struct brd_trust *t,
+		     char *failed, size_t flen, struct brdtab **tab)
+{
+	struct dropin *v = NULL;
+	struct brdtab_source *src = NULL;
+	size_t n = 0, nsrc = 0, len = 0;
+	unsigned int lines = 0;
+	char *all = NULL;
+	bool any = false;
+	int rc;
+
+	*tab = NULL;
+	failed[0] = '\0';
+	for (unsigned int k = 0; k < sizeof(dropin_dirs) / sizeof(dropin_dirs[0]); k++) {
+		rc = list_dropins(k, &v, &n, t);
+		if (rc == -ENOENT)
+			continue;
+		if (rc) {
+			set_failed(failed, flen, dropin_dirs[k], rc);
+			goto out;
+		}
+	}
+	any = n > 0;		/* an empty brdtab.d is no brdtab */
+	qsort(v, n, sizeof(*v), cmp_dropin);
+	src = calloc(n + 1, sizeof(*src));
+	rc = -ENOMEM;
+	if (!src)
+		goto out;
+	/* /etc/brdtab first, then the drop-ins by name */
+	rc = add_source(BRDTAB_DEFAULT_PATH, t, &all, &len, &lines, &src[nsrc]);
+	if (!rc)
+		nsrc++;
+	else if (rc != -ENOENT) {
+		set_failed(failed, flen, BRDTAB_DEFAULT_PATH, rc);
+		goto out;
+	} else if (!any) {
+		snprintf(failed, flen, "%s", BRDTAB_DEFAULT_PATH);
+		goto out;		/* -ENOENT: no brdtab at all */
+	}
+	for (size_t i = 0; i < n; i++) {
+		char path[4096];
+
+		if (v[i].masked)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dropin_dirs[v[i].dir], v[i].name);
+		if ((rc = add_source(path, t, &all, &len, &lines, &src[nsrc]))) {
+			set_failed(failed, flen, path, rc);
+			goto out;
+		}
+		nsrc++;
+	}
+	rc = parse_text(m, BRDTAB_DEFAULT_PATH, all ? all : "", len, src, nsrc, tab);
+	src = NULL;		/* taken */
+	nsrc = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+	for (size_t i = 0; i < nsrc; i++)
+		free(src[i].file);
+	free(src);
+	free(all);
+	return rc;
+}
+
 void brdtab_free(struct brdtab *tab)
 {
 	if (!tab)
 		return;
 	for (size_t i = 0; i < tab->n; i++)
 		entry_free(&tab->ent[i]);
+	for (size_t i = 0; i < tab->nrej; i++)
+		entry_free(&tab->rej[i]);
+	free(tab->rej);
 	for (size_t i = 0; i < tab->nerr; i++)
 		free(tab->err[i].msg);
+	for (size_t i = 0; i < tab->nskip; i++) {
+		free(tab->skip[i].spec);
+		free(tab->skip[i].why);
+	}
+	for (size_t i = 0; i < tab->nsrc; i++)
+		free(tab->src[i].file);
+	free(tab->skip);
+	free(tab->src);
 	free(tab->ent);
 	free(tab->err);
 	free(tab->file);
@@ -1567,8 +2361,8 @@ int brdtab_check_system(struct brdtab *tab)
 	size_t nseen = 0, nerr;
 	int rc;
 
-	for (size_t i = 0; i < tab->n; i++) {
-		struct brdtab_entry *e = &tab->ent[i];
+	for (size_t i = 0; i < tab->n + tab->nrej; i++) {
+		struct brdtab_entry *e = i < tab->n ? &tab->ent[i] : &tab->rej[i - tab->n];
 
 		if (e->fstype) {
 			int v = fs_verdict(seen, &nseen, 16, e->fstype);

@@ -63,6 +63,26 @@ struct brdtab_entry {
 	char *persist;		/* persist=: the image (absolute), NULL: none */
 	char *persist_every;	/* persist-every=: a time span as written */
 	uint64_t persist_every_s;	/* ... in seconds */
+	/* sizes relative to RAM and conditions (brdtab_machine below) */
+	bool size_relative;	/* SIZE was a share of MemTotal (25%, min(...)) */
+	uint64_t min_memory;	/* x-brdctl.min-memory=: bytes, 0: none */
+	uint64_t max_memory;	/* x-brdctl.max-memory=: bytes, 0: none */
+};
+
+/* A line left out on this machine by a condition (min-memory=, max-memory=,
+ * brdctl.brdtab=0 or brdctl.skip= on the kernel command line): not an
+ * error, no entry, no units. */
+struct brdtab_skipped {
+	unsigned int line;
+	char *spec;		/* NAME as written */
+	char *why;		/* "MemTotal 1.9G is below x-brdctl.min-memory=4G" */
+};
+
+/* One file of a brdtab read with its drop-ins (brdtab_parse_set()): its
+ * lines are lines first .. first + nlines - 1 of the whole. */
+struct brdtab_source {
+	char *file;
+	unsigned int first, nlines;
 };
 
 struct brdtab_error {
@@ -87,7 +107,60 @@ struct brdtab {
 	size_t nerr;
 	bool pooled;			/* some entry is BRDTAB_POOLED */
 	size_t cap, errcap;		/* allocated ent[], err[] */
+	/* lines with errors, not in ent[]: the fields of them that parsed
+	 * (the others NULL), for brdtab_check_system() only, so that one run
+	 * reports every error */
+	struct brdtab_entry *rej;
+	size_t nrej, rejcap;
+	struct brdtab_skipped *skip;	/* lines left out by a condition */
+	size_t nskip;
+	struct brdtab_source *src;	/* the files, when more than @file */
+	size_t nsrc;
+	uint64_t mem_total;		/* MemTotal used (bytes), 0: not read */
 };
+
+/*
+ * The machine a brdtab is read for: MemTotal for sizes like 25% and for
+ * x-brdctl.min-memory= / max-memory=, and the kernel command line's
+ * brdctl.brdtab=0 (every line off) and brdctl.skip=NAME[,NAME] (lines off).
+ * brdtab_parse_buffer() and brdtab_parse_fd() read MemTotal from
+ * /proc/meminfo below the root (sysfs.h) when a line needs it and ignore
+ * the kernel command line; the _machine variants take @m (NULL: the same).
+ */
+struct brdtab_machine {
+	uint64_t mem_total;	/* bytes; 0: read /proc/meminfo */
+	bool cmdline;		/* honour brdctl.brdtab= and brdctl.skip= */
+	const char *cmdline_text;	/* NULL: $SYSTEMD_PROC_CMDLINE, else
+					 * /proc/cmdline below the root */
+};
+int brdtab_parse_machine(const struct brdtab_machine *m, const char *file,
+			 const char *text, size_t len, struct brdtab **tab);
+int brdtab_parse_fd_machine(const struct brdtab_machine *m, int fd,
+			    const char *name, struct brdtab **tab);
+
+/*
+ * The system's brdtab: /etc/brdtab, then the drop-ins brdtab.d/NAME.brdtab
+ * of /etc, /run and /usr/lib (below the root, sysfs.h) in the order of
+ * NAME, parsed as one file.  A NAME in /etc/brdtab.d masks it in /run and
+ * /usr/lib, one in /run masks it in /usr/lib; an empty file or a symbolic
+ * link to /dev/null masks without adding lines.  Every file and directory
+ * is opened with brd_trust_open() (StrictModes).  Messages name each line
+ * as FILE:LINE of its own file (brdtab_where()).  -ENOENT when none of
+ * them exists; on another error, @failed (@flen bytes) names the file or
+ * directory (as systemd sees it) and @t says why (nothing allocated).
+ */
+struct brd_trust;
+int brdtab_parse_set(const struct brdtab_machine *m, struct brd_trust *t,
+		     char *failed, size_t flen, struct brdtab **tab);
+#define BRDTAB_DROPIN_DIRS	"/etc/brdtab.d, /run/brdtab.d, /usr/lib/brdtab.d"
+
+/* "FILE:LINE" of line @line of @tab (its own file, or one of its drop-ins)
+ * into @buf. */
+const char *brdtab_where(const struct brdtab *tab, unsigned int line,
+			 char *buf, size_t len);
+/* The file of line @line and its line number in that file. */
+const char *brdtab_line_file(const struct brdtab *tab, unsigned int line,
+			     unsigned int *local);
 
 /*
  * Parse @text (@len bytes, NUL bytes are an error) named @file in
@@ -111,7 +184,8 @@ int brdtab_parse_file(const char *path, struct brd_trust *t, struct brdtab **tab
  * it (/proc/filesystems, a fs-TYPE module alias); the mount point is a
  * directory or missing below a directory (apply creates it), on a path
  * only root can change (trust.h: else EPERM); owner and group resolve
- * (fills uid/gid).  Problems are added to tab->err.
+ * (fills uid/gid).  Problems are added to tab->err.  The lines with
+ * errors (tab->rej) are checked too, for what of them parsed.
  * Returns 0 or -ENOMEM.
  */
 int brdtab_check_system(struct brdtab *tab);

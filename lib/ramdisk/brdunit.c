@@ -63,6 +63,9 @@ int brdtab_select(struct brdtab *tab, const char *name)
 	if (k)
 		tab->ent[0] = tab->ent[k];
 	tab->n = 1;
+	for (size_t i = 0; i < tab->nrej; i++)	/* other lines: @name's is valid */
+		brdtab_entry_clear(&tab->rej[i]);
+	tab->nrej = 0;
 	for (size_t i = 0; i < tab->nerr; i++) {
 		if (tab->err[i].line == 0 || tab->err[i].line == line)
 			tab->err[j++] = tab->err[i];
@@ -415,13 +418,20 @@ out:
 int brdtab_write_units(const struct brdtab *tab, const char *dir,
 		       const char *source)
 {
+	const char *whole = source;
 	int rc = 0, one;
 
 	for (size_t i = 0; i < tab->n; i++) {
-		const struct brdtab_entry *e = &tab->ent[i];
+		/* a line of a drop-in: its own file and line (brdtab_parse_set) */
+		struct brdtab_entry le = tab->ent[i];
+		const struct brdtab_entry *e = &le;
 		const char *what, *why;
 		char buf[160];
 
+		if (tab->nsrc)
+			source = brdtab_line_file(tab, tab->ent[i].line, &le.line);
+		else
+			source = whole;
 		if (!e->name)
 			continue;
 		if ((why = entry_problem(e, &what, buf, sizeof(buf)))) {

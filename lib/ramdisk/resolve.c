@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "../base/sysfs.h"
 #include "brd.h"
 #include "brdtab.h"
 #include "pool.h"
@@ -36,6 +38,19 @@ static int find_part_devno(dev_t devno, struct brd_disk *d)
 	return rc;
 }
 
+/* -ENOENT of a lookup by name: -ENODEV if the kernel has a block device
+ * of that name all the same (ram9 of another driver, sda). */
+static int name_not_found(const char *arg)
+{
+	const char *name = strncmp(arg, "/dev/", 5) == 0 ? arg + 5 : arg;
+
+	if (strchr(name, '/') == NULL &&
+	    (brd_path_access(F_OK, "/sys/class/block/%s", name) == 0 ||
+	     brd_path_access(F_OK, "/sys/block/%s", name) == 0))
+		return -ENODEV;
+	return -ENOENT;
+}
+
 int brd_resolve(const char *arg, struct brd_disk *d)
 {
 	struct brd_module m;
@@ -45,16 +60,18 @@ int brd_resolve(const char *arg, struct brd_disk *d)
 
 	if (!strchr(arg, '/') && brdtab_name_kind(arg) == BRDTAB_NAME_INVALID)
 		return -EINVAL;		/* a name, and not a valid one */
-	if (brd_parse_name(arg, &num) == 0)
-		return brd_get(num, d);
+	if (brd_parse_name(arg, &num) == 0) {
+		rc = brd_get(num, d);
+		return rc == -ENOENT ? name_not_found(arg) : rc;
+	}
 	if (strchr(arg, '/') == NULL || strncmp(arg, "/dev/ram", 8) == 0) {
 		/* a pooled ramdisk's name, or ramNpM */
 		rc = brd_find_part(arg, d);
 		if (rc != -ENOENT || strchr(arg, '/') == NULL)
-			return rc;
+			return rc == -ENOENT ? name_not_found(arg) : rc;
 	}
 	if (stat(arg, &st) < 0)
-		return -errno;
+		return errno == ENOTDIR ? -ENOENT : -errno;
 	if (!S_ISBLK(st.st_mode))
 		return -ENODEV;
 	if (major(st.st_rdev) != BRD_MAJOR)

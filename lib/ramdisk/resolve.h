@@ -14,9 +14,10 @@
 
 #include "brd.h"
 
-/* 0 and *d filled; -EINVAL a name that breaks the name rule, -ENOENT no
- * such ramdisk, -ENODEV a block device that is not one, or -errno of
- * stat(). */
+/* 0 and *d filled; -EINVAL a name that breaks the name rule, -ENOENT
+ * nothing of that name or path (no such ramdisk), -ENODEV something that
+ * is not a brd ramdisk (a block device of another driver, a file), or
+ * -errno of stat(). */
 int brd_resolve(const char *arg, struct brd_disk *d);
 
 #endif

@@ -26,7 +26,7 @@ ram3 64M ext4 $D/p x-brdctl.persistt=$D/img/c.img"
 	assert_equal "$stderr" "brdctl: $D/brdtab:1: x-brdctl.persist: the image 'img/a.img' is not an absolute path of a file
 brdctl: $D/brdtab:2: x-brdctl.persist-every: invalid time span '15minutes2' (e.g. 15min, 1h, 1h30min; at least 1s)
 brdctl: $D/brdtab:3: x-brdctl.persist-every= needs x-brdctl.persist=IMAGE
-brdctl: $D/brdtab:4: unknown option 'x-brdctl.persistt' (brdctl knows x-brdctl.persist= and x-brdctl.persist-every=)
+brdctl: $D/brdtab:4: unknown option 'x-brdctl.persistt' (brdctl knows x-brdctl.persist=, x-brdctl.persist-every=, x-brdctl.min-memory= and x-brdctl.max-memory=)
 brdctl: $D/brdtab: 4 errors, nothing changed"
 	[ ! -e "$D/m" ]
 	run ls "$D/img"

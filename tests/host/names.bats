@@ -61,6 +61,6 @@ victim_intact() {
 	run_brdctl 3 stat ram0p1
 	# a device path that is no node
 	run_brdctl 3 stat ../../victim/data
-	stderr_has "../../victim/data: not a brd ramdisk"
+	stderr_has "../../victim/data: no such ramdisk"
 	victim_intact
 }

@@ -39,7 +39,7 @@ ram1 unknown"
 	run_brdctl 2 list --json --raw
 	stderr_has "mutually exclusive"
 	run_brdctl 3 list ram4
-	assert_equal "$stderr" "brdctl: ram4: not a brd ramdisk: No such file or directory"
+	assert_equal "$stderr" "brdctl: ram4: no such ramdisk"
 	run_brdctl 3 list ram9
 }
 
@@ -69,18 +69,18 @@ ram1 unknown"
 @test "fixture: create checks the size against MemAvailable before doing anything" {
 	rm -r "$ROOT/sys/module/brd" "$ROOT/sys/block/ram0" "$ROOT/sys/block/ram1"
 	run_brdctl 1 --dry-run create --size 1G --count 2
-	stderr_has "2 ramdisks of 1073741824 bytes could take 2G but only 1.5G of RAM is available; use --force"
+	stderr_has "2 ramdisks of 1G could take 2G but only 1.5G of RAM is available; use --force"
 	run_brdctl 0 --dry-run create --size 1G --count 2 --force
-	assert_output "load brd rd_nr=2 rd_size=1048576"
+	assert_output "load brd rd_nr=2 rd_size=1048576 (rd_size in KiB: 1G)"
 	run_brdctl 0 --dry-run create --size 512M ram3 ram1
-	assert_output "load brd rd_nr=0 rd_size=524288
+	assert_output "load brd rd_nr=0 rd_size=524288 (rd_size in KiB: 512M)
 create /dev/ram3 (mknod b 1 3, open)
 create /dev/ram1 (mknod b 1 1, open)"
 	run_brdctl 0 --dry-run create --partitions 3 --count 2
 	assert_output "load brd rd_nr=2 max_part=4"
 	# the total saturates instead of wrapping around
 	run_brdctl 1 --dry-run create --size 8E --count 2
-	stderr_has "2 ramdisks of 9223372036854775808 bytes could take 16E"
+	stderr_has "2 ramdisks of 8E could take 16E"
 	run_brdctl 1 --dry-run create --size 6E --count 3
 	stderr_has "could take 16E"
 	assert_equal "$output" ""
@@ -98,6 +98,27 @@ create /dev/ram1 (mknod b 1 1, open)"
 	assert_line --index 2 "add partition 'random.name_1-2' of 16777216 bytes to /dev/ram0"
 	run_brdctl 2 --dry-run create --size 16M ram0 pooled
 	stderr_has "cannot be created together"
+}
+
+@test "fixture: --dry-run says the unit of rd_size, and restore prints the create and the fill" {
+	rm -r "$ROOT/sys/module/brd" "$ROOT/sys/block/ram0" "$ROOT/sys/block/ram1"
+	run_brdctl 0 --dry-run create --size 256M build
+	assert_line --index 0 "load brd rd_nr=1 rd_size=268435456 max_part=1 (rd_size in KiB: 256G)"
+	assert_line --index 2 "add partition 'build' of 268435456 bytes to /dev/ram0"
+	# an image of 8 MiB, made through the library from a loop device
+	require_loop 8M
+	printf 'data' | dd of="$LOOPDEV" conv=notrunc status=none
+	run -0 "$HELPERS/image" save "$LOOPDEV" a "$BATS_TEST_TMPDIR/a.img"
+	release_loop
+	chmod 600 "$BATS_TEST_TMPDIR/a.img"
+	run_brdctl 0 --dry-run restore "$BATS_TEST_TMPDIR/a.img" ram3
+	assert_output "create ram3 of 8388608 bytes
+restore $BATS_TEST_TMPDIR/a.img into /dev/ram3"
+	run_brdctl 0 --dry-run restore "$BATS_TEST_TMPDIR/a.img" scratch
+	assert_output "create scratch of 8388608 bytes
+restore $BATS_TEST_TMPDIR/a.img into scratch"
+	# nothing was created
+	assert [ ! -e "$ROOT/sys/module/brd" ]
 }
 
 @test "fixture: --dry-run is refused by commands that do not change anything" {

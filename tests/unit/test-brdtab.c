@@ -15,6 +15,8 @@
 
 #include "../../lib/ramdisk/brdplan.h"
 #include "../../lib/ramdisk/brdtab.h"
+#include "../../lib/ramdisk/trust.h"
+#include "../../lib/base/sysfs.h"
 
 static struct brdtab *parse(const char *text)
 {
@@ -1063,6 +1065,352 @@ static void test_persist_options(void **state)
 	brdtab_free(tab);
 }
 
+/* write @text to tmpdir/@rel (0644), making its directories (0755) */
+static void put(const char *rel, const char *text)
+{
+	char p[256], *s;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, rel);
+	for (s = strchr(p + strlen(tmpdir) + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		mkdir(p, 0755);
+		*s = '/';
+	}
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	chmod(p, 0644);
+}
+
+static void test_parse_set(void **state)
+{
+	struct brdtab_machine m = { .mem_total = 4ULL << 30 };
+	struct brd_trust t;
+	struct brdtab *tab;
+	char failed[256], root[128], w[300], p[256];
+	unsigned int l;
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s/root", tmpdir);
+	mkdir(root, 0755);
+	assert_int_equal(brd_set_root(root), 0);
+	/* nothing at all */
+	assert_int_equal(brdtab_parse_set(&m, &t, failed, sizeof(failed), &tab), -ENOENT);
+	assert_null(tab);
+	put("root/etc/brdtab", "a 25%\n# two\nb 1G");		/* no final newline */
+	put("root/usr/lib/brdtab.d/20-x.brdtab", "x 1G\n");
+	put("root/usr/lib/brdtab.d/30-y.brdtab", "y 1G\n");
+	put("root/run/brdtab.d/20-x.brdtab", "rx 1G\n");
+	put("root/etc/brdtab.d/30-y.brdtab", "");			/* masks */
+	put("root/etc/brdtab.d/10-w.brdtab", "w 1G - - x-brdctl.min-memory=8G\nb 2G\n");
+	put("root/etc/brdtab.d/10-w.conf", "junk 1X\n");		/* not a drop-in */
+	assert_int_equal(brdtab_parse_set(&m, &t, failed, sizeof(failed), &tab), 0);
+	assert_int_equal(tab->nsrc, 4);		/* an empty file adds no line */
+	assert_string_equal(tab->src[3].file, "/etc/brdtab.d/30-y.brdtab");
+	assert_int_equal(tab->src[3].nlines, 0);
+	assert_string_equal(tab->src[0].file, "/etc/brdtab");
+	assert_int_equal(tab->src[0].nlines, 3);
+	assert_string_equal(tab->src[1].file, "/etc/brdtab.d/10-w.brdtab");
+	assert_string_equal(tab->src[2].file, "/run/brdtab.d/20-x.brdtab");
+	assert_int_equal(tab->n, 4);		/* a, b, b (an error), rx; w skipped */
+	assert_string_equal(tab->ent[0].name, "a");
+	assert_int_equal(tab->ent[0].size, 1ULL << 30);
+	assert_string_equal(tab->ent[3].name, "rx");
+	assert_string_equal(brdtab_line_file(tab, tab->ent[3].line, &l),
+			    "/run/brdtab.d/20-x.brdtab");
+	assert_int_equal(l, 1);
+	assert_int_equal(tab->nskip, 1);
+	assert_string_equal(brdtab_where(tab, tab->skip[0].line, w, sizeof(w)),
+			    "/etc/brdtab.d/10-w.brdtab:1");
+	assert_int_equal(tab->nerr, 1);
+	assert_string_equal(brdtab_where(tab, tab->err[0].line, w, sizeof(w)),
+			    "/etc/brdtab.d/10-w.brdtab:2");
+	assert_string_equal(tab->err[0].msg, "b: ramdisk b is already defined on /etc/brdtab:3");
+	brdtab_free(tab);
+	/* a link to /dev/null masks; StrictModes names what failed */
+	snprintf(p, sizeof(p), "%s/root/etc/brdtab.d/20-x.brdtab", tmpdir);
+	assert_int_equal(symlink("/dev/null", p), 0);
+	assert_int_equal(brdtab_parse_set(&m, &t, failed, sizeof(failed), &tab), 0);
+	assert_int_equal(tab->nsrc, 3);
+	assert_int_equal(tab->n, 3);		/* /run's 20-x masked by the link */
+	brdtab_free(tab);
+	snprintf(p, sizeof(p), "%s/root/etc/brdtab.d/10-w.brdtab", tmpdir);
+	chmod(p, 0666);
+	assert_int_equal(brdtab_parse_set(&m, &t, failed, sizeof(failed), &tab), -EPERM);
+	assert_null(tab);
+	assert_string_equal(failed, "/etc/brdtab.d/10-w.brdtab");
+	assert_string_equal(t.path, p);
+	chmod(p, 0644);
+	assert_int_equal(brd_set_root("/"), 0);
+}
+
+/* ------------------------------------------ sizes relative to RAM, conditions */
+
+
+/* parse @text on a machine with @mem bytes of MemTotal and kernel command
+ * line @cmdline (NULL: not honoured) */
+static struct brdtab *parse_on(uint64_t mem, const char *cmdline, const char *text)
+{
+	struct brdtab_machine m = { .mem_total = mem, .cmdline = cmdline != NULL,
+				    .cmdline_text = cmdline };
+	struct brdtab *tab = NULL;
+
+	assert_int_equal(brdtab_parse_machine(&m, "t.tab", text, strlen(text), &tab), 0);
+	assert_non_null(tab);
+	return tab;
+}
+
+static uint64_t size_on(uint64_t mem, const char *size)
+{
+	char text[200];
+	struct brdtab *tab;
+	uint64_t v;
+
+	snprintf(text, sizeof(text), "db %s\n", size);
+	tab = parse_on(mem, NULL, text);
+	if (tab->nerr || tab->n != 1) {
+		dump_errors(tab);
+		fail_msg("size '%s' refused", size);
+	}
+	assert_true(tab->ent[0].size_relative);
+	v = tab->ent[0].size;
+	brdtab_free(tab);
+	return v;
+}
+
+static void bad_size_on(uint64_t mem, const char *size, const char *sub)
+{
+	char text[200];
+	struct brdtab *tab;
+
+	snprintf(text, sizeof(text), "db %s\n", size);
+	tab = parse_on(mem, NULL, text);
+	if (tab->nerr != 1) {
+		dump_errors(tab);
+		fail_msg("%zu errors for size '%s', expected 1", tab->nerr, size);
+	}
+	has_error(tab, 1, sub);
+	brdtab_free(tab);
+}
+
+static void test_relative_sizes(void **state)
+{
+	struct brdtab *tab;
+
+	(void)state;
+	assert_int_equal(size_on(8 * GiB, "25%"), 2 * GiB);
+	assert_int_equal(size_on(8 * GiB, "100%"), 8 * GiB);
+	assert_int_equal(size_on(8 * GiB, "12.5%"), 1 * GiB);
+	assert_int_equal(size_on(8 * GiB, "0.05%"), 8 * GiB * 5 / 10000 / 4096 * 4096);
+	/* rounded down to whole 4 KiB pages: 1/3 of 3000 KiB */
+	assert_int_equal(size_on(3000 * 1024, "33.33%"), 999 * 1024 / 4096 * 4096);
+	assert_int_equal(size_on(16 * GiB, "min(25%, 2G)"), 2 * GiB);
+	assert_int_equal(size_on(4 * GiB, "min(25%, 2G)"), 1 * GiB);
+	assert_int_equal(size_on(4 * GiB, "max(10%,512M)"), 512 * MiB);
+	assert_int_equal(size_on(64 * GiB, "max(10%,512M)"), 64 * GiB / 10 / 4096 * 4096);
+	assert_int_equal(size_on(64 * GiB, "min( max(10%, 1G) , 4G , 50% )"), 4 * GiB);
+	assert_int_equal(size_on(2 * GiB, "min(max(10%,1G),4G,50%)"), 1 * GiB);
+	/* an absolute min() needs no MemTotal and is rounded down too */
+	assert_int_equal(size_on(0, "min(1G,5000)"), 4096);
+	/* the whole line still splits: blanks inside the parentheses only */
+	tab = parse_on(8 * GiB, NULL, "db min(25%, 1G) ext4 /srv/db noatime\n");
+	assert_int_equal(tab->nerr, 0);
+	assert_int_equal(tab->ent[0].size, 1 * GiB);
+	assert_string_equal(tab->ent[0].target, "/srv/db");
+	assert_string_equal(tab->ent[0].options, "noatime");
+	assert_int_equal(tab->mem_total, 8 * GiB);
+	brdtab_free(tab);
+
+	bad_size_on(8 * GiB, "0%", "1% to 100%");
+	bad_size_on(8 * GiB, "101%", "1% to 100%");
+	bad_size_on(8 * GiB, "1000%", "1% to 100%");
+	bad_size_on(8 * GiB, "25.%", "1% to 100%");
+	bad_size_on(8 * GiB, "2.125%", "1% to 100%");
+	bad_size_on(8 * GiB, "-5%", "1% to 100%");
+	bad_size_on(8 * GiB, "05%", "1% to 100%");
+	bad_size_on(8 * GiB, "%", "1% to 100%");
+	bad_size_on(8 * GiB, "25%%", "1% to 100%");
+	bad_size_on(8 * GiB, "\"25 %\"", "unexpected text after the size");
+	bad_size_on(8 * GiB, "min(25%)", "min() takes two sizes or more");
+	bad_size_on(8 * GiB, "max(25%)", "max() takes two sizes or more");
+	bad_size_on(8 * GiB, "min(25%,4G", "a '(' is not closed");
+	bad_size_on(8 * GiB, "min(25%,4G))", "a ')' has no '('");
+	bad_size_on(8 * GiB, "min(25%,,4G)", "a size is missing");
+	bad_size_on(8 * GiB, "min(25%,4X)", "a number with an optional K");
+	bad_size_on(8 * GiB, "min(25% 4G)", "expected ',' or ')'");
+	bad_size_on(8 * GiB, "mean(25%,4G)", "invalid size");
+	bad_size_on(8 * GiB, "MIN(25%,4G)", "invalid size");
+	bad_size_on(8 * GiB, "(25%)", "invalid size");
+	bad_size_on(8 * GiB, "min(25%,4G)x", "unexpected text after the size");
+	bad_size_on(8 * GiB, "min(min(min(min(min(min(min(min(min(1%,2%),2%),2%),2%),"
+		    "2%),2%),2%),2%),2%)", "nest too deep");
+	bad_size_on(8 * GiB, "min(25%,99999999999999999999)", "too large");
+	/* 0 after rounding down to 4 KiB pages is an error of the line */
+	bad_size_on(100 * 1024, "1%", "is 0 on this machine");
+	bad_size_on(8 * GiB, "min(1%,4000)", "is 0 on this machine");
+	/* every error names its line */
+	tab = parse_on(8 * GiB, NULL, "a 1G\nb 25%\nc 25%x\nd max(1G)\n");
+	assert_int_equal(tab->nerr, 2);
+	has_error(tab, 3, "invalid size '25%x'");
+	has_error(tab, 4, "invalid size 'max(1G)'");
+	brdtab_free(tab);
+	/* the plan decides on the resolved sizes: two auto lines of one size
+	 * stay whole disks */
+	tab = parse_on(8 * GiB, NULL, "auto 25% ext4 /a\nauto 2G ext4 /b\n");
+	assert_int_equal(tab->nerr, 0);
+	assert_false(tab->pooled);
+	brdtab_free(tab);
+	tab = parse_on(4 * GiB, NULL, "auto 25% ext4 /a\nauto 2G ext4 /b\n");
+	assert_int_equal(tab->nerr, 0);
+	assert_true(tab->pooled);
+	brdtab_free(tab);
+}
+
+/* A share of RAM keeps the size of its existing ramdisk when within 1%:
+ * MemTotal shrinks a little during a boot. */
+static void test_plan_relative_keeps_existing(void **state)
+{
+	struct brdtab_machine m = { .mem_total = 4 * GiB };
+	struct brdplan_sys sys;
+	struct brdtab *tab;
+	const char *text = "p1 25%\nother 8M\n";
+
+	(void)state;
+	/* pooled: p1 exists with 1G - 4M (0.4% less): kept */
+	assert_int_equal(brdtab_parse_machine(&m, "t", text, strlen(text), &tab), 0);
+	assert_int_equal(tab->ent[0].size, 1 * GiB);
+	sys_pool(&sys, tab, 24 * GiB, 1, 1 * GiB - 4 * MiB, 128);
+	assert_int_equal(plan(tab, &sys, false), 0);
+	assert_int_equal(tab->ent[0].size, 1 * GiB - 4 * MiB);
+	assert_int_equal(tab->ent[1].size, 8 * MiB);
+	brdtab_free(tab);
+	/* ... with 2% less: a conflict, as for any size */
+	assert_int_equal(brdtab_parse_machine(&m, "t", text, strlen(text), &tab), 0);
+	sys_pool(&sys, tab, 24 * GiB, 1, 1 * GiB - 24 * MiB, 128);
+	assert_int_equal(plan(tab, &sys, false), 1);
+	has_kind(tab, 1, EEXIST, "p1: the pooled ramdisk exists with size 1000M, not 1G");
+	brdtab_free(tab);
+	/* ... and an absolute size is never adjusted */
+	tab = parse("p1 1G\nother 8M\n");
+	sys_pool(&sys, tab, 24 * GiB, 1, 1 * GiB - 4 * MiB, 128);
+	assert_int_equal(plan(tab, &sys, false), 1);
+	brdtab_free(tab);
+	/* whole disks: brd's one size within 1% */
+	assert_int_equal(brdtab_parse_machine(&m, "t", "ram0 25%\nram1 25%\n", 18, &tab), 0);
+	sys_whole(&sys, tab, 24 * GiB, 2, 1 * GiB + 4 * MiB);
+	assert_int_equal(plan(tab, &sys, false), 0);
+	assert_int_equal(tab->ent[0].size, 1 * GiB + 4 * MiB);
+	assert_int_equal(tab->ent[1].size, 1 * GiB + 4 * MiB);
+	brdtab_free(tab);
+}
+
+static void test_memory_conditions(void **state)
+{
+	const char *text =
+		"small 25%  ext4 /scratch x-brdctl.max-memory=4G\n"
+		"big   2G   ext4 /scratch noatime,x-brdctl.min-memory=4G\n"
+		"raw   64M  -    -        x-brdctl.min-memory=1G,x-brdctl.max-memory=32G\n";
+	struct brdtab *tab;
+
+	(void)state;
+	/* 2 GiB: small and raw; big is skipped (the same mount point is fine) */
+	tab = parse_on(2 * GiB, NULL, text);
+	assert_int_equal(tab->nerr, 0);
+	assert_int_equal(tab->n, 2);
+	assert_string_equal(tab->ent[0].name, "small");
+	assert_int_equal(tab->ent[0].size, 512 * MiB);
+	assert_string_equal(tab->ent[1].name, "raw");
+	assert_null(tab->ent[1].options);
+	assert_int_equal(tab->nskip, 1);
+	assert_int_equal(tab->skip[0].line, 2);
+	assert_string_equal(tab->skip[0].spec, "big");
+	assert_string_equal(tab->skip[0].why,
+			    "MemTotal 2.0G (2097152K) is below x-brdctl.min-memory=4G");
+	brdtab_free(tab);
+	/* 64 GiB: big only */
+	tab = parse_on(64 * GiB, NULL, text);
+	assert_int_equal(tab->nerr, 0);
+	assert_int_equal(tab->n, 1);
+	assert_string_equal(tab->ent[0].name, "big");
+	assert_string_equal(tab->ent[0].options, "noatime");
+	assert_int_equal(tab->nskip, 2);
+	assert_string_equal(tab->skip[0].why,
+			    "MemTotal 64.0G (67108864K) is above x-brdctl.max-memory=4G");
+	assert_int_equal(tab->skip[1].line, 3);
+	brdtab_free(tab);
+	/* exactly 4G: both bounds are inclusive, so both apply: a duplicate */
+	tab = parse_on(4 * GiB, NULL, text);
+	assert_int_equal(tab->nerr, 1);
+	has_error(tab, 2, "mount point /scratch is already used on line 1");
+	brdtab_free(tab);
+
+	bad("ram0 64M - - x-brdctl.min-memory=lots\n", 1,
+	    "x-brdctl.min-memory: invalid size 'lots'");
+	bad("ram0 64M - - x-brdctl.max-memory=0\n", 1, "x-brdctl.max-memory: invalid size '0'");
+	bad("ram0 64M - - x-brdctl.max-memory=25%\n", 1, "invalid size '25%'");
+	bad("ram0 64M - - x-brdctl.min-memory=1G,x-brdctl.min-memory=2G\n", 1,
+	    "option x-brdctl.min-memory is given twice");
+	bad("ram0 64M - - x-brdctl.min-memory=8G,x-brdctl.max-memory=4G\n", 1,
+	    "the line would never apply");
+	bad("ram0 64M - - noatime,x-brdctl.min-memory=1G\n", 1, "need a mount point");
+	bad("ram0 64M - - x-brdctl.if-memory=1G\n", 1, "unknown option 'x-brdctl.if-memory'");
+}
+
+static void test_cmdline_switches(void **state)
+{
+	const char *text = "db 64M ext4 /srv/db\nauto 64M ext4 /srv/cache\nram0 1G\n"
+			   "bad 1X\n";
+	struct brdtab *tab;
+
+	(void)state;
+	tab = parse_on(8 * GiB, "quiet brdctl.brdtab=0 root=/dev/sda1", text);
+	assert_int_equal(tab->n, 0);
+	assert_int_equal(tab->nskip, 3);
+	assert_string_equal(tab->skip[0].why, "brdctl.brdtab=0 on the kernel command line");
+	assert_int_equal(tab->nerr, 1);		/* errors are still errors */
+	has_error(tab, 4, "invalid size '1X'");
+	brdtab_free(tab);
+	/* the last brdctl.brdtab= wins; off, no, false are off too */
+	tab = parse_on(8 * GiB, "brdctl.brdtab=off brdctl.brdtab=1", text);
+	assert_int_equal(tab->n, 3);
+	brdtab_free(tab);
+	tab = parse_on(8 * GiB, "brdctl.brdtab=1 brdctl.brdtab=false", text);
+	assert_int_equal(tab->n, 0);
+	brdtab_free(tab);
+	tab = parse_on(8 * GiB, "brdctl.brdtab=maybe", text);
+	assert_int_equal(tab->n, 3);
+	brdtab_free(tab);
+	/* brdctl.skip=: NAME as written, or an auto line's mount point name */
+	tab = parse_on(8 * GiB, "brdctl.skip=db,srv-cache", text);
+	assert_int_equal(tab->n, 1);
+	assert_string_equal(tab->ent[0].name, "ram0");
+	assert_int_equal(tab->nskip, 2);
+	assert_string_equal(tab->skip[0].why, "brdctl.skip=db on the kernel command line");
+	assert_string_equal(tab->skip[1].why, "brdctl.skip=auto on the kernel command line");
+	brdtab_free(tab);
+	tab = parse_on(8 * GiB, "brdctl.skip=ram0 \"brdctl.skip=d\" brdctl.skip=dbx", text);
+	assert_int_equal(tab->n, 2);
+	assert_int_equal(tab->nskip, 1);
+	assert_int_equal(tab->skip[0].line, 3);
+	brdtab_free(tab);
+	/* without the command line honoured (records, explicit parses) */
+	tab = parse_on(8 * GiB, NULL, text);
+	assert_int_equal(tab->n, 3);
+	brdtab_free(tab);
+	/* $SYSTEMD_PROC_CMDLINE is read when no text is given */
+	setenv("SYSTEMD_PROC_CMDLINE", "brdctl.skip=db", 1);
+	{
+		struct brdtab_machine m = { .mem_total = GiB, .cmdline = true };
+
+		assert_int_equal(brdtab_parse_machine(&m, "t", text, strlen(text), &tab), 0);
+		assert_int_equal(tab->n, 2);
+		brdtab_free(tab);
+	}
+	unsetenv("SYSTEMD_PROC_CMDLINE");
+}
+
 int main(void)
 {
 	const struct CMUnitTest parse_tests[] = {
@@ -1086,6 +1434,10 @@ int main(void)
 		cmocka_unit_test(test_plan_whole_disks),
 		cmocka_unit_test(test_plan_lines),
 		cmocka_unit_test(test_budget_rule),
+		cmocka_unit_test(test_relative_sizes),
+		cmocka_unit_test(test_memory_conditions),
+		cmocka_unit_test(test_plan_relative_keeps_existing),
+		cmocka_unit_test(test_cmdline_switches),
 	};
 	const struct CMUnitTest system_tests[] = {
 		cmocka_unit_test(test_system_ok),
@@ -1094,6 +1446,7 @@ int main(void)
 		cmocka_unit_test(test_persist_options),
 		cmocka_unit_test(test_unit_path_rule),
 		cmocka_unit_test(test_unit_path_lines),
+		cmocka_unit_test(test_parse_set),
 	};
 	int rc = cmocka_run_group_tests_name("brdtab-parse", parse_tests, NULL, NULL);
 

@@ -77,7 +77,7 @@ sum() { head -c "$2" "$1" | md5sum; }
 	assert_line "save 512 non-zero pages of /dev/ram0 (in memory)"
 	assert_equal "$(ls -A /tmp/bk)" ""
 	assert_line "unload brd"
-	assert_line "load brd rd_nr=1 rd_size=49152 max_part=1"
+	assert_line "load brd rd_nr=1 rd_size=49152 max_part=1 (rd_size in KiB: 48M)"
 	assert_line "write back 512 pages to /dev/ram0 and verify"
 	assert_equal "$(cat /sys/module/brd/parameters/rd_size)" 24576
 }

@@ -7,8 +7,13 @@
 # `# kernel: <uname -r of the guest>`.  Default files: every tests/vm/*.bats
 # except harness.bats and host-*.bats (those run on the host).
 #
+# The suites need the test build: BRDCTL (default build/brdctl of this
+# checkout) and, beside it, tests/helpers/* and tests/preload/*.so (`make
+# tests`); when one is missing, run-suite says so and stops before booting.
+#
 # Exit status: bats's (0 all passed or skipped, 1 a test failed); 124/125 when
-# the guest timed out / did not boot, after a `Bail out!` TAP line.
+# the guest timed out / did not boot, after a `Bail out!` TAP line; 2 for a
+# usage error or a missing test build.
 # Environment: as for run-in-vm.sh (VM_TIMEOUT, VM_MEM, BRDCTL, ...).
 # Tests that start background processes must close fd 3 for them
 # (`cmd 3>&- &`), or bats waits for them forever.
@@ -34,6 +39,20 @@ fi
 [ ${#files[@]} -gt 0 ] || { echo "run-suite: no guest-side .bats files in $HERE" >&2; exit 2; }
 for f in "${files[@]}"; do
   [ -e "$f" ] || { echo "run-suite: $f: no such file" >&2; exit 2; }
+done
+
+# the test build, as tests/test_helper.bash finds it in the guest
+B=$(dirname "${BRDCTL:-$(cd "$HERE/../.." && pwd)/build/brdctl}")
+need=("${BRDCTL:-$B/brdctl}")
+for f in "$HERE"/../helpers/*.c; do
+  [ -e "$f" ] && { f=${f##*/}; need+=("$B/tests/helpers/${f%.c}"); }
+done
+for f in "$HERE"/../preload/*.c; do
+  [ -e "$f" ] && { f=${f##*/}; need+=("$B/tests/preload/${f%.c}.so"); }
+done
+for f in "${need[@]}"; do
+  case $f in *.so) [ -f "$f" ] ;; *) [ -f "$f" ] && [ -x "$f" ] ;; esac ||
+    { echo "run-suite: $f is not built: run make tests first" >&2; exit 2; }
 done
 
 # shellcheck disable=SC2016  # expanded in the guest
