@@ -106,7 +106,8 @@ check-asan: tests
 check-vm: tests
 	@LAYERS="vm" tests/run.sh
 
-# The boot tests alone: systemd guests on 6.12 and newest (about 12 boots each).
+# The boot tests alone: systemd guests on 6.12 and newest (about 12 boots each)
+# and on 6.1 (whole, pooled, persist: 5 boots; tests/run.sh BOOT_FILES_6_1).
 check-boot: tests
 	@LAYERS="boot" tests/run.sh
 

@@ -995,6 +995,11 @@ static int do_apply(const struct brd_cmd *cmd, int argc, const char **argv)
 		goto out;
 	}
 	report_created(tab, paths, existed);
+	/* a disk left to brd by an earlier unapply --only is a line's again */
+	for (size_t i = 0; !G.dry_run && i < tab->n; i++)
+		if (tab->ent[i].kind == BRDTAB_WHOLE && paths[i] &&
+		    !strncmp(paths[i], "/dev/", 5))
+			brd_left_forget(paths[i] + 5);
 	ret = apply_entries(tab, paths, existed, done, o.timeout_ms, ret);
 	if (ret)
 		report_done(tab, done);
@@ -1133,7 +1138,8 @@ static bool other_ramdisk(const struct brdtab *tab, const struct brd_disk *disks
 			brd_pool_free(&pool);
 			if (found)
 				return true;
-		} else if (!in_tab_whole(tab, disks[i].num) && !empty_idle(&disks[i])) {
+		} else if (!in_tab_whole(tab, disks[i].num) && !empty_idle(&disks[i]) &&
+			   brd_left_marked(disks[i].name) != 1) {
 			snprintf(other, len, "%s", disks[i].name);
 			return true;
 		}
@@ -1141,9 +1147,15 @@ static bool other_ramdisk(const struct brdtab *tab, const struct brd_disk *disks
 	return false;
 }
 
-/* Free a whole disk that must stay (others keep brd loaded): discard. */
+/*
+ * Free a whole disk that must stay (others keep brd loaded): discard.
+ * Where brd cannot discard and @defer (unapply --only, brd kept by other
+ * lines of brdctl's, so the unapply of the last of them unloads it): the
+ * disk is left to brd (applied.h, left/), its RAM freed with brd, and the
+ * line is undone.
+ */
 static int discard_whole(const struct brdtab *tab, const struct brdtab_entry *e,
-			 const struct brd_disk *d, const char *other)
+			 const struct brd_disk *d, const char *other, bool defer)
 {
 	struct brd_freed f;
 	struct where w;
@@ -1151,6 +1163,18 @@ static int discard_whole(const struct brdtab *tab, const struct brdtab_entry *e,
 	int rc;
 
 	snprintf(path, sizeof(path), "/dev/%s", d->name);
+	if (!d->discard_max && defer) {
+		act("leave %s to brd (it cannot discard; brd stays loaded for %s)",
+		    path, other);
+		if (!G.dry_run && (rc = brd_left_mark(d->name, e->name)))
+			return cmd_err(rc, where(&w, tab, e), "cannot record %s in "
+				       BRD_RUN_DIR, path);
+		cmd_warnx("%s: %s: RAM not freed yet: brd stays loaded for %s, and "
+			  "this kernel's brd cannot discard (Linux < 6.10); it is freed "
+			  "when brd is unloaded, by the unapply of the last line (or "
+			  "'brdctl remove --all')", where(&w, tab, e), path, other);
+		return EXIT_OK;
+	}
 	if (!d->discard_max)
 		return cmd_fail(EOPNOTSUPP, where(&w, tab, e), "%s: RAM not freed: brd "
 			       "stays loaded for %s, and this kernel's brd cannot discard "
@@ -1324,7 +1348,7 @@ static int remove_pooled(const struct brdtab *tab, size_t nown, const bool *busy
 /* The whole disks of the first @nown lines that are not busy stay (for
  * @other): give their RAM back.  Returns the first failure's status. */
 static int discard_wholes(const struct brdtab *tab, size_t nown, const bool *busy,
-			  const char *other)
+			  const char *other, bool defer)
 {
 	int ret = EXIT_OK;
 
@@ -1337,28 +1361,32 @@ static int discard_wholes(const struct brdtab *tab, size_t nown, const bool *bus
 			continue;
 		if (rd_is_pool_disk(&d))
 			continue;	/* not a whole-disk ramdisk of ours */
-		rc = discard_whole(tab, e, &d, other);
+		rc = discard_whole(tab, e, &d, other, defer);
 		ret = ret ? ret : rc;
 	}
 	return ret;
 }
 
-/* Nothing but the lines' ramdisks in brd: unload it, which frees all of
- * them (and the pool) on every kernel. */
+/* Nothing but the lines' ramdisks (and disks left to brd) in brd: unload
+ * it, which frees all of them (and the pool) on every kernel. */
 static int unload_brd(void)
 {
 	int rc;
 
 	act("unload brd");
-	if (!G.dry_run && (rc = brd_module_unload(3000)))
+	if (G.dry_run)
+		return EXIT_OK;
+	if ((rc = brd_module_unload(3000)))
 		return cmd_err(rc, "brd", "cannot unload the module");
+	brd_left_forget_all();		/* those disks are gone */
 	return EXIT_OK;
 }
 
 /* brd stays (for @other, or a ramdisk in use, or built in): free the
  * first @nown lines' ramdisks one by one.  Returns the first failure. */
 static int free_each(const struct brdtab *tab, size_t nown, const bool *busy,
-		     bool anybusy, enum brd_module_state state, char *other, size_t len)
+		     bool anybusy, enum brd_module_state state, char *other, size_t len,
+		     bool defer)
 {
 	int rc, ret;
 
@@ -1370,7 +1398,8 @@ static int free_each(const struct brdtab *tab, size_t nown, const bool *busy,
 		snprintf(other, len, "brd built into the kernel");
 	else if (anybusy)
 		snprintf(other, len, "the ramdisks in use");
-	rc = discard_wholes(tab, nown, busy, other);
+	rc = discard_wholes(tab, nown, busy, other,
+			    defer && !anybusy && state == BRD_MODULE_LOADED);
 	return ret ? ret : rc;
 }
 
@@ -1388,7 +1417,7 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 	struct brd_disk *disks = NULL;
 	struct brdtab *tab = NULL;
 	struct brd_module m;
-	bool *busy = NULL, anybusy, keep = false;
+	bool *busy = NULL, anybusy, keep = false, lines_keep = false;
 	char other[128];
 	size_t n = 0, nown;
 	int lock = -1, rc, ret;
@@ -1431,7 +1460,7 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 	ret = ret ? ret : rc;
 	anybusy = any(busy, nown);
 	if (opt_only)
-		keep = only_keeps(tab, nown, other, sizeof(other));
+		keep = lines_keep = only_keeps(tab, nown, other, sizeof(other));
 
 	if ((rc = brd_list(&disks, &n))) {
 		rc = cmd_err(rc, "/sys/block", "cannot list ramdisks");
@@ -1443,7 +1472,8 @@ static int do_unapply(const struct brd_cmd *cmd, int argc, const char **argv)
 	if (!anybusy && m.state == BRD_MODULE_LOADED && !keep)
 		rc = unload_brd();
 	else
-		rc = free_each(tab, nown, busy, anybusy, m.state, other, sizeof(other));
+		rc = free_each(tab, nown, busy, anybusy, m.state, other, sizeof(other),
+			       lines_keep);
 	ret = ret ? ret : rc;
 out:
 	forget_freed(tab, busy ? nown : 0, busy, ret);

@@ -412,21 +412,38 @@ static void gather_chunks(struct exam *x, struct bm *b)
 		scan_chunks(x, b);
 }
 
+/*
+ * Every node slot.  Their offsets are computed (and checked) first: a
+ * header whose last slot lies past the largest file offset is corrupt as a
+ * whole, refused like any other invalid superblock (exit 7, no report).
+ */
 static void gather_nodes(struct exam *x)
 {
-	uint64_t slot = brd_bitmap_slot_bytes(&x->top.g);
+	uint32_t n = x->top.sb.nodes;
+	char why[200];
+	int rc;
 
-	x->nodes = calloc(x->top.sb.nodes, sizeof(*x->nodes));
+	x->nodes = calloc(n, sizeof(*x->nodes));
 	if (!x->nodes) {
 		set_rc(x, cmd_err(-ENOMEM, x->path, "cannot read the nodes"));
 		return;
 	}
-	x->nnodes = x->top.sb.nodes;
-	for (uint32_t i = 0; i < x->nnodes; i++) {
+	for (uint32_t i = 0; i < n; i++) {
+		rc = brd_bitmap_node_pos(x->loc.pos, &x->top.g, i,
+					 &x->nodes[i].pos, why, sizeof(why));
+		if (rc) {
+			x->top.loaded = false;
+			set_rc(x, cmd_err(rc, x->path, "invalid bitmap "
+					  "superblock: %" PRIu32 " nodes: %s",
+					  n, why));
+			return;
+		}
+		x->nodes[i].node = (int)i;
+	}
+	x->nnodes = n;
+	for (uint32_t i = 0; i < n; i++) {
 		struct bm *b = &x->nodes[i];
 
-		b->pos = x->loc.pos + (uint64_t)i * slot;
-		b->node = (int)i;
 		if (load_sb(x, b) == 0)
 			gather_chunks(x, b);
 	}

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "ramdisk.h"
+#include "../lib/ramdisk/applied.h"
 #include "../lib/ramdisk/persist.h"
 
 static int opt_all;
@@ -78,8 +79,10 @@ static int remove_all(void)
 		rc = brd_module_unload(3000);
 		if (rc)
 			ret = cmd_err(rc, "brd", "cannot unload the module");
-		else
+		else {
 			brd_persist_forget_all();	/* no ramdisk is left */
+			brd_left_forget_all();
+		}
 	}
 	free(disks);
 	return ret;

@@ -5,6 +5,7 @@
  * "llbitmap").
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -133,6 +134,24 @@ uint64_t brd_bitmap_slot_bytes(const struct brd_bitmap_geom *g)
 	uint64_t b = BRD_BITMAP_SB_SIZE + (g->chunks + 7) / 8;
 
 	return (b + 4095) & ~(uint64_t)4095;
+}
+
+int brd_bitmap_node_pos(uint64_t base, const struct brd_bitmap_geom *g,
+			uint32_t i, uint64_t *pos, char *why, size_t whylen)
+{
+	uint64_t slot = brd_bitmap_slot_bytes(g), off, p, end;
+
+	if (__builtin_mul_overflow((uint64_t)i, slot, &off) ||
+	    __builtin_add_overflow(base, off, &p) ||
+	    __builtin_add_overflow(p, g->area_bytes, &end) ||
+	    end > (uint64_t)INT64_MAX) {
+		snprintf(why, whylen, "node %" PRIu32 " (slots of %" PRIu64
+			 " bytes from byte %" PRIu64 ") lies past the largest "
+			 "file offset", i, slot, base);
+		return -EBADMSG;
+	}
+	*pos = p;
+	return 0;
 }
 
 static bool is_pow2(uint64_t v)

@@ -145,6 +145,19 @@ uint64_t brd_bitmap_default_chunk(uint64_t sync_size);
 uint64_t brd_bitmap_slot_bytes(const struct brd_bitmap_geom *g);
 
 /*
+ * Byte offset of cluster node slot @i of a bitmap whose slot 0 is at
+ * @base: base + i * slot_bytes, checked.  Returns 0 and sets *@pos, or
+ * -EBADMSG (reason in @why) when that offset, or the end of the node's
+ * area (pos + area_bytes), does not fit in a file offset (INT64_MAX): no
+ * file or device can hold it, so the header is corrupt (a crafted v4
+ * file with chunksize 1, the largest sync_size and 64 nodes makes
+ * i * slot wrap at node 16).  Every caller that walks node slots uses
+ * this instead of computing the offset itself.
+ */
+int brd_bitmap_node_pos(uint64_t base, const struct brd_bitmap_geom *g,
+			uint32_t i, uint64_t *pos, char *why, size_t whylen);
+
+/*
  * Streaming scan of chunk data.  Feed the data bytes (starting at
  * geom.data_offset of the area) in order, in pieces of any size; bytes
  * beyond the last chunk are ignored.  Memory use is constant.

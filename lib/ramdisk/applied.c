@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,4 +117,67 @@ int brd_applied_other(const char *name, char *other, size_t len)
 	}
 	closedir(dir);
 	return found;
+}
+
+/* "DISKSEQ NAME": the disk's sequence number ("-" where the kernel has
+ * none) and the line that left it. */
+static void left_seq(const char *disk, char *buf, size_t len)
+{
+	uint64_t seq;
+
+	if (brd_path_read_u64(&seq, "/sys/block/%s/diskseq", disk) == 0)
+		snprintf(buf, len, "%" PRIu64, seq);
+	else
+		snprintf(buf, len, "-");
+}
+
+int brd_left_mark(const char *disk, const char *name)
+{
+	char text[160], seq[32];
+	int n;
+
+	left_seq(disk, seq, sizeof(seq));
+	n = snprintf(text, sizeof(text), "%s %s\n", seq, name);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return -EINVAL;
+	return brd_record_write(BRD_RECORD_LEFT, disk, text, (size_t)n);
+}
+
+int brd_left_marked(const char *disk)
+{
+	char *text = NULL, seq[32];
+	size_t l;
+	int rc = brd_record_read(BRD_RECORD_LEFT, disk, 160, &text);
+
+	if (rc)
+		return rc == -ENOENT ? 0 : rc;
+	left_seq(disk, seq, sizeof(seq));
+	l = strlen(seq);
+	rc = !strncmp(text, seq, l) && text[l] == ' ';
+	free(text);
+	return rc;
+}
+
+int brd_left_forget(const char *disk)
+{
+	return brd_record_remove(BRD_RECORD_LEFT, disk);
+}
+
+int brd_left_forget_all(void)
+{
+	DIR *dir = brd_record_opendir(BRD_RECORD_LEFT);
+	struct dirent *de;
+	int rc = 0, one;
+
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dir))) {
+		if (brdtab_name_kind(de->d_name) == BRDTAB_NAME_INVALID ||
+		    de->d_type == DT_DIR)
+			continue;
+		if ((one = brd_record_remove(BRD_RECORD_LEFT, de->d_name)) && !rc)
+			rc = one;
+	}
+	closedir(dir);
+	return rc;
 }

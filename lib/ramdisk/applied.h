@@ -37,4 +37,20 @@ int brd_applied_remove(const char *name);
 /* 1 with @other set when a line other than @name is recorded, 0 if none. */
 int brd_applied_other(const char *name, char *other, size_t len);
 
+/*
+ * Whole disks left to brd (record.h, left/): `unapply --only NAME` undid
+ * line NAME but could not give disk @disk's RAM back (no discard) while
+ * other lines keep brd loaded.  Such a disk keeps nothing of value; the
+ * unapply that unloads brd frees it, and an apply that uses the disk again
+ * forgets its mark.  A mark names the disk's diskseq (/sys/block/ramN/
+ * diskseq, unique per disk since boot): a disk made again after brd was
+ * unloaded some other way is a new disk, not marked.
+ */
+int brd_left_mark(const char *disk, const char *name);
+/* 1 if @disk (as it is now) is marked, 0 if not, -errno. */
+int brd_left_marked(const char *disk);
+int brd_left_forget(const char *disk);
+/* Forget every mark (brd was unloaded).  0 or the first -errno. */
+int brd_left_forget_all(void);
+
 #endif

@@ -21,6 +21,7 @@
 #include "brd.h"
 #include "pool.h"
 #include "brdtab.h"
+#include "brdunit.h"
 #include "trust.h"
 #include "../base/size.h"
 #include "../base/sysfs.h"
@@ -154,6 +155,135 @@ char *brdtab_name_from_target(const char *target)
 		else if (!name_char(*q))
 			*q = '_';
 	return s;
+}
+
+/* ------------------------------------------------------ unit paths --- */
+
+/* after a reason of the path rule, in messages */
+#define UNIT_PATH_HINT	": systemd units cannot name it (see PATHS IN UNITS in brdtab(5))"
+
+/*
+ * One UTF-8 character at @p (NUL-terminated) as systemd accepts it
+ * (utf8_encoded_valid_unichar): its length, *@cp its code point; 0 if the
+ * bytes are not a shortest-form encoding of a valid character (surrogates,
+ * above U+10FFFF, noncharacters).
+ */
+static size_t utf8_char(const unsigned char *p, uint32_t *cp)
+{
+	uint32_t c = p[0], min;
+	size_t n;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if ((c & 0xe0) == 0xc0) {
+		n = 2, c &= 0x1f, min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 3, c &= 0x0f, min = 0x800;
+	} else if ((c & 0xf8) == 0xf0) {
+		n = 4, c &= 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)	/* also stops at the NUL */
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ||
+	    (c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe)
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* The characters both rules refuse; @path: also quotes.  NULL or why. */
+static const char *unit_chars_problem(const char *s, bool path, char *buf,
+				      size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	while (*p) {
+		uint32_t c;
+		size_t l = utf8_char(p, &c);
+
+		if (!l) {
+			snprintf(buf, len, "is not valid UTF-8 (byte 0x%02x at "
+				 "offset %zu)", *p, (size_t)(p - (const unsigned char *)s));
+			return buf;
+		}
+		if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f)) {
+			snprintf(buf, len, "has a control character (U+%04X)", c);
+			return buf;
+		}
+		if (c == '\\')
+			return "has a backslash";
+		if (path && c == '"')
+			return "has a double quote";
+		if (path && c == '\'')
+			return "has a single quote";
+		p += l;
+	}
+	if (n && s[n - 1] == ' ')
+		return "ends in a blank";
+	return NULL;
+}
+
+const char *brdtab_unit_path_problem(const char *path, char *buf, size_t len)
+{
+	const char *why = unit_chars_problem(path, true, buf, len);
+	char *unit;
+	size_t ul;
+
+	if (why)
+		return why;
+	unit = brd_unit_name_from_path(path, ".mount");
+	if (!unit)
+		return "cannot be checked (out of memory)";
+	ul = strlen(unit);
+	free(unit);
+	if (ul > BRDTAB_UNIT_NAME_MAX) {
+		snprintf(buf, len, "gives a mount unit name (systemd-escape "
+			 "--path, .mount) of %zu bytes, more than systemd's %d",
+			 ul, BRDTAB_UNIT_NAME_MAX);
+		return buf;
+	}
+	return NULL;
+}
+
+const char *brdtab_unit_text_problem(const char *text, char *buf, size_t len)
+{
+	return unit_chars_problem(text, false, buf, len);
+}
+
+/* @s for a message: printable ASCII as it is, a backslash as \\, any
+ * other byte as \xHH (a control character or invalid UTF-8 from the file
+ * must not reach the log raw); at most SHOWN_MAX bytes of @s, then "...".
+ * malloc'd, NULL on ENOMEM. */
+#define SHOWN_MAX	200
+static char *shown(const char *s)
+{
+	char *out = malloc(SHOWN_MAX * 4 + 4), *o = out;
+	size_t n = 0;
+
+	if (!out)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++) {
+		if (n == SHOWN_MAX) {
+			strcpy(o, "...");
+			return out;
+		}
+		if (*p == '\\')
+			o += sprintf(o, "\\\\");
+		else if (*p >= 0x20 && *p < 0x7f)
+			*o++ = (char)*p;
+		else
+			o += sprintf(o, "\\x%02x", *p);
+	}
+	*o = '\0';
+	return out;
 }
 
 /* "/a//b/" -> "/a/b"; NULL with *why if not an absolute canonical path */
@@ -440,26 +570,29 @@ static int parse_timespan(const char *s, uint64_t *secs)
 	return 0;
 }
 
-/* The image of x-brdctl.persist=: an absolute path of a file, as written
- * (a unit file holds it: no control characters, no backslash), not below
- * the line's own mount point.  NULL with *why, or NULL (ENOMEM). */
+/* The image of x-brdctl.persist=: an absolute path of a file, normalised,
+ * that follows the path rule (brdtab_unit_path_problem(): the units hold
+ * it), not below the line's own mount point.  NULL with *why (maybe in
+ * @whybuf), or NULL (ENOMEM). */
 static char *persist_image(const struct brdtab_entry *e, const char *v,
-			   const char **why)
+			   const char **why, bool *unit_rule, char *whybuf,
+			   size_t whylen)
 {
 	char *img;
 	size_t tl;
 
+	*unit_rule = false;
 	*why = "is not an absolute path of a file";
 	if (v[0] != '/' || v[strlen(v) - 1] == '/')
 		return NULL;
-	for (const char *p = v; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\') {
-			*why = "has a control character or a backslash";
-			return NULL;
-		}
 	img = normalise_target(v, why);
 	if (!img)
 		return NULL;
+	if ((*why = brdtab_unit_path_problem(img, whybuf, whylen))) {
+		*unit_rule = true;
+		free(img);
+		return NULL;
+	}
 	tl = e->target ? strlen(e->target) : 0;
 	if (tl && !strncmp(img, e->target, tl) && img[tl] == '/') {
 		*why = "is below the line's own mount point (it must outlive the ramdisk)";
@@ -500,7 +633,9 @@ static int brdctl_option(struct brdtab *tab, unsigned int line,
 {
 	const char *eq = strchr(opt, '='), *v = eq ? eq + 1 : "", *why = NULL;
 	size_t kl = eq ? (size_t)(eq - opt) : strlen(opt);
-	char **slot;
+	char **slot, whybuf[160], *sv;
+	bool unit_rule;
+	int rc;
 
 #define OPT_IS(k) (kl == sizeof(k) - 1 && !strncmp(opt, k, kl))
 	if (OPT_IS("x-brdctl.min-memory") || OPT_IS("x-brdctl.max-memory"))
@@ -525,10 +660,15 @@ static int brdctl_option(struct brdtab *tab, unsigned int line,
 				       v) ? -ENOMEM : 1;
 		*slot = strdup(v);
 	} else {
-		*slot = persist_image(e, v, &why);
-		if (!*slot && why)
-			return add_err(tab, line, "x-brdctl.persist: the image '%s' %s",
-				       v, why) ? -ENOMEM : 1;
+		*slot = persist_image(e, v, &why, &unit_rule, whybuf, sizeof(whybuf));
+		if (!*slot && why) {
+			if (!(sv = shown(v)))
+				return -ENOMEM;
+			rc = add_err(tab, line, "x-brdctl.persist: the image '%s' %s%s",
+				     sv, why, unit_rule ? UNIT_PATH_HINT : "");
+			free(sv);
+			return rc ? -ENOMEM : 1;
+		}
 	}
 	return *slot ? 0 : -ENOMEM;
 }
@@ -1118,19 +1258,48 @@ static int parse_mount(struct brdtab *tab, unsigned int line,
 	char *const *f = fl->f;
 	const char *why = NULL;
 
+	char whybuf[160], *sv;
+	bool unit_rule = false;
+
 	if (has_field(fl, 3)) {
 		e->target = normalise_target(f[3], &why);
 		if (!e->target && !why)
 			return -ENOMEM;
-		if (!e->target)
-			ERR("mount point '%s' %s", f[3], why);
-		else if (!e->fstype)
+		if (e->target &&
+		    (why = brdtab_unit_path_problem(e->target, whybuf, sizeof(whybuf)))) {
+			unit_rule = true;
+			free(e->target);
+			e->target = NULL;
+		}
+		if (!e->target) {
+			if (!(sv = shown(f[3])))
+				return -ENOMEM;
+			if (add_err(tab, line, "mount point '%s' %s%s", sv, why,
+				    unit_rule ? UNIT_PATH_HINT : "")) {
+				free(sv);
+				return -ENOMEM;
+			}
+			free(sv);
+		} else if (!e->fstype) {
 			ERR("mount point %s needs a filesystem type (third field)", e->target);
+		}
 	}
 	if (has_field(fl, 4) && strcmp(f[4], "defaults")) {
 		e->options = strdup(f[4]);
 		if (!e->options)
 			return -ENOMEM;
+		if ((why = brdtab_unit_text_problem(e->options, whybuf, sizeof(whybuf)))) {
+			if (!(sv = shown(e->options)))
+				return -ENOMEM;
+			if (add_err(tab, line, "mount options '%s' %s: a mount unit's "
+				    "Options= cannot hold them (see PATHS IN UNITS in "
+				    "brdtab(5))", sv, why)) {
+				free(sv);
+				return -ENOMEM;
+			}
+			free(sv);
+			return 0;
+		}
 	}
 	if (parse_brdctl_options(tab, line, e) < 0)
 		return -ENOMEM;

@@ -226,6 +226,36 @@ enum brdtab_name_kind {
 				"not ram and a digit)"
 enum brdtab_name_kind brdtab_name_kind(const char *name);
 
+/*
+ * The path rule (brdtab(5) PATHS IN UNITS).  A mount point and the image of
+ * x-brdctl.persist= go into systemd units (Where=, RequiresMountsFor=, the
+ * mount unit's name, descriptions), and systemd must read back the path
+ * the line named.  So such a path (normalised: absolute, no . or ..
+ * components, no empty ones) is
+ *   - valid UTF-8 as systemd sees it: shortest forms only, no surrogates,
+ *     nothing above U+10FFFF, no noncharacter (U+FDD0-U+FDEF, U+xFFFE,
+ *     U+xFFFF): else systemd ignores Where= and the unit fails to load;
+ *   - free of control characters (bytes 0x01-0x1f and 0x7f, U+0080-U+009F);
+ *   - free of " ' and \ (RequiresMountsFor= unquotes and splits words, a
+ *     backslash at a line's end continues it);
+ *   - not ending in a blank (systemd strips it from Where=, which then no
+ *     longer matches the mount unit's name);
+ *   - short enough that its mount unit name, systemd-escape --path PATH
+ *     plus ".mount" (brd_unit_name_from_path()), is at most
+ *     BRDTAB_UNIT_NAME_MAX bytes (systemd's limit for any unit name).
+ * Blanks elsewhere, '%' (doubled in units), '-', ':' and any other UTF-8
+ * are fine.  The parser refuses a line that breaks it, for brdctl apply,
+ * apply --check and the generator alike, naming the line.
+ * Returns NULL if @path follows the rule, else the reason ("has a double
+ * quote"), in @buf (@len bytes, 128 are enough).
+ */
+#define BRDTAB_UNIT_NAME_MAX	255
+const char *brdtab_unit_path_problem(const char *path, char *buf, size_t len);
+/* The same rule for other text a unit file holds as it is (mount options
+ * for Options=): UTF-8, no control characters, no backslash, no blank at
+ * the end; quotes are allowed (mount(8) options may quote a value). */
+const char *brdtab_unit_text_problem(const char *text, char *buf, size_t len);
+
 /* Pool name for an "auto" line from its mount point: "/srv/cache" ->
  * "srv-cache" (other characters become '_').  NULL if it would be empty,
  * too long, or on ENOMEM. */

@@ -106,39 +106,57 @@ static void put_spec(FILE *f, const char *s)
 	}
 }
 
+/* Write @text to DIR[/SUB]/NAME through a temporary file renamed over it.
+ * The temporary name is short and fixed-length (".#brdunitXXXXXX"): a unit
+ * name may be 255 bytes, NAME_MAX, so NAME plus a suffix may not fit. */
 static int write_file(const char *dir, const char *sub, const char *name,
 		      const char *text)
 {
-	char p[4096], tmp[4200];
+	char d[4096], p[4352], tmp[4200];
 	size_t len = strlen(text);
 	int fd, rc = 0;
 
+	errno = 0;
 	if (sub) {
-		snprintf(p, sizeof(p), "%s/%s", dir, sub);
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			goto fail;
-		snprintf(p, sizeof(p), "%s/%s/%s", dir, sub, name);
+		snprintf(d, sizeof(d), "%s/%s", dir, sub);
+		if (mkdir(d, 0755) < 0 && errno != EEXIST)
+			goto fail_dir;
 	} else {
-		snprintf(p, sizeof(p), "%s/%s", dir, name);
+		snprintf(d, sizeof(d), "%s", dir);
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	snprintf(p, sizeof(p), "%s/%s", d, name);
+	snprintf(tmp, sizeof(tmp), "%s/.#brdunitXXXXXX", d);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		goto fail;
-	if (write(fd, text, len) != (ssize_t)len) {
+	if (fchmod(fd, 0644) < 0 || write(fd, text, len) != (ssize_t)len) {
+		rc = errno ? -errno : -EIO;
 		close(fd);
 		unlink(tmp);
-		goto fail;
+		goto out;
 	}
 	if (close(fd) < 0 || rename(tmp, p) < 0) {
+		rc = errno ? -errno : -EIO;
 		unlink(tmp);
-		goto fail;
+		goto out;
 	}
 	return 0;
+fail_dir:
+	snprintf(p, sizeof(p), "%s", d);
 fail:
 	rc = errno ? -errno : -EIO;
+out:
 	brd_err("%s: cannot write: %s", p, strerror(-rc));
 	return rc;
+}
+
+/* Remove what write_file()/wants() may have left of a line (best effort). */
+static void unlink_at(const char *dir, const char *sub, const char *name)
+{
+	char p[4352];
+
+	snprintf(p, sizeof(p), "%s/%s/%s", dir, sub, name);
+	unlink(p);
 }
 
 static int wants(const char *dir, const char *target, const char *unit,
@@ -239,25 +257,6 @@ static char *save_timer(const struct brdtab_entry *e, const char *source,
 	return buf;
 }
 
-static int write_timer(const char *dir, const struct brdtab_entry *e,
-		       const char *source, const char *setup)
-{
-	char *name = NULL, *text;
-	int rc;
-
-	if (!e->persist_every)
-		return 0;
-	text = save_timer(e, source, setup);
-	if (!text || asprintf(&name, "brdctl-save@%s.timer", e->name) < 0) {
-		free(text);
-		return -ENOMEM;
-	}
-	rc = write_file(dir, NULL, name, text);
-	free(name);
-	free(text);
-	return rc;
-}
-
 static char *setup_dropin(const struct brdtab_entry *e, const char *source)
 {
 	char *buf = NULL, *parent = NULL;
@@ -318,28 +317,116 @@ static char *mount_unit(const struct brdtab_entry *e, const char *source,
 	return buf;
 }
 
-/* Can @s stand in a unit file as it is?  A backslash at the end of a line
- * continues it there, control characters have no place in one. */
-static bool unit_safe(const char *s)
+/* Can this entry's text go into unit files?  The parser refused every
+ * line that breaks the path rule (brdtab.h); entries made otherwise are
+ * checked again here.  NULL, or why not (*@what: which field). */
+static const char *entry_problem(const struct brdtab_entry *e, const char **what,
+				 char *buf, size_t len)
 {
-	for (; s && *s; s++)
-		if (*s == '\\' || (unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
+	const char *why = NULL;
+
+	*what = "the mount point";
+	if (e->target && (why = brdtab_unit_path_problem(e->target, buf, len)))
+		return why;
+	*what = "the image of x-brdctl.persist=";
+	if (e->persist && (why = brdtab_unit_path_problem(e->persist, buf, len)))
+		return why;
+	*what = "a mount option";
+	if ((e->options && (why = brdtab_unit_text_problem(e->options, buf, len))) ||
+	    (e->fstype && (why = brdtab_unit_text_problem(e->fstype, buf, len))) ||
+	    (e->persist_every &&
+	     (why = brdtab_unit_text_problem(e->persist_every, buf, len))))
+		return why;
+	return NULL;
+}
+
+/*
+ * The units of one line.  Files first, the wants links last, so that a
+ * failure never leaves a link to a unit that is not there; on failure
+ * what was written for the line is removed.  0 or -errno.
+ */
+static int write_entry(const char *dir, const struct brdtab_entry *e,
+		       const char *source)
+{
+	char *setup = NULL, *sub = NULL, *text = NULL, *mnt = NULL, *timer = NULL;
+	char dest[4096];
+	int rc = -ENOMEM;
+
+	if (asprintf(&setup, "brdctl-setup@%s.service", e->name) < 0) {
+		setup = NULL;
+		goto out;
+	}
+	if (asprintf(&sub, "%s.d", setup) < 0) {
+		sub = NULL;
+		goto out;
+	}
+	if (e->persist_every && asprintf(&timer, "brdctl-save@%s.timer", e->name) < 0) {
+		timer = NULL;
+		goto out;
+	}
+	if (e->target) {
+		mnt = brd_unit_name_from_path(e->target, ".mount");
+		text = mnt ? mount_unit(e, source, setup) : NULL;
+		if (!text)
+			goto out;
+		if ((rc = write_file(dir, NULL, mnt, text)))
+			goto out;
+		free(text);
+		text = NULL;
+	}
+	rc = -ENOMEM;
+	if (timer) {
+		if (!(text = save_timer(e, source, setup)))
+			goto undo;
+		if ((rc = write_file(dir, NULL, timer, text)))
+			goto undo;
+		free(text);
+		text = NULL;
+	}
+	rc = -ENOMEM;
+	if (!(text = setup_dropin(e, source)))
+		goto undo;
+	if ((rc = write_file(dir, sub, "50-brdtab.conf", text)))
+		goto undo;
+	if ((rc = wants(dir, "local-fs.target", setup, "../" BRD_SETUP_TEMPLATE)))
+		goto undo;
+	if (mnt) {
+		snprintf(dest, sizeof(dest), "../%s", mnt);
+		if ((rc = wants(dir, "local-fs.target", mnt, dest)))
+			goto undo;
+	}
+	rc = 0;
+	goto out;
+undo:
+	unlink_at(dir, "local-fs.target.wants", setup);
+	unlink_at(dir, sub, "50-brdtab.conf");
+	snprintf(dest, sizeof(dest), "%s/%s", dir, sub);
+	rmdir(dest);
+	if (timer)
+		unlink_at(dir, ".", timer);
+	if (mnt)
+		unlink_at(dir, ".", mnt);
+out:
+	free(setup);
+	free(sub);
+	free(text);
+	free(mnt);
+	free(timer);
+	return rc;
 }
 
 int brdtab_write_units(const struct brdtab *tab, const char *dir,
 		       const char *source)
 {
-	int rc = 0;
-
 	const char *whole = source;
+	int rc = 0, one;
 
-	for (size_t i = 0; i < tab->n && !rc; i++) {
-		char *setup = NULL, *sub = NULL, *text = NULL, *mnt = NULL;
+	for (size_t i = 0; i < tab->n; i++) {
 		/* a line of a drop-in: its own file and line (brdtab_parse_set) */
 		struct brdtab_entry le = tab->ent[i];
 		const struct brdtab_entry *e = &le;
+		const char *what, *why;
+		char buf[160];
 
 		if (tab->nsrc)
 			source = brdtab_line_file(tab, tab->ent[i].line, &le.line);
@@ -347,49 +434,14 @@ int brdtab_write_units(const struct brdtab *tab, const char *dir,
 			source = whole;
 		if (!e->name)
 			continue;
-		if (!unit_safe(e->target) || !unit_safe(e->options) || !unit_safe(e->fstype) ||
-		    !unit_safe(e->persist)) {
-			brd_err("%s:%u: a backslash or a control character in the mount "
-				"point or options cannot be written to a unit file (no "
-				"units for this line)", source, e->line);
+		if ((why = entry_problem(e, &what, buf, sizeof(buf)))) {
+			brd_err("%s:%u: %s %s: systemd units cannot name it (no units "
+				"for this line)", source, e->line, what, why);
 			continue;
 		}
-		if (asprintf(&setup, "brdctl-setup@%s.service", e->name) < 0 ||
-		    asprintf(&sub, "%s.d", setup) < 0) {
-			setup = NULL;
-			rc = -ENOMEM;
-			goto next;
-		}
-		if (!(text = setup_dropin(e, source))) {
-			rc = -ENOMEM;
-			goto next;
-		}
-		if ((rc = write_file(dir, sub, "50-brdtab.conf", text)) ||
-		    (rc = wants(dir, "local-fs.target", setup, "../" BRD_SETUP_TEMPLATE)) ||
-		    (rc = write_timer(dir, e, source, setup)))
-			goto next;
-		if (!e->target)
-			goto next;
-		free(text);
-		mnt = brd_unit_name_from_path(e->target, ".mount");
-		text = mnt ? mount_unit(e, source, setup) : NULL;
-		if (!text) {
-			rc = -ENOMEM;
-			goto next;
-		}
-		if ((rc = write_file(dir, NULL, mnt, text)))
-			goto next;
-		{
-			char dest[4096];
-
-			snprintf(dest, sizeof(dest), "../%s", mnt);
-			rc = wants(dir, "local-fs.target", mnt, dest);
-		}
-next:
-		free(setup);
-		free(sub);
-		free(text);
-		free(mnt);
+		/* one line's failure is its own: the next lines get theirs */
+		if ((one = write_entry(dir, e, source)) && !rc)
+			rc = one;
 	}
 	return rc;
 }

@@ -21,6 +21,7 @@ static const char *const kind_dir[] = {
 	[BRD_RECORD_APPLIED] = "applied",
 	[BRD_RECORD_DEV] = "dev",
 	[BRD_RECORD_IMAGE] = "image",
+	[BRD_RECORD_LEFT] = "left",
 };
 
 static bool name_ok(const char *name)

@@ -9,6 +9,11 @@
  *   /run/brdctl/dev/NAME       a symbolic link to NAME's device: the What=
  *                              of the mount units brdctl-generator writes
  *   /run/brdctl/image/NAME     the image NAME is persisted to (persist.h)
+ *   /run/brdctl/left/ramN      a whole disk `unapply --only` undid but whose
+ *                              RAM brd keeps (it cannot discard, Linux <
+ *                              6.10, and other lines keep brd loaded): it
+ *                              holds nothing of value and does not keep brd
+ *                              loaded; unloading brd frees it (applied.h)
  *
  * No two names can meet: a kind is a directory, and a name is an entry in
  * it (a line "x.brdtab" and a line "x" have nothing in common).
@@ -40,6 +45,7 @@ enum brd_record_kind {
 	BRD_RECORD_APPLIED,	/* applied/ */
 	BRD_RECORD_DEV,		/* dev/ */
 	BRD_RECORD_IMAGE,	/* image/ */
+	BRD_RECORD_LEFT,	/* left/ */
 };
 
 /* "/run/brdctl/applied/NAME", for messages (not below the root). */

@@ -96,13 +96,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    brd_bitmap_read_sb(&d, loc.pos, &sb) == 0 &&
 	    brd_bitmap_geom(&sb, &g, why, sizeof(why)) == 0) {
 		if (sb.nodes && !g.per_byte) {
-			uint64_t slot = brd_bitmap_slot_bytes(&g);
-
 			for (uint32_t i = 0; i < sb.nodes; i++) {
 				struct brd_bitmap_sb nsb;
 				struct brd_bitmap_geom ng;
-				uint64_t pos = loc.pos + (uint64_t)i * slot;
+				uint64_t pos;
 
+				if (brd_bitmap_node_pos(loc.pos, &g, i, &pos,
+							why, sizeof(why)))
+					break;
 				if (brd_bitmap_read_sb(&d, pos, &nsb) ||
 				    brd_bitmap_geom(&nsb, &ng, why, sizeof(why)))
 					continue;

@@ -334,6 +334,34 @@ examine() {
 	grep -q 'node 2 bitmap at byte 8192' b.err
 }
 
+@test "clustered file whose node offsets would wrap: exit 7, one line, nothing read or changed" {
+	# chunksize 1 and the largest sync_size: each slot is 2^60 + 4096
+	# bytes, so node 16 would be at 16 * slot = 2^64 + 65536, i.e. byte
+	# 65536 after a wrap.  A superblock waits there (events 4242): read
+	# unchecked, it shows up as node 16.
+	local big=0x3fffffffffffff
+	"$MK" --version 4 --chunksize 1 --sync-size $big --nodes 64 \
+		--data-bytes 0 --slots 1 wrap
+	"$MK" --version 4 --chunksize 1 --sync-size $big --nodes 64 \
+		--data-bytes 0 --slots 1 --events 4242 --offset 65536 wrap
+	local sum; sum=$(sha256sum < wrap)
+	for opt in "" --brief --json; do
+		examine $opt wrap
+		expect_rc 7
+		grep -qx 'brdctl: wrap: invalid bitmap superblock: 64 nodes: node 7 (slots of 1152921504606851072 bytes from byte 0) lies past the largest file offset: invalid data' b.err
+		[ "$(wc -l < b.err)" = 1 ]
+		! grep -q 4242 b.out
+		! grep -q 'Node Slot' b.out
+	done
+	assert_equal "$(sha256sum < wrap)" "$sum"
+	# 7 nodes of that size still fit below 2^63: merely truncated
+	"$MK" --version 4 --chunksize 1 --sync-size $big --nodes 7 \
+		--data-bytes 0 --slots 1 seven
+	examine --brief seven
+	expect_rc 8
+	grep -q 'node 6 bitmap at byte 6917529027641106432: no room' b.err
+}
+
 @test "--dirty lists chunk, sector and byte ranges (last chunk clipped)" {
 	# 488 sectors, 64 KiB chunks: 4 chunks, the last one 104 sectors
 	"$MK" --sync-size 488 --chunksize 65536 --pattern bits:0,2-3 d

@@ -216,3 +216,112 @@ OnUnitActiveSec=15min"
 	run env SYSTEMD_UNIT_PATH="$O:" systemd-analyze verify --man=no brdctl-save@cache.timer
 	assert_output --partial "Failed to parse timer value, ignoring: 15parsecs"
 }
+
+# The brdtab of issue 18.12: each line systemd would misread, then lines
+# that are fine (spaces inside a path, a mount unit name of exactly 255
+# bytes) after them.
+bad_paths_brdtab() {
+	local long255 long260
+	long255=$(printf 'y%.0s' $(seq 245))	# mnt- + 245 + .mount = 255
+	long260=$(printf 'x%.0s' $(seq 250))	# 260
+	printf '%s\n' \
+		'a  64M  ext4  "/mnt/x\" \"/etc/y/z"' \
+		'b  64M  ext4  "/mnt/a\"b c/d"' \
+		'c  64M  ext4  "/mnt/t "' \
+		"d  64M  ext4  /mnt/$(printf '\xff')bad" \
+		"e  64M  ext4  /mnt/$long260" \
+		'f  64M  ext4  "/mnt/sp ace/q"' \
+		"g  64M  ext4  /srv/g  x-brdctl.persist=/var/lib/it\\'s.img" \
+		'h  64M  ext4  "/mnt/q'"'"'"' \
+		"i  64M  ext4  /mnt/$long255" \
+		'j  64M  ext4  /mnt/j  "noatime "' \
+		'k  64M  ext4  /mnt/k  noatime,x-brdctl.persist=/var/lib/k.img'
+}
+
+@test "generator: a path systemd would misread is refused on its line; later lines keep their units, every wants link resolves" {
+	gen "$(bad_paths_brdtab)"
+	assert_success
+	local n msg
+	for n in 1 2 3 4 5 7 8 10; do
+		grep -q "^brdctl-generator: /etc/brdtab:$n: .*: systemd units cannot name it (see PATHS IN UNITS in brdtab(5)) (no units for this line)\$" <<<"$stderr" ||
+			grep -q "^brdctl-generator: /etc/brdtab:$n: mount options 'noatime ' ends in a blank: a mount unit's Options= cannot hold them" <<<"$stderr" ||
+			fail "line $n not refused"
+	done
+	stderr_has "/etc/brdtab:1: mount point '/mnt/x\" \"/etc/y/z' has a double quote"
+	stderr_has "/etc/brdtab:2: mount point '/mnt/a\"b c/d' has a double quote"
+	stderr_has "/etc/brdtab:3: mount point '/mnt/t ' ends in a blank"
+	stderr_has "/etc/brdtab:4: mount point '/mnt/\\xffbad' is not valid UTF-8 (byte 0xff at offset 5)"
+	stderr_has "/etc/brdtab:5: mount point '/mnt/xxxx"
+	stderr_has "' gives a mount unit name (systemd-escape --path, .mount) of 260 bytes, more than systemd's 255"
+	stderr_has "/etc/brdtab:7: x-brdctl.persist: the image '/var/lib/it's.img' has a single quote"
+	stderr_has "/etc/brdtab:8: mount point '/mnt/q'' has a single quote"
+	for n in 6 9 11; do
+		[[ $stderr != *"/etc/brdtab:$n:"* ]] || fail "line $n refused"
+	done
+	stderr_has "/etc/brdtab: units for 3 ramdisks"
+	# the lines after the refused ones have all their units
+	local long255; long255=$(printf 'y%.0s' $(seq 245))
+	assert_equal "$(listing | grep -v '^brdctl-setup@[fik]\.service\.d' | sort)" "$(sort <<-EOF
+	local-fs.target.wants 
+	local-fs.target.wants/brdctl-setup@f.service ../brdctl-setup@.service
+	local-fs.target.wants/brdctl-setup@i.service ../brdctl-setup@.service
+	local-fs.target.wants/brdctl-setup@k.service ../brdctl-setup@.service
+	local-fs.target.wants/mnt-k.mount ../mnt-k.mount
+	local-fs.target.wants/mnt-$long255.mount ../mnt-$long255.mount
+	local-fs.target.wants/mnt-sp\\x20ace-q.mount ../mnt-sp\\x20ace-q.mount
+	mnt-k.mount 
+	mnt-$long255.mount 
+	mnt-sp\\x20ace-q.mount 
+	EOF
+	)"
+	[ "${#long255}" = 245 ]
+	[ -f "$O/$(systemd-escape -p --suffix=mount "/mnt/$long255")" ]
+	# no wants link dangles (the template is systemd's, put it here)
+	sed "s|@SBINDIR@|$(dirname "$BRDCTL")|" "$TOP/systemd/brdctl-setup@.service" >"$O/brdctl-setup@.service"
+	run find -L "$O" -type l
+	assert_output ""
+	# and systemd reads them as the lines meant
+	if command -v systemd-analyze >/dev/null; then
+		run env SYSTEMD_UNIT_PATH="$O:" systemd-analyze verify --man=no \
+			"$O/mnt-sp\\x20ace-q.mount" "$O/mnt-$long255.mount" "$O/mnt-k.mount" \
+			brdctl-setup@f.service brdctl-setup@i.service brdctl-setup@k.service
+		assert_success
+		assert_output ""
+	fi
+	assert_equal "$(grep ^Where= "$O/mnt-sp\\x20ace-q.mount")" "Where=/mnt/sp ace/q"
+	assert_equal "$(grep ^RequiresMountsFor= "$O/brdctl-setup@f.service.d/50-brdtab.conf")" 'RequiresMountsFor="/mnt/sp ace"'
+}
+
+@test "apply --check refuses the same lines, each with its line number (exit 2)" {
+	local f=$BATS_TEST_TMPDIR/brdtab
+	bad_paths_brdtab >"$f"
+	chmod 644 "$f"
+	run_brdctl 2 apply --check "$f"
+	local n
+	for n in 1 2 3 4 5 7 8 10; do
+		stderr_has "brdctl: $f:$n: "
+	done
+	stderr_has "brdctl: $f:1: mount point '/mnt/x\" \"/etc/y/z' has a double quote: systemd units cannot name it"
+	stderr_has "brdctl: $f:4: mount point '/mnt/\\xffbad' is not valid UTF-8"
+	for n in 6 9 11; do
+		[[ $stderr != *"$f:$n: mount point"* ]] || fail "line $n refused"
+	done
+	# one bad line alone is refused the same way
+	printf 'c  64M  ext4  "/mnt/t "\n' >"$f"
+	run_brdctl 2 apply --check "$f"
+	assert_equal "$stderr" "brdctl: $f:1: mount point '/mnt/t ' ends in a blank: systemd units cannot name it (see PATHS IN UNITS in brdtab(5))
+brdctl: $f: 1 error, nothing changed"
+}
+
+@test "generator property: each random line is refused naming it, or its units pass systemd-analyze verify and name its paths (seed 1812)" {
+	require_cmd python3
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze not installed"
+	mkdir -m 755 "$BATS_TEST_TMPDIR/prop"
+	run timeout 100 env PROPERTY_SEED="${PROPERTY_SEED:-1812}" python3 \
+		"$TOP/tests/host/generator-property.py" "$GEN" "$TOP/systemd" \
+		"$(dirname "$BRDCTL")" "$BATS_TEST_TMPDIR/prop"
+	printf '%s\n' "${lines[@]:0:1}" "${lines[@]: -1}" >&3
+	assert_success
+	assert_output --partial "# property: seed ${PROPERTY_SEED:-1812}, 300 cases"
+	assert_output --regexp "# [0-9]+ accepted, [0-9]+ refused, 0 failed in"
+}

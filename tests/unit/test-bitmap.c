@@ -190,6 +190,65 @@ static void test_bits_math(void **state)
 	}
 }
 
+/* Node slot offsets: base + i * slot, refused where they would wrap or
+ * pass the largest file offset (issue 18.11). */
+static void test_node_pos(void **state)
+{
+	struct brd_bitmap_sb sb = {
+		.magic = BRD_BITMAP_MAGIC, .version = BRD_BITMAP_V_HI,
+		.chunksize = 1, .sync_size = BRD_BITMAP_MAX_SYNC_SIZE,
+		.nodes = 64,
+	};
+	struct brd_bitmap_geom g;
+	uint64_t pos = 12345, slot, unchecked;
+	char why[200] = "";
+	uint32_t i;
+
+	(void)state;
+	/* an ordinary slot: 4096 bytes, node i at base + 4096 i */
+	g = (struct brd_bitmap_geom){ .chunks = 235, .area_bytes = 256 + 30 };
+	assert_int_equal(brd_bitmap_node_pos(8192, &g, 0, &pos, why,
+					     sizeof(why)), 0);
+	assert_true(pos == 8192);
+	assert_int_equal(brd_bitmap_node_pos(8192, &g, 63, &pos, why,
+					     sizeof(why)), 0);
+	assert_true(pos == 8192 + 63 * 4096);
+
+	/* the crafted header: chunksize 1, the largest sync_size */
+	assert_int_equal(brd_bitmap_geom(&sb, &g, why, sizeof(why)), 0);
+	slot = brd_bitmap_slot_bytes(&g);
+	assert_true(slot == (1ull << 60) + 4096);
+	unchecked = 16 * slot;		/* what the old code computed */
+	assert_true(unchecked == 65536);
+	/* nodes 0..6 fit (node 7's area ends past INT64_MAX) */
+	for (i = 0; i < 7; i++) {
+		assert_int_equal(brd_bitmap_node_pos(0, &g, i, &pos, why,
+						     sizeof(why)), 0);
+		assert_true(pos == i * slot);
+	}
+	for (i = 7; i < 64; i++) {
+		pos = 777;
+		why[0] = '\0';
+		assert_int_equal(brd_bitmap_node_pos(0, &g, i, &pos, why,
+						     sizeof(why)), -EBADMSG);
+		assert_true(pos == 777);	/* untouched */
+		assert_non_null(strstr(why, "past the largest file offset"));
+	}
+	assert_string_equal(why, "node 63 (slots of 1152921504606851072 bytes "
+			    "from byte 0) lies past the largest file offset");
+	/* the base itself can carry it over */
+	g = (struct brd_bitmap_geom){ .chunks = 235, .area_bytes = 286 };
+	assert_int_equal(brd_bitmap_node_pos(UINT64_MAX - 100, &g, 0, &pos, why,
+					     sizeof(why)), -EBADMSG);
+	assert_int_equal(brd_bitmap_node_pos((uint64_t)INT64_MAX - 286, &g, 0,
+					     &pos, why, sizeof(why)), 0);
+	assert_int_equal(brd_bitmap_node_pos((uint64_t)INT64_MAX - 285, &g, 0,
+					     &pos, why, sizeof(why)), -EBADMSG);
+	assert_int_equal(brd_bitmap_node_pos(0, &g, UINT32_MAX, &pos, why,
+					     sizeof(why)), 0);
+	assert_true(pos == (uint64_t)UINT32_MAX * 4096);
+}
+
 /* --- scanning --- */
 
 struct rec {
@@ -682,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_scan_callback_stops),
 		cmocka_unit_test(test_scan_area_mem),
 		cmocka_unit_test(test_write_file),
+		cmocka_unit_test(test_node_pos),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -137,7 +137,7 @@ static void test_comments_blanks_quotes(void **state)
 		   "ram0 16M \"ext4:-L my scratch -m 0\" /mnt/a  # trailing comment\r\n"
 		   "ram1 16M ext4:\"-E lazy_itable_init=0\" \"/mnt/with space\" - 0:0\n"
 		   "ram2 16M ext4 /mnt/hash\\#x\n"
-		   "ram3 16M ext4 /mnt/q\"\\\"\"x", 4);
+		   "ram3 16M ext4:-Lq\"\\\"\"x /mnt/q", 4);
 	assert_int_equal(tab->ent[0].line, 5);
 	assert_string_equal(tab->ent[0].mkfs_opts, "-L my scratch -m 0");
 	assert_string_equal(tab->ent[0].mkfs_argv[1], "my");
@@ -149,7 +149,8 @@ static void test_comments_blanks_quotes(void **state)
 	assert_string_equal(tab->ent[1].group, "0");
 	assert_string_equal(tab->ent[2].target, "/mnt/hash#x");
 	assert_int_equal(tab->ent[3].line, 8);	/* no final newline */
-	assert_string_equal(tab->ent[3].target, "/mnt/q\"x");
+	assert_string_equal(tab->ent[3].mkfs_opts, "-Lq\"x");
+	assert_string_equal(tab->ent[3].target, "/mnt/q");
 	brdtab_free(tab);
 
 	tab = good("", 0);
@@ -866,6 +867,144 @@ static void test_budget_rule(void **state)
 	assert_string_equal(brdplan_human(1536 * MiB, buf, sizeof(buf)), "1.5G");
 }
 
+/* The path rule (brdtab.h, brdtab(5) PATHS IN UNITS) on its own. */
+static void test_unit_path_rule(void **state)
+{
+	static const char *const ok[] = {
+		"/mnt/a", "/mnt/with space/x", "/mnt/a b c", "/srv/50%", "/a-b/c.d/:e_f",
+		"/.hidden/x", "/mnt/caf\xc3\xa9", "/mnt/\xe6\x97\xa5\xe6\x9c\xac",
+		"/mnt/\xf0\x9f\x92\xbe", "/mnt/\xc2\xa0nbsp", "/mnt/a /b",
+		"/mnt/\xef\xbf\xbd",		/* U+FFFD is a character */
+		"/mnt/\xf4\x8f\xbf\xbd",	/* U+10FFFD */
+	};
+	static const struct { const char *path, *why; } no[] = {
+		{ "/mnt/x\" \"/etc/y/z", "has a double quote" },
+		{ "/mnt/a\"b c/d", "has a double quote" },
+		{ "/mnt/it's", "has a single quote" },
+		{ "/mnt/a\\b", "has a backslash" },
+		{ "/mnt/t ", "ends in a blank" },
+		{ "/mnt/t  ", "ends in a blank" },
+		{ "/mnt/tab\there", "has a control character (U+0009)" },
+		{ "/mnt/nl\nx", "has a control character (U+000A)" },
+		{ "/mnt/del\x7f", "has a control character (U+007F)" },
+		{ "/mnt/c1\xc2\x85", "has a control character (U+0085)" },
+		{ "/mnt/\xff", "is not valid UTF-8 (byte 0xff at offset 5)" },
+		{ "/mnt/\xc0\xaf", "is not valid UTF-8 (byte 0xc0" },	/* overlong '/' */
+		{ "/mnt/\xe0\x80\xaf", "is not valid UTF-8" },	/* overlong */
+		{ "/mnt/\x80", "is not valid UTF-8" },		/* lone continuation */
+		{ "/mnt/\xc3", "is not valid UTF-8" },		/* truncated */
+		{ "/mnt/\xc3x", "is not valid UTF-8" },
+		{ "/mnt/\xed\xa0\x80", "is not valid UTF-8" },	/* surrogate */
+		{ "/mnt/\xf4\x90\x80\x80", "is not valid UTF-8" },	/* > U+10FFFF */
+		{ "/mnt/\xf8\x88\x80\x80\x80", "is not valid UTF-8" }, /* 5 bytes */
+		{ "/mnt/\xef\xbf\xbe", "is not valid UTF-8" },	/* U+FFFE */
+		{ "/mnt/\xef\xb7\x90", "is not valid UTF-8" },	/* U+FDD0 */
+	};
+	char buf[160], path[400];
+	const char *why;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		why = brdtab_unit_path_problem(ok[i], buf, sizeof(buf));
+		if (why)
+			fail_msg("%s refused: %s", ok[i], why);
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		why = brdtab_unit_path_problem(no[i].path, buf, sizeof(buf));
+		if (!why || strncmp(why, no[i].why, strlen(no[i].why)))
+			fail_msg("%s: '%s', expected '%s'", no[i].path, why ? why : "(ok)",
+				 no[i].why);
+	}
+	/* the mount unit's name: 255 bytes pass, 256 do not.  "/" + 249 x
+	 * gives x{249}.mount, 255 bytes; each '-' or UTF-8 byte is 4 */
+	path[0] = '/';
+	memset(path + 1, 'x', 249);
+	path[250] = '\0';
+	assert_null(brdtab_unit_path_problem(path, buf, sizeof(buf)));
+	path[250] = 'x';
+	path[251] = '\0';
+	why = brdtab_unit_path_problem(path, buf, sizeof(buf));
+	assert_non_null(why);
+	assert_string_equal(why, "gives a mount unit name (systemd-escape --path, "
+			    ".mount) of 256 bytes, more than systemd's 255");
+	memcpy(path + 1, "a-b", 3);	/* 249 + 3 more bytes */
+	path[250] = '\0';
+	why = brdtab_unit_path_problem(path, buf, sizeof(buf));
+	assert_non_null(why);
+	assert_non_null(strstr(why, "of 258 bytes"));
+	/* 31 two-byte characters: 62 bytes, 248 of \xHH, .mount: 254 */
+	path[0] = '/';
+	for (int i = 0; i < 31; i++)
+		memcpy(path + 1 + 2 * i, "\xc3\xa9", 2);
+	path[63] = '\0';
+	assert_null(brdtab_unit_path_problem(path, buf, sizeof(buf)));
+	memcpy(path + 63, "a", 2);	/* + 1 byte: 255 */
+	assert_null(brdtab_unit_path_problem(path, buf, sizeof(buf)));
+	memcpy(path + 63, "ab", 3);	/* 256 */
+	assert_non_null(brdtab_unit_path_problem(path, buf, sizeof(buf)));
+
+	/* mount options: quotes are fine (a quoted SELinux context), the rest not */
+	assert_null(brdtab_unit_text_problem("context=\"system_u:object_r:tmp_t:s0\"",
+					     buf, sizeof(buf)));
+	assert_string_equal(brdtab_unit_text_problem("a\\b", buf, sizeof(buf)),
+			    "has a backslash");
+	assert_string_equal(brdtab_unit_text_problem("noatime ", buf, sizeof(buf)),
+			    "ends in a blank");
+	assert_non_null(brdtab_unit_text_problem("x=\xff", buf, sizeof(buf)));
+}
+
+/* In the parser: each bad line refused alone, with its number, the path
+ * shown escaped; the other lines kept. */
+static void test_unit_path_lines(void **state)
+{
+	struct brdtab *tab;
+	char text[1024];
+	char longp[300];
+
+	(void)state;
+	memset(longp, 'x', 260);
+	longp[260] = '\0';
+	snprintf(text, sizeof(text),
+		 "a 64M ext4 \"/mnt/x\\\" \\\"/etc/y/z\"\n"	/* 1: /mnt/x" "/etc/y/z */
+		 "b 64M ext4 \"/mnt/a\\\"b c/d\"\n"		/* 2 */
+		 "c 64M ext4 \"/mnt/t \"\n"				/* 3 */
+		 "d 64M ext4 /mnt/\xff\x01" "bad\n"			/* 4 */
+		 "e 64M ext4 /mnt/%s\n"				/* 5 */
+		 "f 64M ext4 \"/mnt/sp ace/ok\"\n"			/* 6: fine */
+		 "g 64M ext4 /srv/g x-brdctl.persist=/var/lib/it's.img\n"	/* 7 */
+		 "h 64M ext4 /srv/h \"noatime,x-brdctl.persist=/var/lib/h .img\"\n" /* 8: fine */
+		 "i 64M ext4 /srv/i \"noatime \"\n"			/* 9 */
+		 "j 64M ext4 \"/mnt/q'\"\n"				/* 10 */
+		 "k 64M ext4 /mnt/k\n", longp);			/* 11: fine */
+	tab = parse(text);
+	has_error(tab, 1, "mount point '/mnt/x\" \"/etc/y/z' has a double quote: "
+		  "systemd units cannot name it (see PATHS IN UNITS in brdtab(5))");
+	has_error(tab, 2, "mount point '/mnt/a\"b c/d' has a double quote");
+	has_error(tab, 3, "mount point '/mnt/t ' ends in a blank");
+	has_error(tab, 4, "mount point '/mnt/\\xff\\x01bad' is not valid UTF-8 "
+		  "(byte 0xff at offset 5)");
+	has_error(tab, 5, "of 270 bytes, more than systemd's 255");
+	has_error(tab, 7, "x-brdctl.persist: the image '/var/lib/it's.img' has a single "
+		  "quote: systemd units cannot name it");
+	has_error(tab, 9, "mount options 'noatime ' ends in a blank: a mount unit's "
+		  "Options= cannot hold them");
+	has_error(tab, 10, "has a single quote");
+	assert_int_equal(tab->nerr, 8);
+	assert_int_equal(tab->n, 3);
+	assert_string_equal(tab->ent[0].name, "f");
+	assert_string_equal(tab->ent[0].target, "/mnt/sp ace/ok");
+	assert_string_equal(tab->ent[1].name, "h");
+	assert_string_equal(tab->ent[1].persist, "/var/lib/h .img");
+	assert_string_equal(tab->ent[1].options, "noatime");
+	assert_string_equal(tab->ent[2].name, "k");
+	brdtab_free(tab);
+	/* normalised first: a trailing slash is not a trailing blank */
+	tab = good("a 64M ext4 \"/mnt/a b/\"\n", 1);
+	assert_string_equal(tab->ent[0].target, "/mnt/a b");
+	brdtab_free(tab);
+	bad("a 64M ext4 \"/mnt/a /\"\n", 1, "ends in a blank");
+}
+
 /* x-brdctl.persist= and x-brdctl.persist-every= among the mount options */
 static void test_persist_options(void **state)
 {
@@ -1305,6 +1444,8 @@ int main(void)
 		cmocka_unit_test(test_system_errors),
 		cmocka_unit_test(test_parse_file),
 		cmocka_unit_test(test_persist_options),
+		cmocka_unit_test(test_unit_path_rule),
+		cmocka_unit_test(test_unit_path_lines),
 		cmocka_unit_test(test_parse_set),
 	};
 	int rc = cmocka_run_group_tests_name("brdtab-parse", parse_tests, NULL, NULL);

@@ -2,6 +2,7 @@
 /* Unit tests of lib/ramdisk/brdunit.c (systemd units of brdtab lines, --only),
  * lib/ramdisk/applied.c (the recorded line). */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -207,14 +208,42 @@ static void test_write_units(void **state)
 	s = slurp(p);
 	assert_non_null(strstr(s, "Where=/srv/100%%\n"));
 	free(s);
-	/* a backslash would continue the line in a unit file: no units */
+	/* a backslash would continue the line in a unit file: the parser
+	 * refuses the line; an entry made otherwise gets no units either */
 	brdtab_free(tab);
 	tab = parse("bs 32M ext4 /srv/a\\\\b\n");
+	assert_int_equal(tab->nerr, 1);
+	assert_int_equal(tab->n, 0);
+	brdtab_free(tab);
+	tab = parse("bs 32M ext4 /srv/ab\nok 32M ext4 /srv/ok\n");
 	assert_int_equal(tab->nerr, 0);
-	assert_string_equal(tab->ent[0].target, "/srv/a\\b");
+	free(tab->ent[0].target);
+	tab->ent[0].target = strdup("/srv/a\\b");
 	assert_int_equal(brdtab_write_units(tab, dir, "/etc/brdtab"), 0);
 	snprintf(p, sizeof(p), "%s/brdctl-setup@bs.service.d", dir);
 	assert_int_equal(access(p, F_OK), -1);
+	snprintf(p, sizeof(p), "%s/brdctl-setup@ok.service.d/50-brdtab.conf", dir);
+	assert_int_equal(access(p, F_OK), 0);
+	brdtab_free(tab);
+	/* a line whose units cannot be written fails alone: what it wrote is
+	 * removed, no wants link names it, the next line gets its units; the
+	 * temporary files have short names (a unit name may be 255 bytes) */
+	tab = parse("w1 32M ext4 /srv/w1\nw2 32M ext4 /srv/w2\n");
+	snprintf(p, sizeof(p), "%s/brdctl-setup@w1.service.d", dir);
+	assert_int_equal(close(open(p, O_CREAT | O_WRONLY, 0644)), 0);
+	assert_int_equal(brdtab_write_units(tab, dir, "/etc/brdtab"), -ENOTDIR);
+	snprintf(p, sizeof(p), "%s/srv-w1.mount", dir);
+	assert_int_equal(access(p, F_OK), -1);
+	snprintf(p, sizeof(p), "%s/local-fs.target.wants/brdctl-setup@w1.service", dir);
+	assert_int_equal(access(p, F_OK), -1);
+	snprintf(p, sizeof(p), "%s/local-fs.target.wants/srv-w1.mount", dir);
+	assert_int_equal(access(p, F_OK), -1);
+	snprintf(p, sizeof(p), "%s/local-fs.target.wants/srv-w2.mount", dir);
+	assert_int_equal(access(p, F_OK), 0);
+	snprintf(p, sizeof(p), "%s/srv-w2.mount", dir);
+	assert_int_equal(access(p, F_OK), 0);
+	brdtab_free(tab);
+	tab = parse("x 32M\n");
 	/* pulled in by local-fs.target (Wants, so a failure does not fail it) */
 	snprintf(p, sizeof(p), "%s/local-fs.target.wants/brdctl-setup@raw.service", dir);
 	n = readlink(p, l, sizeof(l) - 1);
@@ -271,6 +300,40 @@ static void test_applied(void **state)
 	assert_int_equal(access(p, F_OK), -1);
 	assert_int_equal(brd_applied_load("a", &line), -ENOENT);
 	assert_int_equal(brd_applied_remove("a"), 0);	/* twice is fine */
+
+	/* whole disks left to brd: a mark holds for the disk as it is (its
+	 * diskseq), not for a disk made again; unloading forgets them all */
+	assert_int_equal(brd_left_marked("ram2"), 0);
+	snprintf(p, sizeof(p), "mkdir -p '%s/sys/block/ram2' '%s/sys/block/ram3' && "
+		 "echo 7 >'%s/sys/block/ram2/diskseq' && echo 9 >'%s/sys/block/ram3/diskseq'",
+		 root, root, root, root);
+	assert_int_equal(system(p), 0);
+	assert_int_equal(brd_left_mark("ram2", "b"), 0);
+	assert_int_equal(brd_left_mark("ram3", "c"), 0);
+	assert_int_equal(brd_left_mark("../x", "c"), -EINVAL);
+	assert_int_equal(brd_left_marked("ram2"), 1);
+	assert_int_equal(brd_left_marked("ram4"), 0);
+	snprintf(p, sizeof(p), "%s/run/brdctl/left/ram2", root);
+	line = NULL;
+	{
+		FILE *f = fopen(p, "r");
+		char buf[64] = "";
+
+		assert_non_null(f);
+		assert_non_null(fgets(buf, sizeof(buf), f));
+		fclose(f);
+		assert_string_equal(buf, "7 b\n");
+	}
+	snprintf(p, sizeof(p), "echo 17 >'%s/sys/block/ram2/diskseq'", root);
+	assert_int_equal(system(p), 0);
+	assert_int_equal(brd_left_marked("ram2"), 0);	/* another disk now */
+	assert_int_equal(brd_left_forget("ram3"), 0);
+	assert_int_equal(brd_left_marked("ram3"), 0);
+	assert_int_equal(brd_left_mark("ram3", "c"), 0);
+	assert_int_equal(brd_left_forget_all(), 0);
+	assert_int_equal(brd_left_marked("ram3"), 0);
+	snprintf(p, sizeof(p), "%s/run/brdctl/left/ram2", root);
+	assert_int_equal(access(p, F_OK), -1);
 	assert_int_equal(brd_set_root(NULL), 0);
 	snprintf(p, sizeof(p), "rm -rf '%s'", root);
 	assert_int_equal(system(p), 0);

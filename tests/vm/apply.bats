@@ -384,6 +384,43 @@ sums() { (cd "$1" && find . -type f ! -path './lost+found/*' -exec sha256sum {} 
 	run_brdctl 0 unapply "$TAB"
 }
 
+@test "unapply --only, whole disks one by one: each line undone, the last one unloads brd (where brd cannot discard, the others are left to it)" {
+	printf 'ram0 32M ext4 /mnt/bt/a\nram1 32M ext4 /mnt/bt/b\nram2 32M\n' >"$TAB"
+	local l
+	for l in ram0 ram1 ram2; do
+		run_brdctl 0 apply --only "$l" "$TAB"
+	done
+	echo data >/mnt/bt/a/f
+	local nodiscard=0
+	[ "$(cat /sys/block/ram0/queue/discard_max_bytes)" != 0 ] || nodiscard=1
+	run_brdctl 0 unapply --only ram0 "$TAB"
+	if [ "$nodiscard" = 1 ]; then
+		[[ $stderr =~ ^"brdctl: /run/brdctl/applied/ram0:1: /dev/ram0: RAM not freed yet: brd stays loaded for ram"[12]" (applied), and this kernel's brd cannot discard (Linux < 6.10); it is freed when brd is unloaded, by the unapply of the last line (or 'brdctl remove --all')"$ ]]
+		[ -f /run/brdctl/left/ram0 ]
+		# applied again, the disk is a line's again
+		run_brdctl 0 apply --only ram0 "$TAB"
+		[ ! -e /run/brdctl/left/ram0 ]
+		run_brdctl 0 unapply --only ram0 "$TAB"
+		[ -f /run/brdctl/left/ram0 ]
+	else
+		assert_equal "$stderr" ""
+		[ ! -e /run/brdctl/left/ram0 ]
+	fi
+	[ ! -e /run/brdctl/applied/ram0 ]
+	[ ! -e /run/brdctl/dev/ram0 ]
+	[ -z "$(mounted_dev /mnt/bt/a)" ]
+	[ -d /sys/module/brd ]
+	run_brdctl 0 unapply --only ram1 "$TAB"
+	[ -d /sys/module/brd ]
+	# the lines of ram0 and ram1 removed from the file: what they left
+	# does not keep brd loaded either
+	printf 'ram2 32M\n' >"$TAB"
+	run_brdctl 0 unapply --only ram2 "$TAB"
+	[ ! -d /sys/module/brd ]
+	run ls -A /run/brdctl/left /run/brdctl/applied /run/brdctl/dev
+	refute_output --partial ram
+}
+
 @test "persist: whole disks and apply --only / unapply --only (what the setup units run)" {
 	IMG=$BATS_TEST_TMPDIR/w.img
 	printf 'ram0 32M ext4 /mnt/bt/w x-brdctl.persist=%s\nram1 32M\n' "$IMG" >"$TAB"
