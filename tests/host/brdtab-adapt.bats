@@ -73,7 +73,7 @@ b  25%'
 ram1  50%'
 	run_brdctl 0 --dry-run apply "$F"
 	# 50% of 1025024 bytes is 512512, rounded down to 512000 (125 pages)
-	assert_line "load brd rd_nr=2 rd_size=500"
+	assert_line "load brd rd_nr=2 rd_size=500 (rd_size in KiB: 500K)"
 	tab 'a 0.01%
 b 25%x
 c min(25%)
@@ -98,11 +98,11 @@ ram1  2G   -  -  x-brdctl.min-memory=4G'
 	run_brdctl 0 apply --check "$F"
 	assert_equal "$stderr" "brdctl: $F:2: ram1: skipped: MemTotal 1.9G (2000000K) is below x-brdctl.min-memory=4G"
 	run_brdctl 0 --dry-run apply "$F"
-	assert_output "load brd rd_nr=1 rd_size=500000"
+	assert_output "load brd rd_nr=1 rd_size=500000 (rd_size in KiB: 488.3M)"
 	memtotal 8000000
 	run_brdctl 0 --dry-run apply --force "$F"
 	assert_equal "$stderr" "brdctl: $F:1: ram0: skipped: MemTotal 7.6G (8000000K) is above x-brdctl.max-memory=4G"
-	assert_output "load brd rd_nr=0 rd_size=2097152
+	assert_output "load brd rd_nr=0 rd_size=2097152 (rd_size in KiB: 2G)
 create /dev/ram1 (mknod b 1 1, open)"
 	# apply --only of a skipped line: said, nothing to do
 	run_brdctl 0 --dry-run apply --force --only ram0 "$F"
@@ -123,7 +123,7 @@ auto 64M'
 brdctl: $F:2: auto: skipped: brdctl.brdtab=0 on the kernel command line"
 	SYSTEMD_PROC_CMDLINE="brdctl.skip=db" run_brdctl 0 --dry-run apply "$F"
 	assert_equal "$stderr" "brdctl: $F:1: db: skipped: brdctl.skip=db on the kernel command line"
-	assert_output "load brd rd_nr=1 rd_size=65536"
+	assert_output "load brd rd_nr=1 rd_size=65536 (rd_size in KiB: 64M)"
 	# without $SYSTEMD_PROC_CMDLINE: /proc/cmdline (below the sysroot)
 	echo "ro brdctl.brdtab=off" >"$ROOT/proc/cmdline"
 	run_brdctl 0 --dry-run apply "$F"
