@@ -133,8 +133,13 @@ static void print_help(const struct brd_cmd *cmd)
 			continue;
 		print_option_table(f, one);
 	}
-	if (cmd && cmd->help_tail)
-		fprintf(f, "\n%s", cmd->help_tail);
+	if (cmd && cmd->help_tail) {
+		size_t n = strlen(cmd->help_tail);
+
+		/* the tail's own last line ends here, whether it has a newline or not */
+		fprintf(f, "\n%s%s", cmd->help_tail,
+			n && cmd->help_tail[n - 1] == '\n' ? "" : "\n");
+	}
 	if (cmd && cmd->ncolumns) {
 		fprintf(f, (cmd->flags & CMD_TABLE) ? "\nAvailable output columns:\n" :
 			"\nJSON fields:\n");
@@ -143,7 +148,8 @@ static void print_help(const struct brd_cmd *cmd)
 	if (!cmd || cmd->subcmds)
 		fprintf(f, "\nRun '%s <command> --help' for more information on a command.\n",
 			G.cmdpath);
-	fprintf(f, "See brdctl(8).\n");
+	/* as util-linux: a blank line before the pointer to the manual */
+	fprintf(f, "\nSee brdctl(8).\n");
 }
 
 /* ------------------------------------------------------- dispatching --- */

@@ -100,3 +100,31 @@ Try 'brdctl bitmap --help' for more information."
 	BRDCTL_SYSROOT=/nonexistent/root run_brdctl 3 --version
 	assert_equal "$stderr" "brdctl: /nonexistent/root: BRDCTL_SYSROOT: No such file or directory"
 }
+
+# every help text: brdctl, each command, the bitmap group and its commands
+all_helps() {
+	local c s
+	echo ""
+	for c in $("$BRDCTL" --help | awk '/^Commands:/{f=1;next} /^$/{f=0} f{print $1}'); do
+		echo "$c"
+	done
+	for s in $("$BRDCTL" bitmap --help | awk '/^Commands:/{f=1;next} /^$/{f=0} f{print $1}'); do
+		echo "bitmap $s"
+	done
+}
+
+@test "every --help ends with a blank line and 'See brdctl(8).', as util-linux's do" {
+	local c n=0
+	while read -r c; do
+		# shellcheck disable=SC2086  # "bitmap create" is two words
+		run_brdctl 0 $c --help
+		assert_equal "${lines[-1]}" "See brdctl(8)."
+		# bats drops empty lines from ${lines[@]}: look at the raw text
+		[[ $output == *$'\n\nSee brdctl(8).' ]] || fail "'brdctl $c --help': no blank line before 'See brdctl(8).'"
+		[ "$(grep -c 'See brdctl(8)' <<<"$output")" = 1 ] || fail "'brdctl $c --help': the pointer is glued to a line"
+		n=$((n + 1))
+	done < <(all_helps)
+	[ "$n" -ge 18 ]
+	run --separate-stderr "$BITMAPCTL" create --help
+	[[ $output == *$'\n\nSee brdctl(8).' ]]
+}
