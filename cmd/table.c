@@ -89,8 +89,13 @@ static int column_by_name(const struct brd_cmd *cmd, const char *name, size_t le
 	return -1;
 }
 
+/* A column is shown once, at its first place: "+TYPE" when TYPE is a
+ * default, or "NAME,NAME", adds nothing (JSON keys stay unique). */
 static int add_id(struct cmd_table *t, int id)
 {
+	for (size_t i = 0; i < t->nids; i++)
+		if (t->ids[i] == id)
+			return 0;
 	if (t->nids >= sizeof(t->ids) / sizeof(t->ids[0]))
 		return cmd_usage_error("too many columns");
 	t->ids[t->nids++] = id;

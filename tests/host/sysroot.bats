@@ -184,3 +184,15 @@ ram1"
 	[[ $output != *ram0* ]]
 	[[ $stderr != *ram0* ]]
 }
+
+@test "fixture: a column is shown once: +LIST of a default column, or a column named twice" {
+	run_brdctl 0 list -o +FSTYPE,TYPE,PATH ram1
+	assert_equal "$(echo ${lines[0]})" "NAME TYPE SIZE ALLOC RO DISCARD MOUNTPOINTS FSTYPE PATH"
+	assert_equal "$(grep -o TYPE <<<"${lines[0]}" | wc -l)" 2  # TYPE and FSTYPE
+	run_brdctl 0 list -o name,NAME,SIZE,name --raw ram1
+	assert_output "NAME SIZE
+ram1 16M"
+	run_brdctl 0 list --json -o +TYPE,type ram1
+	assert_equal "$(jq -c '.ramdisks[0] | keys_unsorted' <<<"$output")" \
+		'["name","type","size","alloc","ro","discard","mountpoints"]'
+}
