@@ -18,7 +18,7 @@
 const struct poptOption cmd_table_options[] = {
 	{ "output", 'o', POPT_ARG_STRING, &G.output, 0,
 	  "columns to show (+LIST adds to the default)", "LIST" },
-	{ "output-all", '\0', POPT_ARG_NONE, &G.output_all, 0,
+	{ "output-all", 'O', POPT_ARG_NONE, &G.output_all, 0,
 	  "show all columns", NULL },
 	{ "list-columns", 'H', POPT_ARG_NONE, &G.list_columns, 0,
 	  "list the available columns and exit", NULL },

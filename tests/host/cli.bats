@@ -128,3 +128,75 @@ all_helps() {
 	run --separate-stderr "$BITMAPCTL" create --help
 	[[ $output == *$'\n\nSee brdctl(8).' ]]
 }
+
+# The one meaning of each short option (brdctl(8), COMMANDS): every --help
+# may use a letter only for its long option here; --force has none.
+SHORT_OPTIONS="-a --all
+-b --bytes
+-c --count
+-d --dirty
+-e --events
+-f --find
+-H --list-columns
+-h --help
+-i --from
+-J --json
+-n --noheadings
+-O --output-all
+-o --output
+-P --pairs
+-p --partitions
+-r --raw
+-s --size
+-u --uuid
+-V --version
+-v --verbose
+-w --write-behind
+-y --shell"
+
+@test "a short option means one thing in every command: the table of brdctl(8)" {
+	local c pairs="" p n=0
+	declare -A want seen
+	while read -r s l; do want[$s]=$l; done <<<"$SHORT_OPTIONS"
+	while read -r c; do
+		# shellcheck disable=SC2086
+		run_brdctl 0 $c --help
+		while read -r p; do
+			[ -n "$p" ] || continue
+			s=${p%% *} l=${p#* }
+			[ -n "${want[$s]:-}" ] || fail "'brdctl $c --help': $s ($l) is in no table"
+			[ "${want[$s]}" = "$l" ] || fail "'brdctl $c --help': $s is $l, elsewhere ${want[$s]}"
+			seen[$s]=1
+			n=$((n + 1))
+		done < <(grep -oE '^ -[A-Za-z], --[a-z][a-z-]*' <<<"$output" | sed 's/^ //; s/,//')
+		# --force has no short form anywhere
+		if grep -qE '^ -[A-Za-z], --force' <<<"$output"; then
+			fail "'brdctl $c --help': --force has a short form"
+		fi
+	done < <(all_helps)
+	[ "$n" -gt 40 ]
+	# every letter of the table is used somewhere: the table is not stale
+	for s in "${!want[@]}"; do
+		[ -n "${seen[$s]:-}" ] || fail "$s (${want[$s]}) is used by no command"
+	done
+	# and brdctl(8) states the same table
+	for s in "${!want[@]}"; do
+		case $s in -h|-V|-J|-v) continue ;; esac
+		grep -qF -- "$(sed 's/-/\\-/g' <<<"$s") \" $(sed 's/-/\\-/g' <<<"${want[$s]}")" "$TOP/man/brdctl.8" ||
+			fail "brdctl(8) does not give $s ${want[$s]} in its table"
+	done
+}
+
+@test "the short forms that moved are refused, the long ones work (bitmap create)" {
+	cd "$BATS_TEST_TMPDIR"
+	run --separate-stderr "$BITMAPCTL" create -s 1M bm
+	assert_equal "$status" 2
+	run --separate-stderr "$BITMAPCTL" create --sync-size 1M --chunk 64K --delay 5 bm
+	assert_success
+	run --separate-stderr "$BITMAPCTL" create --sync-size 1M -f bm
+	assert_equal "$status" 2
+	run --separate-stderr "$BITMAPCTL" create --sync-size 1M --force bm
+	assert_success
+	run_brdctl 2 bitmap examine -b bm
+	run_brdctl 0 bitmap examine --brief bm
+}

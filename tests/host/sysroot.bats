@@ -196,3 +196,11 @@ ram1 16M"
 	assert_equal "$(jq -c '.ramdisks[0] | keys_unsorted' <<<"$output")" \
 		'["name","type","size","alloc","ro","discard","mountpoints"]'
 }
+
+@test "fixture: -O is --output-all, as in lsblk" {
+	run_brdctl 0 list --output-all --pairs
+	local long=$output
+	run_brdctl 0 list -O --pairs
+	assert_equal "$output" "$long"
+	assert_output --partial 'IMAGE="" SAVED=""'
+}
