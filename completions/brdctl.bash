@@ -129,8 +129,13 @@ _brdctl()
 			if [[ $cur == -* ]]; then
 				COMPREPLY=($(compgen -W "$_brdctl_global" -- "$cur"))
 			else
-				COMPREPLY=($(compgen -W "$_brdctl_bitmap_commands" -- "$cur"))
+				COMPREPLY=($(compgen -W "$_brdctl_bitmap_commands help" -- "$cur"))
 			fi
+			return
+		fi
+		if [[ $sub == help ]]; then
+			[[ ${words[cword - 1]} == help ]] &&
+				COMPREPLY=($(compgen -W "$_brdctl_bitmap_commands" -- "$cur"))
 			return
 		fi
 		local var=_brdctl_opts_bitmap_${sub//-/_}
@@ -146,8 +151,16 @@ _brdctl()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_brdctl_global" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "$_brdctl_commands" -- "$cur"))
+			COMPREPLY=($(compgen -W "$_brdctl_commands help" -- "$cur"))
 		fi
+		return
+	fi
+	if [[ $cmd == help ]]; then	# help [COMMAND [BITMAP-COMMAND]]
+		case $nargs in
+		0) COMPREPLY=($(compgen -W "$_brdctl_commands" -- "$cur")) ;;
+		1) [[ ${words[cword - 1]} == bitmap ]] &&
+			COMPREPLY=($(compgen -W "$_brdctl_bitmap_commands" -- "$cur")) ;;
+		esac
 		return
 	fi
 	local var=_brdctl_opts_$cmd

@@ -200,3 +200,32 @@ SHORT_OPTIONS="-a --all
 	run_brdctl 2 bitmap examine -b bm
 	run_brdctl 0 bitmap examine --brief bm
 }
+
+@test "brdctl help [COMMAND]: the help of brdctl or of the command, exit 0; an unknown command is a usage error" {
+	run_brdctl 0 --help
+	local main=$output
+	run_brdctl 0 help
+	assert_equal "$output" "$main"
+	assert_line "Run 'brdctl help <command>' or 'brdctl <command> --help' for more information on a command."
+	local c
+	while read -r c; do
+		[ -n "$c" ] || continue
+		# shellcheck disable=SC2086
+		run_brdctl 0 $c --help
+		local want=$output
+		# shellcheck disable=SC2086
+		run_brdctl 0 help $c
+		assert_equal "$output" "$want"
+	done < <(all_helps)
+	run_brdctl 0 bitmap help set
+	assert_line " brdctl bitmap set [options] (--chunk N[-M]... | --sector S[-E]... | --all) <file>"
+	run --separate-stderr "$BITMAPCTL" help examine
+	assert_success
+	assert_line --index 1 " bitmapctl examine [options] <file|device>..."
+	run_brdctl 2 help nosuch
+	assert_equal "$stderr" "brdctl: 'nosuch' is not a brdctl command
+Try 'brdctl --help' for more information."
+	run_brdctl 2 help bitmap nosuch
+	stderr_has "'nosuch' is not a brdctl bitmap command"
+	run_brdctl 2 help list extra
+}

@@ -29,9 +29,10 @@ commands_of() {  # commands listed by --help
 	run bash -c 'source /usr/share/bash-completion/bash_completion && source "$1" && complete -p brdctl bitmapctl' _ "$TOP/completions/brdctl.bash"
 	assert_success
 	assert_line "complete -F _brdctl brdctl"
-	assert_equal "$(bash_completes brdctl '')" "$(commands_of | sort)"
-	assert_equal "$(bash_completes brdctl bitmap '')" "$(commands_of bitmap | sort)"
-	assert_equal "$(bash_completes bitmapctl '')" "$(commands_of bitmap | sort)"
+	# and help (brdctl help [COMMAND]), which --help names in its last line
+	assert_equal "$(bash_completes brdctl '')" "$( (commands_of; echo help) | sort)"
+	assert_equal "$(bash_completes brdctl bitmap '')" "$( (commands_of bitmap; echo help) | sort)"
+	assert_equal "$(bash_completes bitmapctl '')" "$( (commands_of bitmap; echo help) | sort)"
 }
 
 @test "bash completion offers exactly the options of every command's --help" {
@@ -171,4 +172,14 @@ STUB
 	assert_output "prog=bin/brdctl
 NAME
 SIZE"
+}
+
+@test "bash completion of help: the commands, then the bitmap commands after help bitmap" {
+	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion not installed"
+	assert_equal "$(bash_completes brdctl help '')" "$(commands_of | sort)"
+	assert_equal "$(bash_completes brdctl help bitmap '')" "$(commands_of bitmap | sort)"
+	assert_equal "$(bash_completes brdctl help list '')" ""
+	assert_equal "$(bash_completes brdctl bitmap help '')" "$(commands_of bitmap | sort)"
+	assert_equal "$(bash_completes bitmapctl help ex)" "examine"
+	assert_equal "$(bash_completes bitmapctl help examine '')" ""
 }

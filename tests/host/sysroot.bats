@@ -204,3 +204,13 @@ ram1 16M"
 	assert_equal "$output" "$long"
 	assert_output --partial 'IMAGE="" SAVED=""'
 }
+
+@test "fixture: --partitions with pooled ramdisks is a usage error, not ignored" {
+	run_brdctl 2 create -s 1M x y --partitions 3
+	assert_equal "$stderr" "brdctl: x: --partitions is for whole-disk ramdisks (brd max_part); a pooled ramdisk is a partition of the pool
+Try 'brdctl create --help' for more information."
+	run_brdctl 2 create --size 1M --partitions 2 scratch
+	# whole disks still take it (refused here by the loaded brd's other size, not by the option)
+	run_brdctl '?' --dry-run create --size 16M --partitions 2 ram0
+	[ "$status" != 2 ]
+}
