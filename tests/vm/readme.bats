@@ -1,0 +1,85 @@
+#!/usr/bin/env bats
+# The examples of README.md and brdctl(8) run as printed (runs inside the
+# guest: tests/vm/run-suite.sh 6.12 tests/vm/readme.bats, the guest of
+# `make vm-run`: 2 GiB).  An example is the ```sh block after a line
+#   <!-- example (tests/vm/readme.bats): CHECK -->
+# in README.md, or the .nf/.RS block after a line
+#   .\" example (tests/vm/readme.bats): CHECK
+# in man/brdctl.8.  Each runs with `bash -e` as root, brdctl on PATH, on a
+# fresh brd ("example, continued": right after the one before it); it must
+# print something, and CHECK must then hold: an example that silently does
+# nothing fails.
+# bats file_tags=vm,brd
+
+load ../test_helper
+
+MADE="/build /scratch /var/cache/build /var/lib/brdctl/cache.img"
+
+setup() { vm_setup; }
+# shellcheck disable=SC2086
+teardown() { vm_teardown $MADE; }
+
+# extract FILE DIR: DIR/N.sh, DIR/N.check, DIR/N.where and DIR/N.cont
+# (continued) for each marked example, in order
+extract() {
+	awk -v dir="$2" -v file="${1##*/}" '
+		function start(cont, check) {
+			n++; inex = 1; body = 0
+			printf "%s\n", check > (dir "/" n ".check")
+			printf "%s:%d\n", file, NR > (dir "/" n ".where")
+			if (cont) printf "" > (dir "/" n ".cont")
+			printf "" > (dir "/" n ".sh")
+		}
+		/^<!-- example(, continued)? \(tests\/vm\/readme\.bats\): .* -->$/ {
+			c = $0; sub(/^<!-- example(, continued)? \(tests\/vm\/readme\.bats\): /, "", c)
+			sub(/ -->$/, "", c); start($0 ~ /continued/, c); next
+		}
+		/^\.\\" example(, continued)? \(tests\/vm\/readme\.bats\): / {
+			c = $0; sub(/^\.\\" example(, continued)? \(tests\/vm\/readme\.bats\): /, "", c)
+			start($0 ~ /continued/, c); next
+		}
+		inex && !body && (/^```sh$/ || /^\.RS$/) { body = 1; next }
+		inex && body && (/^```$/ || /^\.RE$/) { inex = 0; next }
+		inex && body {
+			l = $0
+			if (file ~ /\.[1-8]$/) gsub(/\\-/, "-", l)
+			print l > (dir "/" n ".sh")
+		}
+	' "$1"
+}
+
+# run_examples FILE: every marked example of FILE; prints how many ran
+run_examples() {
+	local dir=$BATS_TEST_TMPDIR/ex bin=$BATS_TEST_TMPDIR/bin n out
+	mkdir -p "$dir" "$bin"
+	ln -sf "$BRDCTL" "$bin/brdctl"
+	extract "$1" "$dir"
+	for ((n = 1; ; n++)); do
+		[ -e "$dir/$n.sh" ] || break
+		[ -s "$dir/$n.sh" ] || fail "$(cat "$dir/$n.where"): the marker is not followed by a block"
+		if [ ! -e "$dir/$n.cont" ]; then
+			# shellcheck disable=SC2086
+			vm_teardown $MADE || fail "cannot unload brd before $(cat "$dir/$n.where")"
+		fi
+		echo "# example at $(cat "$dir/$n.where"):"
+		sed 's/^/#   /' "$dir/$n.sh"
+		out=$(cd "$BATS_TEST_TMPDIR" && PATH=$bin:$PATH bash -e "$dir/$n.sh" 2>&1 3>&-) ||
+			fail "$(cat "$dir/$n.where"): the example failed (exit $?): $out"
+		echo "$out" | sed 's/^/#   | /'
+		[ -n "$out" ] || fail "$(cat "$dir/$n.where"): the example printed nothing"
+		(cd "$BATS_TEST_TMPDIR" && PATH=$bin:$PATH bash -c "$(cat "$dir/$n.check")" 3>&-) ||
+			fail "$(cat "$dir/$n.where"): the example ran but its check failed: $(cat "$dir/$n.check")"
+	done
+	EXAMPLES=$((n - 1))
+}
+
+@test "README.md: every marked example runs as printed in the 2 GiB guest and does what it says" {
+	run_examples "$TOP/README.md"
+	# the walk-through: scratch disks, list/flush/remove, pooled, save/restore
+	[ "$EXAMPLES" -ge 4 ] || fail "only $EXAMPLES examples marked in README.md"
+}
+
+@test "brdctl(8): every marked example of EXAMPLES runs as printed in the 2 GiB guest" {
+	run_examples "$TOP/man/brdctl.8"
+	[ "$EXAMPLES" -ge 4 ] || fail "only $EXAMPLES examples marked in brdctl(8)"
+}
