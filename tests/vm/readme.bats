@@ -48,29 +48,39 @@ extract() {
 	' "$1"
 }
 
-# run_examples FILE: every marked example of FILE; prints how many ran
+# run_examples FILE: every marked example of FILE, in order; sets EXAMPLES
+# (how many ran); every failure is reported, then the test fails
 run_examples() {
-	local dir=$BATS_TEST_TMPDIR/ex bin=$BATS_TEST_TMPDIR/bin n out
+	local dir=$BATS_TEST_TMPDIR/ex bin=$BATS_TEST_TMPDIR/bin n out rc where bad=""
 	mkdir -p "$dir" "$bin"
 	ln -sf "$BRDCTL" "$bin/brdctl"
 	extract "$1" "$dir"
 	for ((n = 1; ; n++)); do
 		[ -e "$dir/$n.sh" ] || break
-		[ -s "$dir/$n.sh" ] || fail "$(cat "$dir/$n.where"): the marker is not followed by a block"
+		where=$(cat "$dir/$n.where")
+		if [ ! -s "$dir/$n.sh" ]; then
+			bad+="$where: the marker is not followed by a block"$'\n'
+			continue
+		fi
 		if [ ! -e "$dir/$n.cont" ]; then
 			# shellcheck disable=SC2086
-			vm_teardown $MADE || fail "cannot unload brd before $(cat "$dir/$n.where")"
+			vm_teardown $MADE || fail "cannot unload brd before $where"
 		fi
-		echo "# example at $(cat "$dir/$n.where"):"
+		echo "# example at $where:"
 		sed 's/^/#   /' "$dir/$n.sh"
-		out=$(cd "$BATS_TEST_TMPDIR" && PATH=$bin:$PATH bash -e "$dir/$n.sh" 2>&1 3>&-) ||
-			fail "$(cat "$dir/$n.where"): the example failed (exit $?): $out"
+		rc=0
+		out=$(cd "$BATS_TEST_TMPDIR" && PATH=$bin:$PATH bash -e "$dir/$n.sh" 2>&1 3>&-) || rc=$?
 		echo "$out" | sed 's/^/#   | /'
-		[ -n "$out" ] || fail "$(cat "$dir/$n.where"): the example printed nothing"
-		(cd "$BATS_TEST_TMPDIR" && PATH=$bin:$PATH bash -c "$(cat "$dir/$n.check")" 3>&-) ||
-			fail "$(cat "$dir/$n.where"): the example ran but its check failed: $(cat "$dir/$n.check")"
+		if [ "$rc" != 0 ]; then
+			bad+="$where: the example failed (exit $rc)"$'\n'
+		elif [ -z "$out" ]; then
+			bad+="$where: the example printed nothing"$'\n'
+		elif ! (cd "$BATS_TEST_TMPDIR" && PATH=$bin:$PATH bash -c "$(cat "$dir/$n.check")" 3>&-); then
+			bad+="$where: the example ran but its check failed: $(cat "$dir/$n.check")"$'\n'
+		fi
 	done
 	EXAMPLES=$((n - 1))
+	[ -z "$bad" ] || fail "$bad"
 }
 
 @test "README.md: every marked example runs as printed in the 2 GiB guest and does what it says" {
