@@ -18,9 +18,9 @@ static const char *opt_sync_size, *opt_chunk, *opt_uuid, *opt_write_behind,
 static int opt_force;
 
 static const struct poptOption create_options[] = {
-	{ "sync-size", 's', POPT_ARG_STRING, &opt_sync_size, 0,
+	{ "sync-size", '\0', POPT_ARG_STRING, &opt_sync_size, 0,
 	  "bytes of each member covered (required; multiple of 512)", "SIZE" },
-	{ "chunk", 'c', POPT_ARG_STRING, &opt_chunk, 0,
+	{ "chunk", '\0', POPT_ARG_STRING, &opt_chunk, 0,
 	  "bytes per bit, a power of two >= 512 (default: 4K, doubled "
 	  "until at most 2^20 chunks)", "SIZE" },
 	{ "uuid", 'u', POPT_ARG_STRING, &opt_uuid, 0,
@@ -28,11 +28,11 @@ static const struct poptOption create_options[] = {
 	  "UUID" },
 	{ "write-behind", 'w', POPT_ARG_STRING, &opt_write_behind, 0,
 	  "maximum outstanding write-behind writes, 0-16383 (default 0)", "N" },
-	{ "delay", 'd', POPT_ARG_STRING, &opt_delay, 0,
+	{ "delay", '\0', POPT_ARG_STRING, &opt_delay, 0,
 	  "seconds between bitmap flushes (default 5)", "SECONDS" },
 	{ "version", '\0', POPT_ARG_STRING, &opt_version, 0,
 	  "superblock version, 3 or 4 (default 4)", "3|4" },
-	{ "force", 'f', POPT_ARG_NONE, &opt_force, 0,
+	{ "force", '\0', POPT_ARG_NONE, &opt_force, 0,
 	  "replace an existing file", NULL },
 	POPT_TABLEEND
 };

@@ -21,7 +21,7 @@
 static int opt_brief, opt_dirty;
 
 static const struct poptOption examine_options[] = {
-	{ "brief", 'b', POPT_ARG_NONE, &opt_brief, 0,
+	{ "brief", '\0', POPT_ARG_NONE, &opt_brief, 0,
 	  "stop after the Sync Size line, do not read the chunk data", NULL },
 	{ "dirty", 'd', POPT_ARG_NONE, &opt_dirty, 0,
 	  "list the dirty chunk ranges, also as array sectors and bytes", NULL },

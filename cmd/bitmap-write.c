@@ -30,16 +30,16 @@ static const char *opt_events, *opt_events_cleared, *opt_state, *opt_from;
 static int opt_all, opt_force;
 
 static const struct poptOption force_option[] = {
-	{ "force", 'f', POPT_ARG_NONE, &opt_force, 0,
+	{ "force", '\0', POPT_ARG_NONE, &opt_force, 0,
 	  "write even if an active md array uses the file (md will not "
 	  "notice; never do this on a running array)", NULL },
 	POPT_TABLEEND
 };
 
 static const struct poptOption setclear_options[] = {
-	{ "chunk", 'c', POPT_ARG_ARGV, &opt_chunks, 0,
+	{ "chunk", '\0', POPT_ARG_ARGV, &opt_chunks, 0,
 	  "chunk N or chunks N to M (repeatable)", "N[-M]" },
-	{ "sector", 's', POPT_ARG_ARGV, &opt_sectors, 0,
+	{ "sector", '\0', POPT_ARG_ARGV, &opt_sectors, 0,
 	  "the chunks holding member sector S, or sectors S to E "
 	  "(repeatable)", "S[-E]" },
 	{ "all", 'a', POPT_ARG_NONE, &opt_all, 0, "every chunk", NULL },

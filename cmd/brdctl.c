@@ -133,17 +133,23 @@ static void print_help(const struct brd_cmd *cmd)
 			continue;
 		print_option_table(f, one);
 	}
-	if (cmd && cmd->help_tail)
-		fprintf(f, "\n%s", cmd->help_tail);
+	if (cmd && cmd->help_tail) {
+		size_t n = strlen(cmd->help_tail);
+
+		/* the tail's own last line ends here, whether it has a newline or not */
+		fprintf(f, "\n%s%s", cmd->help_tail,
+			n && cmd->help_tail[n - 1] == '\n' ? "" : "\n");
+	}
 	if (cmd && cmd->ncolumns) {
 		fprintf(f, (cmd->flags & CMD_TABLE) ? "\nAvailable output columns:\n" :
 			"\nJSON fields:\n");
 		print_columns(f, cmd);
 	}
 	if (!cmd || cmd->subcmds)
-		fprintf(f, "\nRun '%s <command> --help' for more information on a command.\n",
-			G.cmdpath);
-	fprintf(f, "See brdctl(8).\n");
+		fprintf(f, "\nRun '%s help <command>' or '%s <command> --help' for more "
+			"information on a command.\n", G.cmdpath, G.cmdpath);
+	/* as util-linux: a blank line before the pointer to the manual */
+	fprintf(f, "\nSee brdctl(8).\n");
 }
 
 /* ------------------------------------------------------- dispatching --- */
@@ -196,6 +202,28 @@ static poptContext global_context(const char *name, int argc, const char **argv,
 /* Run @cmd with argv[0] = its name. */
 static int run_cmd(const struct brd_cmd *cmd, int argc, const char **argv);
 
+/* "help [COMMAND [SUBCOMMAND]]" in the command table @cmds (of group @group,
+ * NULL at the top): the help of what is named, exit 0. */
+static int help_cmd(const struct brd_cmd *group, const struct brd_cmd *const *cmds,
+		    const char **args)
+{
+	const struct brd_cmd *cmd = group;
+
+	for (; *args; args++) {
+		const struct brd_cmd *c = cmds ? find_cmd(cmds, *args) : NULL;
+
+		if (!c)
+			return cmds ? cmd_usage_error("'%s' is not a %s command", *args,
+						      G.cmdpath) :
+				cmd_usage_error("help: '%s' has no commands", G.cmdpath);
+		push_cmdpath(c->name);
+		cmd = c;
+		cmds = c->subcmds;
+	}
+	print_help(cmd);
+	return EXIT_OK;
+}
+
 /* A command group (bitmap ...): global options, then its command. */
 static int run_group(const struct brd_cmd *cmd, int argc, const char **argv)
 {
@@ -216,6 +244,10 @@ static int run_group(const struct brd_cmd *cmd, int argc, const char **argv)
 		} else {
 			rc = cmd_usage_error("no command given");
 		}
+		goto out;
+	}
+	if (strcmp(args[0], "help") == 0) {
+		rc = help_cmd(cmd, cmd->subcmds, args + 1);
 		goto out;
 	}
 	sub = find_cmd(cmd->subcmds, args[0]);
@@ -362,6 +394,10 @@ int main(int argc, const char **argv)
 		} else {
 			rc = cmd_usage_error("no command given");
 		}
+		goto out;
+	}
+	if (strcmp(args[0], "help") == 0) {
+		rc = help_cmd(NULL, brdctl_commands, args + 1);
 		goto out;
 	}
 	cmd = find_cmd(brdctl_commands, args[0]);

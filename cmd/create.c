@@ -482,6 +482,10 @@ static int do_create(const struct brd_cmd *cmd, int argc, const char **argv)
 					       BRDTAB_NAME_RULE " (or /dev/ramN)", argv[i]);
 		if (brd_pool_name_valid(argv[i]) && !size)
 			return cmd_usage_error("%s: a pooled ramdisk needs --size", argv[i]);
+		if (brd_pool_name_valid(argv[i]) && opt_parts)
+			return cmd_usage_error("%s: --partitions is for whole-disk ramdisks "
+					       "(brd max_part); a pooled ramdisk is a "
+					       "partition of the pool", argv[i]);
 	}
 	n = argc ? (size_t)argc : count;
 	req = calloc(n, sizeof(*req));

@@ -18,7 +18,7 @@
 const struct poptOption cmd_table_options[] = {
 	{ "output", 'o', POPT_ARG_STRING, &G.output, 0,
 	  "columns to show (+LIST adds to the default)", "LIST" },
-	{ "output-all", '\0', POPT_ARG_NONE, &G.output_all, 0,
+	{ "output-all", 'O', POPT_ARG_NONE, &G.output_all, 0,
 	  "show all columns", NULL },
 	{ "list-columns", 'H', POPT_ARG_NONE, &G.list_columns, 0,
 	  "list the available columns and exit", NULL },
@@ -89,8 +89,13 @@ static int column_by_name(const struct brd_cmd *cmd, const char *name, size_t le
 	return -1;
 }
 
+/* A column is shown once, at its first place: "+TYPE" when TYPE is a
+ * default, or "NAME,NAME", adds nothing (JSON keys stay unique). */
 static int add_id(struct cmd_table *t, int id)
 {
+	for (size_t i = 0; i < t->nids; i++)
+		if (t->ids[i] == id)
+			return 0;
 	if (t->nids >= sizeof(t->ids) / sizeof(t->ids[0]))
 		return cmd_usage_error("too many columns");
 	t->ids[t->nids++] = id;

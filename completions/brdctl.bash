@@ -27,6 +27,16 @@ _brdctl_opts_bitmap_clear="$_brdctl_opts_bitmap_set"
 _brdctl_opts_bitmap_update="--events --events-cleared --state --force --dry-run"
 _brdctl_opts_bitmap_write="--from --force --dry-run"
 
+# the brdctl being completed (build/brdctl, ~/bin/brdctl...), not the one on
+# PATH; bitmapctl's brdctl is beside it
+_brdctl_prog()
+{
+	local p=${words[0]}
+	[[ $p == "~"* ]] && p=$HOME${p#"~"}
+	[[ ${p##*/} == bitmapctl ]] && { [[ $p == */* ]] && p=${p%/*}/brdctl || p=brdctl; }
+	printf '%s\n' "$p"
+}
+
 _brdctl_ramdisks()
 {
 	local d
@@ -34,7 +44,13 @@ _brdctl_ramdisks()
 		[ -e "$d" ] && printf '%s\n' "${d##*/}"
 	done
 	# pooled ramdisks by name (from the GPT, as brdctl lists them)
-	brdctl list --noheadings --raw -o NAME,TYPE 2>/dev/null | awk '$2 == "pooled" {print $1}'
+	"$(_brdctl_prog)" list --noheadings --raw -o NAME,TYPE 2>/dev/null | awk '$2 == "pooled" {print $1}'
+}
+
+# compgen -W, each word once (bitmap create's own --version is also a base option)
+_brdctl_compgen()
+{
+	COMPREPLY=($(compgen -W "$(printf '%s\n' $1 | sort -u)" -- "$2"))
 }
 
 _brdctl()
@@ -74,11 +90,16 @@ _brdctl()
 		return
 		;;
 	--output | -o)
-		local cols
-		cols=$("${words[0]}" list --list-columns 2>/dev/null | awk '{print $1}')
+		# the columns not yet in the list, after what was typed (+ included)
+		local cols typed="" c
+		[[ $cur == *,* ]] && typed=${cur%,*},
+		cols=$("$(_brdctl_prog)" list --list-columns 2>/dev/null | awk '{print $1}')
+		for c in ${typed//,/ }; do
+			cols=$(grep -vixF -- "${c#+}" <<<"$cols")
+		done
 		local IFS=$'\n'
 		COMPREPLY=($(compgen -W "$cols" -- "${cur##*,}"))
-		[[ $cur == *,* ]] && COMPREPLY=("${COMPREPLY[@]/#/${cur%,*},}")
+		COMPREPLY=("${COMPREPLY[@]/#/$typed}")
 		return
 		;;
 	--size | -s | --count | -c | --partitions | -p | --timeout | --pool-size | --sync-size | \
@@ -108,14 +129,19 @@ _brdctl()
 			if [[ $cur == -* ]]; then
 				COMPREPLY=($(compgen -W "$_brdctl_global" -- "$cur"))
 			else
-				COMPREPLY=($(compgen -W "$_brdctl_bitmap_commands" -- "$cur"))
+				COMPREPLY=($(compgen -W "$_brdctl_bitmap_commands help" -- "$cur"))
 			fi
+			return
+		fi
+		if [[ $sub == help ]]; then
+			[[ ${words[cword - 1]} == help ]] &&
+				COMPREPLY=($(compgen -W "$_brdctl_bitmap_commands" -- "$cur"))
 			return
 		fi
 		local var=_brdctl_opts_bitmap_${sub//-/_}
 		opts="${!var} $_brdctl_base"
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+			_brdctl_compgen "$opts" "$cur"
 		else
 			_filedir
 		fi
@@ -125,14 +151,22 @@ _brdctl()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_brdctl_global" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "$_brdctl_commands" -- "$cur"))
+			COMPREPLY=($(compgen -W "$_brdctl_commands help" -- "$cur"))
 		fi
+		return
+	fi
+	if [[ $cmd == help ]]; then	# help [COMMAND [BITMAP-COMMAND]]
+		case $nargs in
+		0) COMPREPLY=($(compgen -W "$_brdctl_commands" -- "$cur")) ;;
+		1) [[ ${words[cword - 1]} == bitmap ]] &&
+			COMPREPLY=($(compgen -W "$_brdctl_bitmap_commands" -- "$cur")) ;;
+		esac
 		return
 	fi
 	local var=_brdctl_opts_$cmd
 	opts="${!var} $_brdctl_base"
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		_brdctl_compgen "$opts" "$cur"
 		return
 	fi
 	case $cmd in

@@ -73,7 +73,7 @@ EOF
 	assert_line '            UUID : 01234567:89abcdef:fedcba98:76543210'
 	assert_line '          Daemon : 9s flush period'
 	# bitmapctl alias, and a dashed UUID
-	run "$BITMAPCTL" create -s 512 -u 00112233-4455-6677-8899-aabbccddeeff one
+	run "$BITMAPCTL" create --sync-size 512 -u 00112233-4455-6677-8899-aabbccddeeff one
 	assert_success
 	expected eone 1 4096 4 5 0 00112233445566778899aabbccddeeff
 	cmp one eone

@@ -17,7 +17,7 @@ bash_completes() {
 		COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 		COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
 		_brdctl
-		printf "%s\n" "${COMPREPLY[@]}"' _ "$TOP/completions/brdctl.bash" "$@" | sort -u
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$TOP/completions/brdctl.bash" "$@" | sort
 }
 
 commands_of() {  # commands listed by --help
@@ -29,9 +29,10 @@ commands_of() {  # commands listed by --help
 	run bash -c 'source /usr/share/bash-completion/bash_completion && source "$1" && complete -p brdctl bitmapctl' _ "$TOP/completions/brdctl.bash"
 	assert_success
 	assert_line "complete -F _brdctl brdctl"
-	assert_equal "$(bash_completes brdctl '')" "$(commands_of | sort)"
-	assert_equal "$(bash_completes brdctl bitmap '')" "$(commands_of bitmap | sort)"
-	assert_equal "$(bash_completes bitmapctl '')" "$(commands_of bitmap | sort)"
+	# and help (brdctl help [COMMAND]), which --help names in its last line
+	assert_equal "$(bash_completes brdctl '')" "$( (commands_of; echo help) | sort)"
+	assert_equal "$(bash_completes brdctl bitmap '')" "$( (commands_of bitmap; echo help) | sort)"
+	assert_equal "$(bash_completes bitmapctl '')" "$( (commands_of bitmap; echo help) | sort)"
 }
 
 @test "bash completion offers exactly the options of every command's --help" {
@@ -101,4 +102,84 @@ zsh_opts() {  # zsh_opts FUNC CMD
 	assert_equal "$(bash_completes brdctl restore ca)" "cache.img"
 	assert_equal "$(bash_completes brdctl restore cache.img ca)" ""
 	assert_equal "$(bash_completes brdctl --verbose save --force ram0 ca)" "cache.img"
+}
+
+@test "bash completion offers each option once (bitmap create --: its own --version, not twice)" {
+	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion not installed"
+	local c s
+	assert_equal "$(bash_completes brdctl bitmap create -- | uniq -d)" ""
+	assert_equal "$(bash_completes brdctl bitmap create --vers)" "--version"
+	for c in $(commands_of); do
+		[ "$c" = bitmap ] && continue
+		assert_equal "$(bash_completes brdctl "$c" -- | uniq -d)" ""
+	done
+	for s in $(commands_of bitmap); do
+		assert_equal "$(bash_completes bitmapctl "$s" -- | uniq -d)" ""
+	done
+}
+
+@test "bash completion of -o LIST, offers the columns not yet listed, after what was typed" {
+	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion not installed"
+	local all
+	all=$("$BRDCTL" list --list-columns | awk '{print $1}' | sort)
+	assert_equal "$(bash_completes "$BRDCTL" list -o NAME,)" \
+		"$(grep -vx NAME <<<"$all" | sed 's/^/NAME,/')"
+	[[ $(bash_completes "$BRDCTL" list -o NAME,) != *NAME,NAME* ]]
+	assert_equal "$(bash_completes "$BRDCTL" list -o +name,SIZE,)" \
+		"$(grep -vxE 'NAME|SIZE' <<<"$all" | sed 's/^/+name,SIZE,/')"
+	assert_equal "$(bash_completes "$BRDCTL" list --output +FSTYPE,S)" "+FSTYPE,SAVED
++FSTYPE,SIZE"
+}
+
+# a brdctl that is not on PATH, answering as brdctl does with one pool
+stub_brdctl() {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	cat >"$BATS_TEST_TMPDIR/bin/brdctl" <<'STUB'
+#!/bin/sh
+case "$*" in
+*--list-columns*) printf '%s\n' "   NAME  ramdisk name" "   SIZE  size" ;;
+*"-o NAME,TYPE"*) printf '%s\n' "ram0 pool" "scratch pooled" ;;
+esac
+STUB
+	chmod +x "$BATS_TEST_TMPDIR/bin/brdctl"
+	ln -sf brdctl "$BATS_TEST_TMPDIR/bin/bitmapctl"
+}
+
+@test "bash completion asks the brdctl being completed (build/brdctl, ~/bin/brdctl), not the one on PATH" {
+	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion not installed"
+	stub_brdctl
+	local PATH=/usr/bin:/bin
+	! command -v brdctl
+	cd "$BATS_TEST_TMPDIR"
+	assert_equal "$(bash_completes bin/brdctl list -o S)" "SIZE"
+	assert_equal "$(bash_completes bin/brdctl stat sc)" "scratch"
+	assert_equal "$(bash_completes bin/brdctl save --force scr)" "scratch"
+	assert_equal "$(HOME=$BATS_TEST_TMPDIR bash_completes '~/bin/brdctl' list -o NAME,)" "NAME,SIZE"
+}
+
+@test "zsh completion: --output completes the columns of the brdctl being completed" {
+	require_cmd zsh
+	stub_brdctl
+	cd "$BATS_TEST_TMPDIR"
+	# _values and compset stubbed: what the column function offers
+	run zsh -c '
+		compset() { :; }; _values() { shift 3; print -rl -- "$@"; }
+		_arguments() { :; }; _describe() { :; }
+		source <(sed "\$d" "$1")
+		words=(bin/brdctl list -o ""); CURRENT=4; service=brdctl
+		_brdctl; print "prog=$_brdctl_prog"; _brdctl_columns' _ "$TOP/completions/_brdctl"
+	assert_success
+	assert_output "prog=bin/brdctl
+NAME
+SIZE"
+}
+
+@test "bash completion of help: the commands, then the bitmap commands after help bitmap" {
+	[ -f /usr/share/bash-completion/bash_completion ] || skip "bash-completion not installed"
+	assert_equal "$(bash_completes brdctl help '')" "$(commands_of | sort)"
+	assert_equal "$(bash_completes brdctl help bitmap '')" "$(commands_of bitmap | sort)"
+	assert_equal "$(bash_completes brdctl help list '')" ""
+	assert_equal "$(bash_completes brdctl bitmap help '')" "$(commands_of bitmap | sort)"
+	assert_equal "$(bash_completes bitmapctl help ex)" "examine"
+	assert_equal "$(bash_completes bitmapctl help examine '')" ""
 }

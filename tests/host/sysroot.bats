@@ -205,3 +205,33 @@ ram1"
 	[[ $output != *ram0* ]]
 	[[ $stderr != *ram0* ]]
 }
+
+@test "fixture: a column is shown once: +LIST of a default column, or a column named twice" {
+	run_brdctl 0 list -o +FSTYPE,TYPE,PATH ram1
+	assert_equal "$(echo ${lines[0]})" "NAME TYPE SIZE ALLOC RO DISCARD MOUNTPOINTS FSTYPE PATH"
+	assert_equal "$(grep -o TYPE <<<"${lines[0]}" | wc -l)" 2  # TYPE and FSTYPE
+	run_brdctl 0 list -o name,NAME,SIZE,name --raw ram1
+	assert_output "NAME SIZE
+ram1 16M"
+	run_brdctl 0 list --json -o +TYPE,type ram1
+	assert_equal "$(jq -c '.ramdisks[0] | keys_unsorted' <<<"$output")" \
+		'["name","type","size","alloc","ro","discard","mountpoints"]'
+}
+
+@test "fixture: -O is --output-all, as in lsblk" {
+	run_brdctl 0 list --output-all --pairs
+	local long=$output
+	run_brdctl 0 list -O --pairs
+	assert_equal "$output" "$long"
+	assert_output --partial 'IMAGE="" SAVED=""'
+}
+
+@test "fixture: --partitions with pooled ramdisks is a usage error, not ignored" {
+	run_brdctl 2 create -s 1M x y --partitions 3
+	assert_equal "$stderr" "brdctl: x: --partitions is for whole-disk ramdisks (brd max_part); a pooled ramdisk is a partition of the pool
+Try 'brdctl create --help' for more information."
+	run_brdctl 2 create --size 1M --partitions 2 scratch
+	# whole disks still take it (refused here by the loaded brd's other size, not by the option)
+	run_brdctl '?' --dry-run create --size 16M --partitions 2 ram0
+	[ "$status" != 2 ]
+}
