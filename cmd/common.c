@@ -59,36 +59,42 @@ static const char *reason(int err)
 	}
 }
 
-int cmd_err(int err, const char *object, const char *fmt, ...)
+/* "prog: object: message[: reason]" and the exit code of @err */
+static int report(int err, bool say_reason, const char *object, const char *fmt,
+		  va_list ap)
 {
-	va_list ap;
-
 	if (err < 0)
 		err = -err;
 	fprintf(stderr, "%s: ", G.prog);
 	if (object)
 		fprintf(stderr, "%s: ", object);
-	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	if (err)
+	if (err && say_reason)
 		fprintf(stderr, ": %s", reason(err));
 	fputc('\n', stderr);
 	return err ? exit_code_from_errno(err) : EXIT_FAIL;
 }
 
+int cmd_err(int err, const char *object, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = report(err, true, object, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 int cmd_fail(int err, const char *object, const char *fmt, ...)
 {
 	va_list ap;
+	int rc;
 
-	fprintf(stderr, "%s: ", G.prog);
-	if (object)
-		fprintf(stderr, "%s: ", object);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	rc = report(err, false, object, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	return err ? exit_code_from_errno(err) : EXIT_FAIL;
+	return rc;
 }
 
 void cmd_warnx(const char *fmt, ...)
