@@ -2022,7 +2022,8 @@ static int add_source(const char *path, struct brd_trust *t, char **all, size_t 
 		free(text);
 		return *len + l + 2 > (16u << 20) ? -EFBIG : -ENOMEM;
 	}
-	memcpy(n + *len, text, l);
+	if (l)
+		memcpy(n + *len, text, l);
 	*len += l;
 	if (l && text[l - 1] != '\n')
 		n[(*len)++] = '\n';
@@ -2060,7 +2061,8 @@ int brdtab_parse_set(const struct brdtab_machine *m, struct brd_trust *t,
 		}
 	}
 	any = n > 0;		/* an empty brdtab.d is no brdtab */
-	qsort(v, n, sizeof(*v), cmp_dropin);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_dropin);
 	src = calloc(n + 1, sizeof(*src));
 	rc = -ENOMEM;
 	if (!src)
